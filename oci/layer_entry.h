@@ -1,0 +1,54 @@
+// One file system entry of a layer, as the layer writer needs it. rootfs/, venv/ and the
+// spec's directory layers all describe their trees this way.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace nanoforge::oci {
+
+enum class EntryType { Regular, Directory, Symlink, Hardlink };
+
+struct LayerEntry {
+  // Path inside the image, relative, '/'-separated, no leading "/" or "./", no "..":
+  // "usr/bin/bash", "opt/venv".
+  std::string path;
+  EntryType type = EntryType::Regular;
+  std::uint32_t mode = 0644;  // permission bits, including setuid/setgid/sticky
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+  // Symlink: the target, verbatim. Hardlink: the image path of the entry it links to,
+  // which must come earlier in the sorted order (the writer guarantees this).
+  std::string link_target;
+  // Regular files: content comes from `source` on disk when set, else from `data`.
+  std::filesystem::path source;
+  std::string data;
+  std::uint64_t size = 0;  // of the content; the writer checks it against `source`
+};
+
+// Ownership and mode overrides by image path: "data" -> 1000:1000 applies to that path and
+// everything below it (the longest matching prefix wins).
+struct OwnerRule {
+  std::string path;  // image path, as in LayerEntry::path
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+};
+
+// Scans `directory` into entries placed under `destination` (an image path, "" for the
+// root), with every owner root unless an OwnerRule says otherwise. Hard links within the
+// tree become Hardlink entries; symlinks are kept verbatim; sockets, FIFOs and devices are
+// refused with an error naming the file. Parent directories of `destination` are added.
+std::vector<LayerEntry> scan_directory(const std::filesystem::path& directory,
+                                       const std::string& destination,
+                                       const std::vector<OwnerRule>& owner_rules = {});
+
+// Applies owner rules to entries already built (e.g. from a .deb).
+void apply_owner_rules(std::vector<LayerEntry>& entries, const std::vector<OwnerRule>& rules);
+
+// Validates an image path: relative, normalised, no "..". Throws nanoforge::Error naming
+// `context` when not.
+std::string normalize_image_path(const std::string& path, const std::string& context);
+
+}  // namespace nanoforge::oci
