@@ -1,0 +1,85 @@
+// The shared venv: a self-contained, relocatable CPython prefix with a project installed,
+// built beside the old one and swapped in atomically. This is the API the CLI and the
+// image build use; the stages it runs live in their own files (python_source.h,
+// assemble.h, pip_install.h, version_file.h, elf.h, layers.h, elf_closure.h).
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "oci/progress.h"
+#include "venv/python_source.h"
+
+namespace nanoforge::venv {
+
+struct VenvOptions {
+  std::filesystem::path project_dir;  // holds pyproject.toml
+  std::filesystem::path output;       // ./venv; venv.tar.gz and the backup go beside it
+  // Requirements lock (pip freeze form). Empty: "requirements.lock" beside `output`.
+  // Reused when present (with --require-hashes when it holds hashes), written when absent.
+  std::filesystem::path lock_file;
+  std::filesystem::path cache_dir;    // downloaded interpreters, pip's wheel cache
+  PythonRequest python;               // where the interpreter comes from
+
+  std::vector<std::string> extras;        // project extras: "web", "channels"
+  std::vector<std::string> requirements;  // extra requirements installed with the project
+  std::string index_url;                  // pip --index-url
+  std::vector<std::string> extra_index_urls;
+  std::vector<std::string> find_links;
+  bool no_index = false;
+  std::string proxy;                      // sets HTTP(S)_PROXY for pip when not empty
+  std::map<std::string, std::string> build_env;  // e.g. NANOBOT_SKIP_WEBUI_BUILD=1
+
+  // Stdlib paths removed (see prune.h); empty list: default_prune_list(keep_ensurepip).
+  std::vector<std::string> prune;
+  bool prune_defaults = true;  // when `prune` is empty, use the defaults
+  bool keep_ensurepip = false;
+  bool strip_debug = true;     // binutils strip --strip-debug on every ELF file
+  bool write_tarball = true;   // ./venv.tar.gz
+  std::int64_t epoch = 0;      // SOURCE_DATE_EPOCH: recorded in VERSION.txt, tar mtimes
+};
+
+// Size of a tree: bytes of regular files and number of entries.
+struct TreeSize {
+  std::uint64_t bytes = 0;
+  std::uint64_t files = 0;
+};
+
+struct VenvResult {
+  std::filesystem::path venv_dir;
+  std::filesystem::path tarball;      // empty when not written
+  std::string python_version;         // "3.12.1"
+  std::string project_name;
+  std::string project_version;
+  TreeSize interpreter_before_pruning;  // the source prefix's stdlib + interpreter
+  TreeSize interpreter_after_pruning;   // interpreter + stdlib in the venv
+  TreeSize venv;                        // the whole venv
+};
+
+// Builds the venv from scratch beside `output` and swaps it in; the previous venv becomes
+// the backup. On any failure the existing venv is untouched and the Error says so.
+VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progress = {});
+
+struct UpdateResult {
+  bool rebuilt = false;
+  std::string reason;  // why it was (or was not) rebuilt: "pyproject.toml changed", ...
+  VenvResult result;   // filled when rebuilt
+};
+
+// Rebuilds only when pyproject.toml, the lock, the interpreter or the build options changed,
+// when venv/.pyproject.md5 is missing, or when `force` is set.
+UpdateResult update_venv(const VenvOptions& options, bool force,
+                         const ProgressCallback& progress = {});
+
+// Swaps the backup (kept by the last build or update) back in; the current venv becomes the
+// backup, so a second rollback undoes the first. Throws when there is no backup.
+void rollback_venv(const std::filesystem::path& output);
+
+// Where the outputs and the backup live for an output directory.
+std::filesystem::path tarball_path(const std::filesystem::path& output);   // venv.tar.gz
+std::filesystem::path backup_path(const std::filesystem::path& output);    // venv.backup
+std::filesystem::path lock_path(const VenvOptions& options);
+
+}  // namespace nanoforge::venv
