@@ -1,0 +1,85 @@
+#include "builder/build.h"
+
+#include <chrono>
+
+#include "oci/error.h"
+#include "oci/tarball_entries.h"
+
+namespace nanoforge::builder {
+
+namespace fs = std::filesystem;
+
+std::uint64_t BuiltImage::uncompressed_size() const {
+  std::uint64_t total = 0;
+  for (const auto& layer : layers) total += layer.uncompressed_size;
+  return total;
+}
+
+std::uint64_t BuiltImage::compressed_size() const {
+  std::uint64_t total = 0;
+  for (const auto& layer : layers) total += layer.descriptor.size;
+  return total;
+}
+
+bool BuildResult::nothing_changed() const {
+  for (const auto& step : steps)
+    if (!step.reused) return false;
+  return !steps.empty();
+}
+
+namespace {
+
+std::vector<oci::LayerEntry> entries_of(const LayerSpec& layer) {
+  std::vector<oci::LayerEntry> entries;
+  if (fs::is_directory(layer.source)) {
+    entries = oci::scan_directory(layer.source, layer.destination, layer.owners);
+  } else {
+    entries = oci::read_tarball_entries(layer.source, layer.destination);
+    oci::apply_owner_rules(entries, layer.owners);
+  }
+  return entries;
+}
+
+BuiltImage assemble_image(BuildContext& context, const ImageSpec& image_spec) {
+  BuiltImage built;
+  oci::ImageConfig config = image_spec.config;
+  config.created_epoch = context.spec.epoch;
+  for (std::size_t i = 0; i < image_spec.layers.size(); ++i) {
+    const auto& layer_spec = image_spec.layers[i];
+    auto name = image_spec.name + " layer " + std::to_string(i + 1) + " (" +
+                layer_spec.source.lexically_relative(context.spec.directory).string() + ")";
+    built.layers.push_back(build_layer(context, name, entries_of(layer_spec)));
+    built.layer_names.push_back(name);
+    config.history.push_back({"nanoforge: layer from " + layer_spec.where, "", false});
+  }
+  built.image = oci::store_image(context.layout.blobs(), config, built.layers);
+  for (const auto& tag : image_spec.tags) built.references.push_back({image_spec.name, tag});
+  return built;
+}
+
+}  // namespace
+
+BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cache_dir, Console& console) {
+  auto started = std::chrono::steady_clock::now();
+  StepCache cache(cache_dir);
+  oci::LayerOptions layer_options;
+  layer_options.compression = spec.compression;
+  layer_options.level = spec.level;
+  layer_options.epoch = spec.epoch;
+  BuildContext context{spec, layout, cache, console, layer_options, cache_dir, {}};
+
+  BuildResult result;
+  for (const auto& image_spec : spec.images) result.images.push_back(assemble_image(context, image_spec));
+
+  // Tag last, in one atomic index.json update, once every blob is in place.
+  std::vector<std::pair<oci::ImageReference, oci::Descriptor>> tags;
+  for (const auto& image : result.images)
+    for (const auto& reference : image.references) tags.emplace_back(reference, image.image.manifest);
+  layout.tag_all(tags);
+
+  result.steps = std::move(context.steps);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return result;
+}
+
+}  // namespace nanoforge::builder

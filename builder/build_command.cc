@@ -1,0 +1,96 @@
+// `nanoforge build`: the main job.
+#include <filesystem>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "builder/build.h"
+#include "builder/commands.h"
+#include "builder/console.h"
+#include "builder/spec.h"
+#include "oci/docker_archive.h"
+#include "oci/layout.h"
+
+namespace nanoforge::builder {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct BuildCommandOptions {
+  std::string docker_archive;
+};
+
+nlohmann::json result_json(const BuildResult& result) {
+  nlohmann::json images = nlohmann::json::array();
+  for (const auto& image : result.images) {
+    nlohmann::json references = nlohmann::json::array();
+    for (const auto& reference : image.references) references.push_back(reference.str());
+    nlohmann::json layers = nlohmann::json::array();
+    for (std::size_t i = 0; i < image.layers.size(); ++i)
+      layers.push_back({{"name", image.layer_names[i]},
+                        {"digest", image.layers[i].descriptor.digest.str()},
+                        {"diffId", image.layers[i].diff_id.str()},
+                        {"size", image.layers[i].descriptor.size},
+                        {"uncompressedSize", image.layers[i].uncompressed_size}});
+    images.push_back({{"references", references},
+                      {"digest", image.image.manifest.digest.str()},
+                      {"size", image.compressed_size()},
+                      {"uncompressedSize", image.uncompressed_size()},
+                      {"layers", layers}});
+  }
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& step : result.steps)
+    steps.push_back({{"name", step.name}, {"reused", step.reused}, {"seconds", step.seconds}});
+  return {{"images", images}, {"steps", steps}, {"seconds", result.seconds},
+          {"nothingChanged", result.nothing_changed()}};
+}
+
+std::string summary(const BuildResult& result) {
+  std::vector<std::vector<std::string>> image_rows;
+  for (const auto& image : result.images)
+    for (const auto& reference : image.references)
+      image_rows.push_back({reference.str(), image.image.manifest.digest.str(),
+                            human_bytes(image.uncompressed_size()), human_bytes(image.compressed_size()),
+                            std::to_string(image.layers.size())});
+  std::vector<std::vector<std::string>> step_rows;
+  int reused = 0;
+  for (const auto& step : result.steps) {
+    reused += step.reused;
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.2f s", step.seconds);
+    step_rows.push_back({step.name, step.reused ? "reused" : "built", seconds});
+  }
+  std::string text = "\n" + format_table({"IMAGE", "DIGEST", "SIZE", "COMPRESSED", "LAYERS"}, image_rows) + "\n" +
+                     format_table({"STEP", "RESULT", "TIME"}, step_rows);
+  char footer[160];
+  std::snprintf(footer, sizeof footer, "\n%d of %zu steps reused; %.2f s in all%s\n", reused, result.steps.size(),
+                result.seconds, result.nothing_changed() ? " — nothing changed" : "");
+  return text + footer;
+}
+
+}  // namespace
+
+void add_build_command(CLI::App& app, GlobalOptions& options) {
+  auto command_options = std::make_shared<BuildCommandOptions>();
+  auto* command = app.add_subcommand("build", "Build the images the spec defines into the OCI layout");
+  command->add_option("--docker-archive", command_options->docker_archive,
+                      "Also write the images as a docker-archive tarball for `docker load` / `podman load`");
+  command->callback([&options, command_options] {
+    Console console(options.quiet, options.json);
+    auto spec = load_spec(options.spec_path());
+    oci::Layout layout(options.layout_path());
+    auto result = run_build(spec, layout, options.cache_path(), console);
+    if (!command_options->docker_archive.empty()) {
+      std::vector<oci::ImageReference> references;
+      for (const auto& image : result.images)
+        for (const auto& reference : image.references) references.push_back(reference);
+      oci::export_docker_archive(layout, references, command_options->docker_archive, console.progress());
+      console.info("wrote " + command_options->docker_archive);
+    }
+    if (options.json) std::cout << result_json(result).dump(2) << "\n";
+    console.out(summary(result));
+  });
+}
+
+}  // namespace nanoforge::builder

@@ -1,0 +1,50 @@
+// What every build step shares: the spec, the layout it writes into, the step cache, the
+// console, the layer options, and the record of what each step did.
+#pragma once
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "builder/console.h"
+#include "builder/spec.h"
+#include "builder/step_cache.h"
+#include "oci/layer_writer.h"
+#include "oci/layout.h"
+
+namespace nanoforge::builder {
+
+struct StepRecord {
+  std::string name;
+  bool reused = false;   // a cache hit: nothing was redone
+  double seconds = 0;
+};
+
+struct BuildContext {
+  const Spec& spec;
+  oci::Layout& layout;
+  StepCache& cache;
+  Console& console;
+  oci::LayerOptions layer_options;
+  std::filesystem::path cache_dir;
+  std::vector<StepRecord> steps;
+};
+
+// Times a step and records it in the context.
+class StepTimer {
+ public:
+  StepTimer(BuildContext& context, std::string name);
+  ~StepTimer();
+  void reused() { reused_ = true; }
+
+ private:
+  BuildContext& context_;
+  std::string name_;
+  bool reused_ = false;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// Writes a layer, or reuses the one an identical earlier step wrote (same entries, same
+// options) when its blob is still in the layout.
+oci::Layer build_layer(BuildContext& context, const std::string& step_name, std::vector<oci::LayerEntry> entries);
+
+}  // namespace nanoforge::builder

@@ -1,0 +1,12 @@
+// Each family of commands registers itself on the CLI11 app; one file per family.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include "builder/global_options.h"
+
+namespace nanoforge::builder {
+
+void add_build_command(CLI::App& app, GlobalOptions& options);      // build_command.cc
+void add_image_commands(CLI::App& app, GlobalOptions& options);     // image_commands.cc: inspect, export, gc
+
+}  // namespace nanoforge::builder
