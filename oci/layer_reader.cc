@@ -65,8 +65,7 @@ void extract_layer(const std::filesystem::path& blob, const std::filesystem::pat
   auto reader = open_layer(blob);
   std::unique_ptr<archive, decltype(&archive_write_free)> writer(archive_write_disk_new(), archive_write_free);
   archive_write_disk_set_options(writer.get(), ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                                   ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                                   ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+                                                   ARCHIVE_EXTRACT_SECURE_NODOTDOT);
   archive_entry* entry = nullptr;
   while (true) {
     int status = archive_read_next_header(reader.get(), &entry);
@@ -75,6 +74,7 @@ void extract_layer(const std::filesystem::path& blob, const std::filesystem::pat
       throw Error("cannot read layer " + blob.string() + ": " + archive_error_string(reader.get()));
     std::string name = clean(archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "");
     if (name.empty()) continue;
+    // Leading "/" was stripped above and ".." is refused, so the member stays inside.
     archive_entry_set_pathname(entry, (directory / name).c_str());
     if (const char* hardlink = archive_entry_hardlink(entry))
       archive_entry_set_hardlink(entry, (directory / clean(hardlink)).c_str());
