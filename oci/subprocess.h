@@ -1,0 +1,37 @@
+// Running another program (gpgv, ldconfig, pip, docker, podman) without a shell, capturing
+// what it prints. Arguments are passed as a vector, so nothing is ever re-parsed by sh.
+#pragma once
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nanoforge {
+
+struct ProcessOptions {
+  std::map<std::string, std::string> environment;  // added to (or replacing in) the inherited one
+  std::vector<std::string> unset_environment;      // removed from the inherited one
+  std::filesystem::path working_directory;         // empty: the current one
+  std::optional<std::string> input;                // fed to stdin; otherwise stdin is /dev/null
+  bool merge_stderr = false;                       // stderr into `output`
+  bool inherit_output = false;                     // let the child print straight to our stdout/stderr
+  int timeout_seconds = 0;                         // 0: none; on expiry the child is killed
+};
+
+struct ProcessResult {
+  int exit_code = -1;     // 128 + signal when killed by one
+  std::string output;     // stdout (and stderr with merge_stderr)
+  std::string errors;     // stderr
+  bool timed_out = false;
+  bool ok() const { return exit_code == 0 && !timed_out; }
+};
+
+// Runs argv[0] (looked up on PATH) with the rest as arguments. Throws nanoforge::Error only
+// when the program cannot be started at all ("gpgv: not found ..."); a non-zero exit is a result.
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+
+// True when `program` is found on PATH (or is an executable path).
+bool program_exists(const std::string& program);
+
+}  // namespace nanoforge
