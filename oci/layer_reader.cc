@@ -4,6 +4,7 @@
 #include <archive_entry.h>
 
 #include <memory>
+#include <vector>
 
 #include "oci/error.h"
 
@@ -90,6 +91,47 @@ void extract_layer(const std::filesystem::path& blob, const std::filesystem::pat
       throw Error("cannot read " + name + " from layer " + blob.string() + ": " + archive_error_string(reader.get()));
     archive_write_finish_entry(writer.get());
   }
+}
+
+}  // namespace nanoforge::oci
+
+namespace nanoforge::oci {
+
+std::optional<std::string> read_layer_file(const std::filesystem::path& blob, const std::string& path) {
+  auto reader = open_layer(blob);
+  archive_entry* entry = nullptr;
+  while (true) {
+    int status = archive_read_next_header(reader.get(), &entry);
+    if (status == ARCHIVE_EOF) return std::nullopt;
+    if (status < ARCHIVE_WARN)
+      throw Error("cannot read layer " + blob.string() + ": " + archive_error_string(reader.get()));
+    if (clean(archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "") != path) continue;
+    if (archive_entry_filetype(entry) != AE_IFREG || archive_entry_hardlink(entry)) return std::nullopt;
+    std::string content(static_cast<std::size_t>(archive_entry_size(entry)), '\0');
+    if (archive_read_data(reader.get(), content.data(), content.size()) != static_cast<la_ssize_t>(content.size()))
+      throw Error("layer " + blob.string() + ": " + path + " is truncated");
+    return content;
+  }
+}
+
+std::uint64_t uncompressed_layer_size(const std::filesystem::path& blob) {
+  ArchiveReader reader(archive_read_new(), archive_read_free);
+  archive_read_support_filter_all(reader.get());
+  archive_read_support_format_raw(reader.get());
+  if (archive_read_open_filename(reader.get(), blob.c_str(), 1 << 17) != ARCHIVE_OK)
+    throw Error("cannot read layer " + blob.string() + ": " + archive_error_string(reader.get()));
+  archive_entry* entry = nullptr;
+  if (archive_read_next_header(reader.get(), &entry) != ARCHIVE_OK)
+    throw Error("cannot read layer " + blob.string() + ": " + archive_error_string(reader.get()));
+  std::uint64_t total = 0;
+  std::vector<char> buffer(1 << 17);
+  while (true) {
+    auto got = archive_read_data(reader.get(), buffer.data(), buffer.size());
+    if (got < 0) throw Error("cannot read layer " + blob.string() + ": " + archive_error_string(reader.get()));
+    if (got == 0) break;
+    total += static_cast<std::uint64_t>(got);
+  }
+  return total;
 }
 
 }  // namespace nanoforge::oci

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "oci/layer_entry.h"
@@ -27,5 +28,15 @@ void for_each_layer_member(const std::filesystem::path& blob, const std::functio
 // Extracts the layer into `directory` without following symlinks out of it, without
 // honouring absolute or `..` paths, and without changing owners (so it works unprivileged).
 void extract_layer(const std::filesystem::path& blob, const std::filesystem::path& directory);
+
+}  // namespace nanoforge::oci
+
+namespace nanoforge::oci {
+
+// The content of the regular file at image path `path` in the layer, if it holds one.
+std::optional<std::string> read_layer_file(const std::filesystem::path& blob, const std::string& path);
+
+// Bytes of the uncompressed tar stream of a layer blob (its size as an image's disk usage).
+std::uint64_t uncompressed_layer_size(const std::filesystem::path& blob);
 
 }  // namespace nanoforge::oci
