@@ -59,9 +59,10 @@ BuiltImage assemble_image(BuildContext& context, const ImageSpec& image_spec) {
 
 }  // namespace
 
-BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cache_dir, Console& console) {
+BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cache_dir, Console& console,
+                      const BuildOptions& options) {
   auto started = std::chrono::steady_clock::now();
-  StepCache cache(cache_dir);
+  StepCache cache(options.step_cache_dir.empty() ? cache_dir / "steps" : options.step_cache_dir);
   oci::LayerOptions layer_options;
   layer_options.compression = spec.compression;
   layer_options.level = spec.level;

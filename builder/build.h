@@ -26,8 +26,17 @@ struct BuildResult {
   bool nothing_changed() const;  // every step was a cache hit
 };
 
+struct BuildOptions {
+  std::filesystem::path step_cache_dir;  // empty: CACHE/steps; verify --rebuild uses a fresh one
+  bool venv_as_input = false;            // use ./venv as it is (verify --rebuild must not replace it)
+  bool force_venv = false;               // rebuild the venv even when nothing changed
+  std::vector<std::string> find_links;   // added to the spec's pip find_links
+  bool no_index = false;                 // pip --no-index, whatever the spec says
+};
+
 // Builds everything the spec defines into `layout`, tagging each image only after all of
 // its blobs exist (index.json is replaced once, last).
-BuildResult run_build(const Spec& spec, oci::Layout& layout, const std::filesystem::path& cache_dir, Console& console);
+BuildResult run_build(const Spec& spec, oci::Layout& layout, const std::filesystem::path& cache_dir, Console& console,
+                      const BuildOptions& options = {});
 
 }  // namespace nanoforge::builder

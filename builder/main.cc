@@ -6,6 +6,7 @@
 
 #include "builder/commands.h"
 #include "builder/global_options.h"
+#include "builder/verify.h"
 #include "oci/error.h"
 
 int main(int argc, char** argv) {
@@ -26,12 +27,16 @@ int main(int argc, char** argv) {
 
   add_build_command(app, options);
   add_image_commands(app, options);
+  add_verify_command(app, options);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     int code = app.exit(error);
     return code == 0 ? exit_code::kOk : exit_code::kUsage;
+  } catch (const CheckFailed& error) {
+    std::cerr << "nanoforge: " << error.what() << "\n";
+    return exit_code::kCheckFailed;
   } catch (const nanoforge::Error& error) {
     std::cerr << "nanoforge: error: " << error.what() << "\n";
     return exit_code::kError;

@@ -54,7 +54,7 @@ StepKey& StepKey::add_file(std::string_view name, const fs::path& file) {
 
 oci::Digest StepKey::digest() { return hash_.finish(); }
 
-StepCache::StepCache(fs::path cache_root) : root_(std::move(cache_root) / "steps") {
+StepCache::StepCache(fs::path directory) : root_(std::move(directory)) {
   std::error_code error;
   fs::create_directories(root_, error);
   if (error) throw Error("cannot create cache directory " + root_.string() + ": " + error.message());

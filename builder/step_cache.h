@@ -35,7 +35,8 @@ class StepKey {
 
 class StepCache {
  public:
-  explicit StepCache(std::filesystem::path cache_root);
+  // Records live in `directory` (CACHE/steps).
+  explicit StepCache(std::filesystem::path directory);
   std::optional<nlohmann::json> get(const oci::Digest& key) const;
   void put(const oci::Digest& key, const nlohmann::json& record) const;
   const std::filesystem::path& root() const { return root_; }

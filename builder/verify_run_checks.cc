@@ -1,0 +1,148 @@
+// The guide's checks run for real in a container engine (Docker, else Podman): the
+// runtime has no `python`, the mounted venv prints Python 3.12.x, and the app started from
+// the image answers GET /health on a published port within 10 s.
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "builder/verify.h"
+#include "oci/docker_archive.h"
+#include "oci/error.h"
+#include "oci/subprocess.h"
+
+namespace nanoforge::builder {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Engine {
+  std::string program;  // "docker" or "podman"
+  std::string image_prefix;  // podman names loaded images localhost/NAME
+};
+
+// Docker when a daemon answers, else Podman when it works; the reason when neither does.
+std::optional<Engine> find_engine(std::string& reason) {
+  if (program_exists("docker")) {
+    auto version = run_process({"docker", "version", "--format", "{{.Server.Version}}"},
+                               {.merge_stderr = true, .timeout_seconds = 20});
+    if (version.ok()) return Engine{"docker", ""};
+    reason = "docker: no daemon answers";
+  } else {
+    reason = "docker: not installed";
+  }
+  if (program_exists("podman")) {
+    auto info = run_process({"podman", "info", "--format", "{{.Host.OCIRuntime.Name}}"},
+                            {.merge_stderr = true, .timeout_seconds = 30});
+    if (info.ok()) return Engine{"podman", "localhost/"};
+    reason += "; podman: `podman info` failed";
+  } else {
+    reason += "; podman: not installed";
+  }
+  return std::nullopt;
+}
+
+int free_local_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+long http_status(const std::string& url) {
+  CURL* curl = curl_easy_init();
+  if (!curl) return 0;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_NOBODY, 0L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 2L);
+  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char*, size_t size, size_t count, void*) { return size * count; });
+  long status = 0;
+  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(curl);
+  return status;
+}
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+}  // namespace
+
+void check_in_containers(const VerifyTarget& target, const oci::Layout& layout, VerifyReport& report,
+                         const fs::path& scratch, Console& console) {
+  if (!target.runtime_image) return;
+  std::string reason;
+  auto engine = find_engine(reason);
+  if (!engine) {
+    report.checks.push_back({"run", CheckResult::Status::Skip, "", "no container engine can run here: " + reason});
+    return;
+  }
+  auto archive = scratch / "runtime.tar";
+  oci::export_docker_archive(layout, {*target.runtime_image}, archive);
+  auto load = run_process({engine->program, "load", "-i", archive.string()}, {.merge_stderr = true, .timeout_seconds = 300});
+  if (!load.ok()) throw Error(engine->program + " load of " + target.runtime_image->str() + " failed: " + load.output);
+  auto image = engine->image_prefix + target.runtime_image->str();
+  console.info("verify --run: using " + engine->program + " with " + image);
+
+  auto which = run_process({engine->program, "run", "--rm", image, "which", "python"}, {.timeout_seconds = 120});
+  CheckResult no_python{"run: which python", CheckResult::Status::Pass,
+                        "exit " + std::to_string(which.exit_code) + ", printed '" + first_line(which.output) + "'", ""};
+  if (which.exit_code == 0 || !which.output.empty()) {
+    no_python.status = CheckResult::Status::Fail;
+    no_python.detail = "`" + engine->program + " run " + image + " which python` found " + first_line(which.output);
+  }
+  report.checks.push_back(no_python);
+
+  if (target.venv_dir.empty()) return;
+  auto mount = fs::absolute(target.venv_dir).string() + ":/opt/venv:ro";
+  auto version = run_process({engine->program, "run", "--rm", "-v", mount, image, "/opt/venv/bin/python", "--version"},
+                             {.merge_stderr = true, .timeout_seconds = 120});
+  CheckResult venv_version{"run: venv python --version", CheckResult::Status::Pass, first_line(version.output), ""};
+  if (!version.ok() || !version.output.starts_with("Python " + target.python_version + ".")) {
+    venv_version.status = CheckResult::Status::Fail;
+    venv_version.detail = "with the venv mounted read-only: " + first_line(version.output);
+  }
+  report.checks.push_back(venv_version);
+
+  std::mt19937 generator{std::random_device{}()};
+  auto name = "nanoforge-verify-" + std::to_string(generator() % 1000000);
+  int port = free_local_port();
+  auto started = run_process({engine->program, "run", "-d", "--name", name, "-p",
+                              "127.0.0.1:" + std::to_string(port) + ":" + std::to_string(target.port), "-v", mount, image},
+                             {.merge_stderr = true, .timeout_seconds = 120});
+  CheckResult health{"run: GET /health", CheckResult::Status::Fail, "", ""};
+  if (!started.ok()) {
+    health.detail = "the container did not start: " + first_line(started.output);
+  } else {
+    auto begin = std::chrono::steady_clock::now();
+    auto url = "http://127.0.0.1:" + std::to_string(port) + "/health";
+    while (std::chrono::steady_clock::now() - begin < std::chrono::seconds(10)) {
+      if (http_status(url) == 200) {
+        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+        health.status = CheckResult::Status::Pass;
+        char figure[64];
+        std::snprintf(figure, sizeof figure, "200 after %.1f s", seconds);
+        health.figure = figure;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    if (health.status == CheckResult::Status::Fail) {
+      auto logs = run_process({engine->program, "logs", name}, {.merge_stderr = true, .timeout_seconds = 30});
+      health.detail = url + " did not answer 200 within 10 s; container log: " + logs.output.substr(0, 400);
+    }
+  }
+  run_process({engine->program, "rm", "-f", name}, {.merge_stderr = true, .timeout_seconds = 60});
+  report.checks.push_back(health);
+}
+
+}  // namespace nanoforge::builder
