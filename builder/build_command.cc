@@ -19,6 +19,7 @@ namespace {
 
 struct BuildCommandOptions {
   std::string docker_archive;
+  BuildOptions build;
 };
 
 nlohmann::json result_json(const BuildResult& result) {
@@ -76,11 +77,15 @@ void add_build_command(CLI::App& app, GlobalOptions& options) {
   auto* command = app.add_subcommand("build", "Build the images the spec defines into the OCI layout");
   command->add_option("--docker-archive", command_options->docker_archive,
                       "Also write the images as a docker-archive tarball for `docker load` / `podman load`");
+  command->add_option("--find-links", command_options->build.find_links,
+                      "Extra directory or URL of wheels for pip (repeatable)");
+  command->add_flag("--no-index", command_options->build.no_index, "pip: use only --find-links, no package index");
+  command->add_flag("--force-venv", command_options->build.force_venv, "Rebuild the venv even when nothing changed");
   command->callback([&options, command_options] {
     Console console(options.quiet, options.json);
     auto spec = load_spec(options.spec_path());
     oci::Layout layout(options.layout_path());
-    auto result = run_build(spec, layout, options.cache_path(), console);
+    auto result = run_build(spec, layout, options.cache_path(), console, command_options->build);
     if (!command_options->docker_archive.empty()) {
       std::vector<oci::ImageReference> references;
       for (const auto& image : result.images)
