@@ -1,0 +1,225 @@
+#include "rootfs/resolver.h"
+
+#include <algorithm>
+#include <set>
+
+#include "oci/error.h"
+#include "rootfs/debian_version.h"
+#include "rootfs/relation.h"
+
+namespace nanoforge::rootfs {
+
+std::vector<std::string> default_exclusions() {
+  return {"debconf", "dpkg", "perl-base", "mawk", "tar", "openssl"};
+}
+
+namespace {
+
+int priority_rank(const PackageRecord& record) {
+  auto priority = record.control.get_or("Priority", "optional");
+  if (priority == "required") return 0;
+  if (priority == "important") return 1;
+  if (priority == "standard") return 2;
+  if (priority == "optional") return 3;
+  return 4;
+}
+
+// Depth-first, as apt's MarkInstall is: a package is marked before its dependencies are
+// walked, so dependency cycles end at the already-marked package.
+class Resolver {
+ public:
+  Resolver(const PackageUniverse& universe, const ResolveOptions& options)
+      : universe_(universe),
+        options_(options),
+        excluded_(options.exclusions.begin(), options.exclusions.end()) {}
+
+  Resolution run(const std::vector<std::string>& requested) {
+    result_.requested = requested;
+    for (const auto& name : requested) {
+      const PackageRecord* record = universe_.find(name);
+      if (!record) {
+        const auto& providers = universe_.providers(name);
+        if (providers.size() == 1) {
+          record = universe_.find(providers.front().package);
+        } else if (providers.size() > 1) {
+          std::string names;
+          for (const auto& provider : providers) names += (names.empty() ? "" : ", ") + provider.package;
+          throw Error("requested package '" + name +
+                      "' is a virtual package provided by " + names + ": request one of them");
+        } else {
+          throw Error("requested package '" + name + "' does not exist in " +
+                      universe_description() + " (check the spelling, the suites and components)");
+        }
+      }
+      select(*record, "", "requested");
+    }
+    for (const auto& [name, record] : selected_) result_.packages.push_back(*record);
+    return std::move(result_);
+  }
+
+ private:
+  std::string universe_description() const {
+    if (!universe_.description.empty()) return universe_.description;
+    return "the loaded package indices (" + universe_.architecture + ")";
+  }
+
+  void select(const PackageRecord& record, const std::string& parent, const std::string& relation) {
+    if (selected_.count(record.name)) return;
+    selected_[record.name] = &record;
+    result_.reasons[record.name] = {parent, relation};
+    for (const char* field : {"Pre-Depends", "Depends"}) {
+      auto text = record.control.get(field);
+      if (!text) continue;
+      for (const auto& group : parse_relations(*text, field + std::string(" of ") + record.name))
+        satisfy(record, field, group);
+    }
+  }
+
+  // Whether an already-selected package satisfies `relation` (as itself or by Provides).
+  bool satisfied_by_selection(const Relation& relation) const {
+    if (auto found = selected_.find(relation.name); found != selected_.end() &&
+        version_satisfies(found->second->version, relation.relation, relation.version))
+      return true;
+    for (const auto& provision : universe_.providers(relation.name))
+      if (selected_.count(provision.package) && provides_satisfy(provision, relation)) return true;
+    return false;
+  }
+
+  // An unversioned provide satisfies only an unversioned dependency (Debian policy 7.5).
+  static bool provides_satisfy(const Provision& provision, const Relation& relation) {
+    if (relation.relation == VersionRelation::Any) return true;
+    if (provision.version.empty()) return false;
+    return version_satisfies(provision.version, relation.relation, relation.version);
+  }
+
+  // The package that would satisfy `relation`: the real package when its candidate fits,
+  // else the best-ranked provider. `:any`/`:native` qualifiers need no check: only one
+  // architecture (plus "all") is loaded.
+  const PackageRecord* candidate_for(const Relation& relation) const {
+    if (const PackageRecord* real = universe_.find(relation.name);
+        real && version_satisfies(real->version, relation.relation, relation.version))
+      return real;
+    const PackageRecord* best = nullptr;
+    for (const auto& provision : universe_.providers(relation.name)) {
+      if (!provides_satisfy(provision, relation)) continue;
+      const PackageRecord* provider = universe_.find(provision.package);
+      if (!provider) continue;
+      if (!best || priority_rank(*provider) < priority_rank(*best)) best = provider;
+    }
+    return best;
+  }
+
+  void satisfy(const PackageRecord& dependent, const std::string& field, AlternativeGroup group) {
+    for (const auto& relation : group)
+      if (satisfied_by_selection(relation)) return;
+    apply_pins(group);
+    std::string group_text = format_group(group);
+    for (const auto& relation : group) {
+      if (excluded_.count(relation.name)) {
+        result_.skipped.emplace(relation.name, dependent.name);
+        return;
+      }
+      const PackageRecord* chosen = candidate_for(relation);
+      if (!chosen) continue;
+      if (excluded_.count(chosen->name)) {
+        result_.skipped.emplace(chosen->name, dependent.name);
+        return;
+      }
+      select(*chosen, dependent.name, field + ": " + group_text);
+      return;
+    }
+    throw Error("no package satisfies '" + group_text + "' (" + field + " of " +
+                chain_text(dependent.name) + "); " + available_text(group));
+  }
+
+  void apply_pins(AlternativeGroup& group) const {
+    for (const auto& [unwanted, preferred] : options_.alternative_pins) {
+      auto has = [&](const std::string& name) {
+        return std::find_if(group.begin(), group.end(),
+                            [&](const Relation& r) { return r.name == name; });
+      };
+      auto unwanted_at = has(unwanted);
+      auto preferred_at = has(preferred);
+      if (unwanted_at != group.end() && preferred_at != group.end() && preferred_at > unwanted_at)
+        std::rotate(unwanted_at, preferred_at, preferred_at + 1);
+    }
+  }
+
+  static std::string format_group(const AlternativeGroup& group) {
+    std::string text;
+    for (const auto& relation : group) text += (text.empty() ? "" : " | ") + relation.str();
+    return text;
+  }
+
+  // "bar <- curl (requested)"
+  std::string chain_text(const std::string& name) const {
+    std::string text = name;
+    std::string current = name;
+    std::set<std::string> seen{name};
+    while (true) {
+      auto found = result_.reasons.find(current);
+      if (found == result_.reasons.end() || found->second.first.empty()) break;
+      current = found->second.first;
+      if (!seen.insert(current).second) break;
+      text += " <- " + current;
+    }
+    return text + " (requested)";
+  }
+
+  std::string available_text(const AlternativeGroup& group) const {
+    std::string text;
+    for (const auto& relation : group) {
+      if (const PackageRecord* real = universe_.find(relation.name))
+        text += (text.empty() ? "" : "; ") + ("the archive has " + real->name + " " + real->version);
+      else if (universe_.providers(relation.name).empty())
+        text += (text.empty() ? "" : "; ") + ("'" + relation.name + "' is not in the archive");
+      else
+        text += (text.empty() ? "" : "; ") +
+                ("no provider of '" + relation.name + "' has a fitting version");
+    }
+    return text;
+  }
+
+  const PackageUniverse& universe_;
+  const ResolveOptions& options_;
+  std::set<std::string> excluded_;
+  std::map<std::string, const PackageRecord*> selected_;
+  Resolution result_;
+};
+
+}  // namespace
+
+Resolution resolve_packages(const PackageUniverse& universe, const std::vector<std::string>& requested,
+                            const ResolveOptions& options) {
+  return Resolver(universe, options).run(requested);
+}
+
+std::vector<WhyStep> Resolution::why(const std::string& package) const {
+  if (!reasons.count(package)) {
+    if (auto skipped_by = skipped.find(package); skipped_by != skipped.end())
+      throw Error("package '" + package + "' is not installed: it only runs maintainer scripts, "
+                  "so the dependency of " + skipped_by->second + " on it was skipped");
+    throw Error("package '" + package + "' is not in the resolved set");
+  }
+  std::vector<WhyStep> chain;
+  std::set<std::string> seen;
+  std::string current = package;
+  while (!current.empty() && seen.insert(current).second) {
+    const auto& [parent, relation] = reasons.at(current);
+    chain.push_back({current, relation});
+    current = parent;
+  }
+  std::reverse(chain.begin(), chain.end());
+  return chain;
+}
+
+std::string Resolution::explain(const std::string& package) const {
+  std::string text;
+  for (const auto& step : why(package)) {
+    if (!text.empty()) text += " -> ";
+    text += step.package + " (" + step.relation + ")";
+  }
+  return text;
+}
+
+}  // namespace nanoforge::rootfs
