@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "oci/progress.h"
+#include "venv/assemble.h"
 #include "venv/python_source.h"
 
 namespace nanoforge::venv {
@@ -39,12 +40,6 @@ struct VenvOptions {
   bool strip_debug = true;     // binutils strip --strip-debug on every ELF file
   bool write_tarball = true;   // ./venv.tar.gz
   std::int64_t epoch = 0;      // SOURCE_DATE_EPOCH: recorded in VERSION.txt, tar mtimes
-};
-
-// Size of a tree: bytes of regular files and number of entries.
-struct TreeSize {
-  std::uint64_t bytes = 0;
-  std::uint64_t files = 0;
 };
 
 struct VenvResult {

@@ -1,0 +1,296 @@
+#include "venv/pip_install.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "oci/atomic_file.h"
+#include "oci/digest.h"
+#include "oci/error.h"
+#include "venv/elf.h"
+#include "venv/process.h"
+#include "venv/scripts.h"
+
+namespace nanoforge::venv {
+namespace fs = std::filesystem;
+namespace {
+
+// The environment every venv python run gets: nothing from the user's Python setup leaks in.
+ProcessOptions python_environment(const PipOptions* pip = nullptr) {
+  ProcessOptions options;
+  options.unset_environment = {"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV",
+                               "PIP_USER", "PIP_TARGET", "PIP_PREFIX", "PIP_ROOT", "PIP_REQUIRE_VIRTUALENV",
+                               "__PYVENV_LAUNCHER__"};
+  options.environment = {{"PYTHONNOUSERSITE", "1"}, {"PYTHONDONTWRITEBYTECODE", "1"},
+                         {"PIP_DISABLE_PIP_VERSION_CHECK", "1"}, {"PIP_NO_INPUT", "1"}};
+  if (pip) {
+    if (pip->cache_dir.empty()) options.environment["PIP_NO_CACHE_DIR"] = "1";
+    else options.environment["PIP_CACHE_DIR"] = pip->cache_dir.string();
+    if (!pip->proxy.empty())
+      for (const char* name : {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"})
+        options.environment[name] = pip->proxy;
+    for (const auto& [name, value] : pip->build_env) options.environment[name] = value;
+  }
+  return options;
+}
+
+std::string python_of(const fs::path& venv_dir, const std::string& major_minor) {
+  return (venv_dir / "bin" / ("python" + major_minor)).string();
+}
+
+fs::path site_packages(const fs::path& venv_dir, const std::string& major_minor) {
+  return venv_dir / "lib" / ("python" + major_minor) / "site-packages";
+}
+
+// Build outputs and other trees that never belong in a build of the project.
+bool excluded_from_project_copy(const std::string& name) {
+  static const std::set<std::string> names = {".git", ".hg", ".svn", "build", "dist", "__pycache__",
+                                              "node_modules", ".venv", "venv", ".nanoforge", ".tox",
+                                              ".mypy_cache", ".pytest_cache", ".ruff_cache"};
+  if (names.count(name)) return true;
+  if (name.size() > 9 && name.substr(name.size() - 9) == ".egg-info") return true;
+  return name.rfind("venv.", 0) == 0;  // venv.tar.gz, venv.backup, venv.new
+}
+
+void copy_project(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  for (const auto& entry : fs::directory_iterator(from)) {
+    auto name = entry.path().filename().string();
+    if (excluded_from_project_copy(name)) continue;
+    auto status = entry.symlink_status();
+    if (fs::is_directory(status)) {
+      copy_project(entry.path(), to / name);
+    } else if (fs::is_symlink(status)) {
+      fs::create_symlink(fs::read_symlink(entry.path()), to / name);
+    } else if (fs::is_regular_file(status)) {
+      fs::copy_file(entry.path(), to / name);
+    }
+  }
+}
+
+std::vector<std::string> pip_command(const fs::path& venv_dir, const std::string& mm, const PipOptions& pip) {
+  std::vector<std::string> argv = {python_of(venv_dir, mm), "-m", "pip", "install", "--no-compile",
+                                   "--no-warn-script-location", "--progress-bar", "off"};
+  if (!pip.index_url.empty()) argv.insert(argv.end(), {"--index-url", pip.index_url});
+  for (const auto& url : pip.extra_index_urls) argv.insert(argv.end(), {"--extra-index-url", url});
+  for (const auto& link : pip.find_links) argv.insert(argv.end(), {"--find-links", link});
+  if (pip.no_index) argv.push_back("--no-index");
+  return argv;
+}
+
+// RECORD's hash form: "sha256=" + urlsafe base64 without padding.
+std::string record_hash(const fs::path& file) {
+  std::string hex = oci::sha256_of_file(file).hex;
+  unsigned char raw[32];
+  for (int i = 0; i < 32; ++i) raw[i] = static_cast<unsigned char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  unsigned char encoded[64] = {};
+  int length = EVP_EncodeBlock(encoded, raw, 32);
+  std::string text(reinterpret_cast<char*>(encoded), static_cast<std::size_t>(length));
+  while (!text.empty() && text.back() == '=') text.pop_back();
+  std::replace(text.begin(), text.end(), '+', '-');
+  std::replace(text.begin(), text.end(), '/', '_');
+  return "sha256=" + text;
+}
+
+// The dist-info directory of an installed distribution, by normalized name.
+fs::path find_dist_info(const fs::path& site, const std::string& name) {
+  std::string wanted = normalize_distribution_name(name);
+  for (const auto& entry : fs::directory_iterator(site)) {
+    auto dir = entry.path().filename().string();
+    if (dir.size() < 10 || dir.substr(dir.size() - 10) != ".dist-info") continue;
+    if (normalize_distribution_name(dir.substr(0, dir.find('-'))) == wanted) return entry.path();
+  }
+  return {};
+}
+
+// Removes one file of an installed distribution and its line in RECORD.
+void remove_recorded_file(const fs::path& dist_info, const std::string& file_name) {
+  std::error_code ec;
+  if (!fs::remove(dist_info / file_name, ec)) return;
+  std::string record = read_file(dist_info / "RECORD");
+  std::istringstream in(record);
+  std::string line, kept;
+  std::string needle = dist_info.filename().string() + "/" + file_name + ",";
+  while (std::getline(in, line))
+    if (line.rfind(needle, 0) != 0) kept += line + "\n";
+  write_file_atomically(dist_info / "RECORD", kept);
+}
+
+}  // namespace
+
+std::string normalize_distribution_name(const std::string& name) {
+  std::string result;
+  for (char c : name) {
+    char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == '_' || lower == '.' || lower == '-') {
+      if (result.empty() || result.back() != '-') result += '-';
+    } else {
+      result += lower;
+    }
+  }
+  return result;
+}
+
+void install_pip(const fs::path& venv_dir, const std::string& mm, const fs::path& source_prefix,
+                 const ProgressCallback& progress) {
+  fs::path bundled = source_prefix / "lib" / ("python" + mm) / "ensurepip" / "_bundled";
+  fs::path wheel;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(bundled, ec))
+    if (entry.path().filename().string().rfind("pip-", 0) == 0 && entry.path().extension() == ".whl")
+      wheel = entry.path();
+  if (wheel.empty())
+    throw Error("the source interpreter at " + source_prefix.string() + " bundles no pip wheel in " +
+                bundled.string() + " (ensurepip); cannot give the venv its own pip");
+  if (progress) progress({"install pip " + wheel.filename().string(), 0, 0, "steps"});
+  // A pip wheel runs pip from inside itself: "python pip.whl/pip install pip.whl".
+  run_checked("installing pip from " + wheel.string(),
+              {python_of(venv_dir, mm), (wheel / "pip").string(), "install", "--no-index", "--no-deps",
+               "--no-compile", "--no-warn-script-location", "--disable-pip-version-check", wheel.string()},
+              python_environment());
+}
+
+InstalledProject install_project(const fs::path& venv_dir, const std::string& mm, const ProjectInstall& project,
+                                 const PipOptions& pip, const ProgressCallback& progress) {
+  if (!fs::is_regular_file(project.project_dir / "pyproject.toml"))
+    throw Error("project directory " + project.project_dir.string() + " has no pyproject.toml");
+  fs::path source = project.scratch_dir / "project";
+  fs::remove_all(source);
+  copy_project(project.project_dir, source);
+
+  std::string spec = source.string();
+  if (!project.extras.empty()) {
+    spec += "[";
+    for (std::size_t i = 0; i < project.extras.size(); ++i) spec += (i ? "," : "") + project.extras[i];
+    spec += "]";
+  }
+  auto environment = python_environment(&pip);
+  fs::path report = project.scratch_dir / "install-report.json";
+  auto command = pip_command(venv_dir, mm, pip);
+
+  std::string lock_text;
+  bool lock_has_hashes = false;
+  if (fs::exists(project.lock_file)) {
+    lock_text = read_file(project.lock_file);
+    lock_has_hashes = lock_text.find("--hash=") != std::string::npos;
+  }
+  const std::string lock_hint = fs::exists(project.lock_file)
+      ? "\n(installed with the lock " + project.lock_file.string() + "; if it no longer fits pyproject.toml, delete it to resolve afresh)"
+      : "";
+  try {
+    if (lock_has_hashes) {
+      if (progress) progress({"pip install --require-hashes -r " + project.lock_file.string(), 0, 0, "steps"});
+      auto locked = command;
+      locked.insert(locked.end(), {"--require-hashes", "-r", project.lock_file.string()});
+      run_checked("pip install of the locked requirements", locked, environment);
+      command.push_back("--no-deps");
+    } else if (!lock_text.empty()) {
+      command.insert(command.end(), {"-c", project.lock_file.string()});
+    }
+    if (progress) progress({"pip install " + project.project_dir.string(), 0, 0, "steps"});
+    command.insert(command.end(), {"--report", report.string(), spec});
+    if (!lock_has_hashes) command.insert(command.end(), project.requirements.begin(), project.requirements.end());
+    run_checked("pip install of " + project.project_dir.string(), command, environment);
+    if (lock_has_hashes)
+      run_checked("pip check (the lock must hold every dependency of the project)",
+                  {python_of(venv_dir, mm), "-m", "pip", "check"}, environment);
+  } catch (const Error& error) {
+    throw Error(error.what() + lock_hint);
+  }
+
+  InstalledProject installed;
+  auto parsed = nlohmann::json::parse(read_file(report), nullptr, false);
+  if (parsed.is_discarded()) throw Error("pip's install report " + report.string() + " is not JSON");
+  for (const auto& item : parsed.value("install", nlohmann::json::array())) {
+    std::string url = item.value("download_info", nlohmann::json::object()).value("url", "");
+    if (url.find(source.string()) == std::string::npos) continue;
+    installed.name = item["metadata"].value("name", "");
+    installed.version = item["metadata"].value("version", "");
+  }
+  if (installed.name.empty())
+    throw Error("pip's install report " + report.string() + " does not list the project " + project.project_dir.string());
+
+  // direct_url.json names the scratch copy the project was built from: not part of the venv.
+  auto dist_info = find_dist_info(site_packages(venv_dir, mm), installed.name);
+  if (!dist_info.empty()) remove_recorded_file(dist_info, "direct_url.json");
+
+  if (lock_has_hashes) {
+    installed.lock_text = lock_text;
+  } else {
+    installed.lock_text = run_checked("pip freeze", {python_of(venv_dir, mm), "-m", "pip", "freeze", "--all",
+                                                     "--exclude", "pip", "--exclude", installed.name},
+                                      python_environment());
+  }
+  auto listed = nlohmann::json::parse(
+      run_checked("pip list", {python_of(venv_dir, mm), "-m", "pip", "list", "--format=json"}, python_environment()),
+      nullptr, false);
+  if (listed.is_discarded() || !listed.is_array()) throw Error("pip list --format=json printed no JSON list");
+  for (const auto& item : listed)
+    installed.distributions.push_back({item.value("name", ""), item.value("version", "")});
+  std::sort(installed.distributions.begin(), installed.distributions.end());
+  return installed;
+}
+
+void relocate_scripts(const fs::path& venv_dir, const std::string& mm) {
+  std::string bin_dir = (venv_dir / "bin").string();
+  std::set<fs::path> rewritten;
+  for (const auto& entry : fs::directory_iterator(venv_dir / "bin")) {
+    if (!entry.is_regular_file() || entry.is_symlink() || is_elf_file(entry.path())) continue;
+    auto content = read_file(entry.path());
+    auto relocated = relocate_script(content, bin_dir, "python" + mm);
+    if (!relocated) continue;
+    write_file_atomically(entry.path(), *relocated, 0755);
+    rewritten.insert(entry.path().lexically_normal());
+  }
+  if (rewritten.empty()) return;
+  // Keep RECORD true to the files, so pip's own checks and uninstall see what is there.
+  auto site = site_packages(venv_dir, mm);
+  for (const auto& entry : fs::directory_iterator(site)) {
+    auto record_path = entry.path() / "RECORD";
+    if (!fs::is_regular_file(record_path)) continue;
+    std::istringstream in(read_file(record_path));
+    std::string line, updated;
+    bool changed = false;
+    while (std::getline(in, line)) {
+      auto comma = line.find(',');
+      auto file = (site / line.substr(0, comma)).lexically_normal();
+      if (comma != std::string::npos && rewritten.count(file)) {
+        line = line.substr(0, comma) + "," + record_hash(file) + "," + std::to_string(fs::file_size(file));
+        changed = true;
+      }
+      updated += line + "\n";
+    }
+    if (changed) write_file_atomically(record_path, updated);
+  }
+}
+
+void compile_bytecode(const fs::path& venv_dir, const std::string& mm, const ProgressCallback& progress) {
+  std::vector<fs::path> caches;
+  for (auto it = fs::recursive_directory_iterator(venv_dir); it != fs::recursive_directory_iterator(); ++it)
+    if (it->is_directory() && !it->is_symlink() && it->path().filename() == "__pycache__") {
+      caches.push_back(it->path());
+      it.disable_recursion_pending();
+    }
+  for (const auto& dir : caches) fs::remove_all(dir);
+  if (progress) progress({"compile bytecode (unchecked-hash .pyc)", 0, 0, "steps"});
+  auto environment = python_environment();
+  // Set and frozenset constants are marshalled in hash order: fix the seed.
+  environment.environment["PYTHONHASHSEED"] = "0";
+  environment.environment.erase("PYTHONDONTWRITEBYTECODE");
+  environment.merge_stderr = true;
+  auto result = run_process({python_of(venv_dir, mm), "-E", "-s", "-m", "compileall", "-q", "-j0",
+                             "--invalidation-mode", "unchecked-hash", "-s", venv_dir.string(), "-p", "/opt/venv",
+                             (venv_dir / "lib" / ("python" + mm)).string()},
+                            environment);
+  // Like pip, a module that does not compile (a template, a Python 2 leftover) stays source only.
+  if (result.exit_code != 0 && result.output.find("Error compiling") == std::string::npos &&
+      result.output.find("SyntaxError") == std::string::npos)
+    throw Error("python -m compileall in " + venv_dir.string() + " failed:\n" + result.output);
+  if (result.exit_code != 0 && progress)
+    progress({"some modules have no bytecode (they do not compile):\n" + result.output, 0, 0, "steps"});
+}
+
+}  // namespace nanoforge::venv
