@@ -1,0 +1,281 @@
+#include "builder/compose.h"
+
+#include <cstdlib>
+#include <regex>
+
+#include "oci/atomic_file.h"
+#include "oci/error.h"
+
+namespace nanoforge::builder {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kAnchor = "nanobot";
+
+// A string that must stay a string for Compose's YAML 1.1 reader ("1.0", "3", "1000:1000").
+YAML::Node quoted(const std::string& text) {
+  YAML::Node node(text);
+  node.SetTag("!");
+  return node;
+}
+
+YAML::Node flow_list(std::initializer_list<std::string> items) {
+  YAML::Node list(YAML::NodeType::Sequence);
+  for (const auto& item : items) list.push_back(quoted(item));
+  list.SetStyle(YAML::EmitterStyle::Flow);
+  return list;
+}
+
+bool is_yaml11_special(const std::string& text) {
+  static const std::regex special(
+      "^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE|null|Null|NULL|~)$");
+  return std::regex_match(text, special);
+}
+
+bool looks_numeric(const std::string& text) {
+  static const std::regex number("^[-+]?([0-9][0-9_]*)?(\\.[0-9]*)?([eE][-+]?[0-9]+)?$");
+  return !text.empty() && text != "." && std::regex_match(text, number);
+}
+
+// Plain only when Compose's YAML 1.1 reader reads it back as the same kind of value.
+void emit_scalar(YAML::Emitter& out, const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  bool force_string = node.Tag() == "!";
+  static const std::regex safe_word("^[A-Za-z_./][A-Za-z0-9_./@-]*$");
+  bool plain = false;
+  if (!force_string) {
+    if (text == "true" || text == "false" || looks_numeric(text)) plain = true;  // meant as bool/number
+    else plain = std::regex_match(text, safe_word) && !is_yaml11_special(text);
+  }
+  if (plain) out << text;
+  else out << YAML::DoubleQuoted << text;
+}
+
+void emit_node(YAML::Emitter& out, const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      out << YAML::Null;
+      break;
+    case YAML::NodeType::Scalar:
+      emit_scalar(out, node);
+      break;
+    case YAML::NodeType::Sequence:
+      if (node.Style() == YAML::EmitterStyle::Flow) out << YAML::Flow;
+      out << YAML::BeginSeq;
+      for (const auto& item : node) emit_node(out, item);
+      out << YAML::EndSeq;
+      break;
+    case YAML::NodeType::Map:
+      if (node.Style() == YAML::EmitterStyle::Flow) out << YAML::Flow;
+      out << YAML::BeginMap;
+      for (const auto& entry : node) {
+        out << YAML::Key;
+        emit_scalar(out, entry.first);
+        out << YAML::Value;
+        emit_node(out, entry.second);
+      }
+      out << YAML::EndMap;
+      break;
+  }
+}
+
+std::string canonical(const YAML::Node& node) {
+  YAML::Emitter out;
+  emit_node(out, node);
+  return out.c_str();
+}
+
+// Compose accepts `environment` as a list of KEY=VALUE or a mapping; merge in mapping form.
+YAML::Node environment_as_map(const YAML::Node& environment) {
+  if (!environment.IsSequence()) return environment;
+  YAML::Node map(YAML::NodeType::Map);
+  for (const auto& item : environment) {
+    auto text = item.Scalar();
+    auto equals = text.find('=');
+    if (equals == std::string::npos) map[text] = YAML::Node(YAML::NodeType::Null);
+    else map[text.substr(0, equals)] = quoted(text.substr(equals + 1));
+  }
+  return map;
+}
+
+void merge_nodes(YAML::Node target, const YAML::Node& addition, const std::string& key_path);
+
+void merge_into_map(YAML::Node target, const YAML::Node& addition, const std::string& key_path) {
+  for (const auto& entry : addition) {
+    std::string key = entry.first.Scalar();
+    std::string path = key_path.empty() ? key : key_path + "." + key;
+    YAML::Node value = entry.second;
+    if (key == "environment") value = environment_as_map(value);
+    if (!target[key] || target[key].IsNull()) {
+      target[key] = YAML::Clone(value);
+      continue;
+    }
+    YAML::Node existing = target[key];
+    if (key == "environment" && existing.IsSequence()) {
+      existing = environment_as_map(existing);
+      target[key] = existing;
+    }
+    merge_nodes(target[key], value, path);
+  }
+}
+
+void merge_nodes(YAML::Node target, const YAML::Node& addition, const std::string& key_path) {
+  if (target.IsMap() && addition.IsMap()) {
+    merge_into_map(target, addition, key_path);
+  } else if (target.IsSequence() && addition.IsSequence()) {
+    for (const auto& item : addition) {
+      std::string form = canonical(item);
+      bool present = false;
+      for (const auto& have : target) present = present || canonical(have) == form;
+      if (!present) target.push_back(YAML::Clone(item));
+    }
+  } else {
+    target = YAML::Clone(addition);
+  }
+}
+
+}  // namespace
+
+YAML::Node shared_service(const DeploymentSettings& settings) {
+  YAML::Node base(YAML::NodeType::Map);
+  base["image"] = settings.image;
+  base["user"] = quoted(std::to_string(kInstanceUid) + ":" + std::to_string(kInstanceGid));
+  base["restart"] = "unless-stopped";
+  base["read_only"] = "true";
+  base["tmpfs"] = flow_list({"/tmp"});
+  base["cap_drop"] = flow_list({"ALL"});
+  base["security_opt"] = flow_list({"no-new-privileges:true"});
+  YAML::Node environment(YAML::NodeType::Map);
+  environment["HOME"] = "/data";
+  // Proxies pass through from the environment compose runs in, never written into this file.
+  for (const char* name : {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"})
+    if (const char* value = std::getenv(name); value && *value)
+      environment[name] = quoted(std::string("${") + name + "}");
+  base["environment"] = environment;
+  // Through the venv's Python: the runtime image has no curl or wget.
+  YAML::Node healthcheck(YAML::NodeType::Map);
+  healthcheck["test"] = flow_list(
+      {"CMD", "/opt/venv/bin/python", "-c",
+       "import sys,urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:" +
+           std::to_string(kContainerGatewayPort) + "/health', timeout=4).status == 200 else 1)"});
+  healthcheck["interval"] = "10s";
+  healthcheck["timeout"] = "5s";
+  healthcheck["retries"] = "3";
+  healthcheck["start_period"] = "20s";
+  base["healthcheck"] = healthcheck;
+  YAML::Node networks(YAML::NodeType::Sequence);
+  networks.push_back(settings.network);
+  base["networks"] = networks;
+  return base;
+}
+
+YAML::Node instance_service(const Instance& instance, const DeploymentSettings& settings) {
+  YAML::Node service = YAML::Clone(shared_service(settings));
+  service["container_name"] = instance.container_name();
+  service["hostname"] = instance.name;
+  if (instance.restart != "unless-stopped") service["restart"] = instance.restart;
+  YAML::Node labels(YAML::NodeType::Map);
+  labels["io.nanoforge.instance"] = instance.name;
+  service["labels"] = labels;
+  YAML::Node volumes(YAML::NodeType::Sequence);
+  for (const auto& mount : instance.volumes(settings.mode)) volumes.push_back(quoted(mount.compose_form()));
+  service["volumes"] = volumes;
+  YAML::Node ports(YAML::NodeType::Sequence);
+  ports.push_back(quoted(settings.publish_address + ":" + std::to_string(instance.port) + ":" +
+                         std::to_string(kContainerGatewayPort)));
+  if (instance.webui_port)
+    ports.push_back(quoted(settings.publish_address + ":" + std::to_string(*instance.webui_port) + ":" +
+                           std::to_string(kContainerWebuiPort)));
+  service["ports"] = ports;
+  YAML::Node env_file(YAML::NodeType::Sequence);
+  env_file.push_back("./" + (instance_files::directory(instance.name) / instance_files::kSecrets).string());
+  service["env_file"] = env_file;
+  YAML::Node resources;
+  resources["limits"]["cpus"] = quoted(instance.limits.cpus);
+  resources["limits"]["memory"] = instance.limits.memory;
+  resources["reservations"]["cpus"] = quoted(instance.limits.reserved_cpus);
+  resources["reservations"]["memory"] = instance.limits.reserved_memory;
+  service["deploy"]["resources"] = resources;
+  service["logging"]["driver"] = "json-file";
+  service["logging"]["options"]["max-size"] = quoted(instance.logging.max_size);
+  service["logging"]["options"]["max-file"] = quoted(std::to_string(instance.logging.max_files));
+  return service;
+}
+
+void merge_override(YAML::Node& service, const YAML::Node& addition, const std::string& source) {
+  if (!addition || addition.IsNull()) return;
+  if (!addition.IsMap())
+    throw Error(source + ": expected a mapping of service keys (e.g. environment:, deploy:)");
+  merge_into_map(service, addition, "");
+}
+
+YAML::Node load_override(const fs::path& file, const std::string& instance_name) {
+  if (!fs::exists(file)) return YAML::Node(YAML::NodeType::Null);
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::Exception& error) {
+    throw Error(file.string() + ":" + std::to_string(error.mark.line + 1) + ":" +
+                std::to_string(error.mark.column + 1) + ": not valid YAML: " + error.msg);
+  }
+  if (!root || root.IsNull()) return YAML::Node(YAML::NodeType::Null);
+  if (!root.IsMap())
+    throw Error(file.string() + ": expected a mapping (service keys, or services: {" + instance_name + ": ...})");
+  if (YAML::Node services = root["services"]) {
+    if (!services.IsMap() || !services[instance_name])
+      throw Error(file.string() + ": has 'services:' but no service named '" + instance_name +
+                  "' (this file only adds to that instance's service)");
+    if (services.size() != 1)
+      throw Error(file.string() + ": names services other than '" + instance_name +
+                  "'; an instance's override may only change its own service");
+    return services[instance_name];
+  }
+  return root;
+}
+
+std::string render_compose(const Deployment& deployment, const std::vector<Instance>& instances) {
+  DeploymentSettings settings = deployment.settings();
+  YAML::Node base = shared_service(settings);
+
+  YAML::Emitter out;
+  out.SetIndent(2);
+  out << YAML::Comment(
+      "Written by nanoforge from instances/*/instance.json; rewritten on every create, delete\n"
+      "and `nanoforge compose`. Put your changes in instances/NAME/docker-compose.override.yml.");
+  out << YAML::BeginMap;
+  out << YAML::Key << "x-nanobot" << YAML::Value << YAML::Anchor(kAnchor);
+  emit_node(out, base);
+  out << YAML::Key << "services" << YAML::Value << YAML::BeginMap;
+  for (const auto& instance : instances) {
+    YAML::Node service = instance_service(instance, settings);
+    fs::path override_file = deployment.instance_dir(instance.name) / instance_files::kOverride;
+    merge_override(service, load_override(override_file, instance.name), override_file.string());
+    out << YAML::Key << instance.name << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "<<" << YAML::Value << YAML::Alias(kAnchor);
+    for (const auto& entry : service) {
+      std::string key = entry.first.Scalar();
+      if (base[key] && canonical(base[key]) == canonical(entry.second)) continue;  // from the anchor
+      out << YAML::Key << key << YAML::Value;
+      emit_node(out, entry.second);
+    }
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap;
+  out << YAML::Key << "networks" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << settings.network << YAML::Value << YAML::BeginMap << YAML::Key << "driver"
+      << YAML::Value << "bridge" << YAML::EndMap;
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+  if (!out.good()) throw Error("cannot emit " + deployment.compose_file().string() + ": " + out.GetLastError());
+  return std::string(out.c_str()) + "\n";
+}
+
+void write_compose(const Deployment& deployment) {
+  std::string text = render_compose(deployment, deployment.load_instances());
+  write_file_atomically(deployment.compose_file(), text);
+}
+
+}  // namespace nanoforge::builder
