@@ -47,8 +47,14 @@ std::vector<LayerEntry> scan_directory(const std::filesystem::path& directory,
 // Applies owner rules to entries already built (e.g. from a .deb).
 void apply_owner_rules(std::vector<LayerEntry>& entries, const std::vector<OwnerRule>& rules);
 
-// Validates an image path: relative, normalised, no "..". Throws nanoforge::Error naming
-// `context` when not.
+// Validates an image path and returns its normal form: relative, '/'-separated, no empty or
+// "." components, no trailing '/'. A leading '/' is dropped (image paths are always rooted at
+// the image root); "/" and "" give "" (the root). Throws nanoforge::Error naming `context` and
+// the path for "..", NUL bytes or anything else that could escape the image root.
 std::string normalize_image_path(const std::string& path, const std::string& context);
+
+// The order of entries in a layer: path by path component, so a directory's children follow
+// it directly ("a", "a/b", "a-b"), as `tar --sort=name` gives.
+bool image_path_less(const std::string& left, const std::string& right);
 
 }  // namespace nanoforge::oci

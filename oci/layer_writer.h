@@ -2,6 +2,7 @@
 // pass into the blob store. The idea of a layer follows go-containerregistry's Layer.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
