@@ -50,6 +50,36 @@ std::vector<fs::path> elf_files(const fs::path& root) {
   return files;
 }
 
+// The build configuration sysconfig reports names the source prefix; it becomes /opt/venv,
+// where the venv is mounted, so no path of the build machine is left in the tree.
+void forget_source_prefix(const fs::path& stdlib, const fs::path& old_prefix) {
+  // A system prefix is no trace of the build machine, and replacing "/usr" would also hit
+  // paths that have nothing to do with Python.
+  if (old_prefix == "/usr" || old_prefix == "/usr/local" || old_prefix == "/") return;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(stdlib)) {
+    auto name = entry.path().filename().string();
+    if (name.rfind("_sysconfigdata", 0) == 0 && entry.path().extension() == ".py") files.push_back(entry.path());
+    if (name.rfind("config-", 0) == 0 && entry.is_directory())
+      for (const char* text : {"Makefile", "python-config.py"})
+        if (fs::exists(entry.path() / text)) files.push_back(entry.path() / text);
+  }
+  std::vector<std::string> prefixes = {old_prefix.string()};
+  std::error_code ec;
+  auto canonical = fs::canonical(old_prefix, ec).string();
+  if (!ec && canonical != prefixes[0]) prefixes.push_back(canonical);
+  for (const auto& file : files) {
+    std::string text = read_file(file);
+    bool changed = false;
+    for (const auto& prefix : prefixes)
+      for (auto at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at + 9)) {
+        text.replace(at, prefix.size(), "/opt/venv");
+        changed = true;
+      }
+    if (changed) write_file_atomically(file, text, static_cast<unsigned>(fs::status(file).permissions()));
+  }
+}
+
 }  // namespace
 
 TreeSize measure_tree(const fs::path& root) {
@@ -89,6 +119,7 @@ TreeSize assemble_interpreter(const PythonInstall& python, const fs::path& venv_
     return is_pruned(path.lexically_relative(stdlib).generic_string(), options.prune);
   });
   fs::create_directories(venv_dir / "lib" / ("python" + mm) / "site-packages");
+  forget_source_prefix(venv_dir / "lib" / ("python" + mm), python.prefix);
   fs::path include = python.prefix / "include" / ("python" + mm);
   if (fs::is_directory(include))
     copy_tree(include, venv_dir / "include" / ("python" + mm), [](const fs::path&, bool) { return false; });
