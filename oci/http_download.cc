@@ -191,7 +191,7 @@ void download_files(const std::vector<DownloadRequest>& requests, unsigned paral
   std::uint64_t finished_bytes = 0;
   std::size_t finished_count = 0;
   unsigned running = 0;
-  std::string first_failure;
+  std::vector<std::string> failures;
   auto report = [&](bool finished) {
     if (!progress) return;
     std::uint64_t in_flight = 0;
@@ -206,7 +206,7 @@ void download_files(const std::vector<DownloadRequest>& requests, unsigned paral
     progress(event);
   };
   auto launch_waiting = [&] {
-    while (running < parallel && !waiting.empty() && first_failure.empty()) {
+    while (running < parallel && !waiting.empty()) {
       Transfer* transfer = waiting.front();
       waiting.pop_front();
       start_transfer(*transfer);
@@ -243,7 +243,7 @@ void download_files(const std::vector<DownloadRequest>& requests, unsigned paral
           waiting.push_front(transfer);
           break;
         case Outcome::Failed:
-          if (first_failure.empty()) first_failure = failure;
+          failures.push_back(failure);
           transfer->handle.reset();
           break;
       }
@@ -256,7 +256,11 @@ void download_files(const std::vector<DownloadRequest>& requests, unsigned paral
     }
     if (running > 0) curl_multi_poll(multi.get(), nullptr, 0, 1000, nullptr);
   }
-  if (!first_failure.empty()) throw Error(first_failure);
+  if (!failures.empty()) {
+    std::string message = failures.front();
+    for (std::size_t i = 1; i < failures.size(); ++i) message += "\n" + failures[i];
+    throw Error(message);
+  }
   report(true);
 }
 

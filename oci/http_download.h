@@ -24,7 +24,8 @@ struct DownloadRequest {
 void download_file(const DownloadRequest& request, const ProgressCallback& progress = {});
 
 // Downloads several at once (up to `parallel` transfers), each as download_file would.
-// Throws on the first failure after the others finish; completed files stay in place.
+// Every request is attempted; then, if any failed, throws one Error listing each failed URL
+// and why (one per line). Completed files stay in place.
 void download_files(const std::vector<DownloadRequest>& requests, unsigned parallel = 4,
                     const ProgressCallback& progress = {});
 

@@ -57,7 +57,7 @@ const std::vector<Provision>& PackageUniverse::providers(std::string_view virtua
 }
 
 std::vector<PackageRecord> parse_packages_index(std::string_view text, const std::string& mirror,
-                                                const std::string& source) {
+                                                const std::string& suite, const std::string& source) {
   std::vector<PackageRecord> records;
   for (auto& stanza : parse_control(text, source)) {
     PackageRecord record;
@@ -79,6 +79,7 @@ std::vector<PackageRecord> parse_packages_index(std::string_view text, const std
       throw Error(source + ": package '" + record.name + "' has a malformed Size");
     }
     record.mirror = mirror;
+    record.suite = suite;
     record.control = std::move(stanza);
     records.push_back(std::move(record));
   }
@@ -210,6 +211,13 @@ PackageUniverse load_package_universe(const RepositoryConfig& config, const fs::
   universe.description += " (";
   for (const auto& component : config.components) universe.description += component + ", ";
   universe.description += config.architecture + ")";
+  for (std::size_t i = 0; i < config.suites.size(); ++i) {
+    // Debian's snapshot service names the security archive "debian-security".
+    bool security = releases[i].codename.find("-security") != std::string::npos ||
+                    releases[i].suite.find("-security") != std::string::npos;
+    universe.suites.push_back({config.suites[i].suite, config.suites[i].mirror,
+                               security ? "debian-security" : "debian", releases[i].date});
+  }
   std::size_t done = 0;
   for (const auto& plan : plans) {
     std::string source = plan.url;
@@ -229,7 +237,7 @@ PackageUniverse load_package_universe(const RepositoryConfig& config, const fs::
         fs::remove(plan.compressed_cache);
       }
     }
-    for (auto& record : parse_packages_index(text, plan.suite->mirror, source))
+    for (auto& record : parse_packages_index(text, plan.suite->mirror, plan.suite->suite, source))
       universe.add(std::move(record));
     ++done;
   }

@@ -2,6 +2,7 @@
 // checked against the signed InRelease, cached by its SHA-256, parsed, and merged with the
 // highest version of each package winning (so bookworm-security's fix replaces bookworm's).
 #pragma once
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -21,6 +22,15 @@ struct Provision {
   std::string version;  // the provided version; empty for an unversioned provide
 };
 
+// A suite as it was loaded: which archive it belongs to and when it was signed, so a lock
+// can later find its packages in Debian's snapshot archive.
+struct LoadedSuite {
+  std::string suite;    // "bookworm-security"
+  std::string mirror;   // "http://deb.debian.org/debian-security"
+  std::string archive;  // snapshot archive name: "debian" or "debian-security"
+  std::chrono::system_clock::time_point date{};  // the InRelease Date
+};
+
 class PackageUniverse {
  public:
   // Adds a package unless a higher (or equal) version of the same name is already known.
@@ -36,6 +46,7 @@ class PackageUniverse {
   std::string architecture = "amd64";
   // What was loaded, for messages: "bookworm, bookworm-security (main, amd64)".
   std::string description;
+  std::vector<LoadedSuite> suites;
 
  private:
   void index_provides();
@@ -44,10 +55,10 @@ class PackageUniverse {
   mutable bool providers_current_ = false;
 };
 
-// Parses Packages text into records (each with `mirror` set). `source` names the index in
+// Parses Packages text into records (each with `mirror` and `suite` set). `source` names the index in
 // errors: a stanza missing Package, Version, Filename, SHA256 or Size.
 std::vector<PackageRecord> parse_packages_index(std::string_view text, const std::string& mirror,
-                                                const std::string& source);
+                                                const std::string& suite, const std::string& source);
 
 // Fetches and verifies every configured suite's InRelease (gpgv), then each component's
 // Packages index for the configured architecture: by-hash when the release offers it, its

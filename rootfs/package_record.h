@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "rootfs/control.h"
 
@@ -18,6 +19,10 @@ struct PackageRecord {
   // Mirror root the package came from ("http://deb.debian.org/debian"); the fetcher
   // joins it with `filename`. Empty for records read back from a lock.
   std::string mirror;
+  std::string suite;  // the suite whose index offered this version: "bookworm-security"
+  // Where else the .deb may be fetched, in order, when the mirror no longer has it (Debian's
+  // snapshot archive for an old locked version). The SHA-256 is checked whatever the source.
+  std::vector<std::string> fallback_urls;
   // The full stanza from the Packages index (Package, Version, Depends, Description, ...);
   // the dpkg status file is written from it. For records read from a lock it is filled in
   // when the version is still in the loaded index, else holds only the locked fields.
