@@ -1,0 +1,174 @@
+#include "rootfs/unpack.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "oci/error.h"
+#include "test_debs.h"
+#include "test_support.h"
+
+using namespace nanoforge;
+using namespace nanoforge::rootfs;
+using namespace nanoforge::testing;
+namespace fs = std::filesystem;
+
+namespace {
+const oci::LayerEntry* find_entry(const std::vector<oci::LayerEntry>& entries, const std::string& path) {
+  for (const auto& entry : entries)
+    if (entry.path == path) return &entry;
+  return nullptr;
+}
+}  // namespace
+
+TEST_CASE("unpack_deb applies merged-/usr and keeps the package's modes", "[unpack]") {
+  TempDir dir;
+  auto deb = build_test_deb(dir.path(), "shell",
+                            {{"bin/shell", {"ELF", 04755}},
+                             {"bin/sh", {"", 0, "shell"}},
+                             {"lib/x86_64-linux-gnu/libshell.so.1", {"lib", 0644}},
+                             {"etc/shell.conf", {"conf\n"}},
+                             {"usr/share/doc/shell/copyright", {"(c)\n"}}},
+                            {"/etc/shell.conf"});
+  StagingTree tree(dir / "root");
+  create_merged_usr_layout(tree);
+  auto package = unpack_deb(deb, tree);
+
+  CHECK(package.name == "shell");
+  CHECK(package.architecture == "all");
+  CHECK(package.control_files.conffiles == std::vector<std::string>{"/etc/shell.conf"});
+  // dpkg's list keeps the package's own paths.
+  CHECK(package.listed_paths.front() == "/.");
+  CHECK(std::count(package.listed_paths.begin(), package.listed_paths.end(), "/bin/shell") == 1);
+
+  CHECK(fs::read_symlink(dir / "root/bin") == "usr/bin");
+  CHECK(fs::read_symlink(dir / "root/lib") == "usr/lib");
+  CHECK(fs::read_symlink(dir / "root/sbin") == "usr/sbin");
+  CHECK(fs::read_symlink(dir / "root/lib64") == "usr/lib64");
+  CHECK(fs::is_regular_file(fs::symlink_status(dir / "root/usr/bin/shell")));
+  CHECK(read_text(dir / "root/usr/lib/x86_64-linux-gnu/libshell.so.1") == "lib");
+  CHECK(fs::read_symlink(dir / "root/usr/bin/sh") == "shell");
+  CHECK(read_text(dir / "root/etc/shell.conf") == "conf\n");
+
+  auto entries = tree.entries();
+  const auto* shell = find_entry(entries, "usr/bin/shell");
+  REQUIRE(shell);
+  CHECK(shell->mode == 04755);
+  CHECK(shell->uid == 0);
+  CHECK(shell->type == oci::EntryType::Regular);
+  CHECK(shell->size == 3);
+  const auto* bin = find_entry(entries, "bin");
+  REQUIRE(bin);
+  CHECK(bin->type == oci::EntryType::Symlink);
+  CHECK(bin->link_target == "usr/bin");
+  CHECK(find_entry(entries, "usr/bin/sh")->type == oci::EntryType::Symlink);
+}
+
+TEST_CASE("unpack_deb records tar owners, not the host's", "[unpack]") {
+  TempDir dir;
+  auto deb = craft_deb(dir / "owned.deb", "owned",
+                       {{"./", 'd', "", 0755},
+                        {"./var/", 'd', "", 0755},
+                        {"./var/spool/", 'd', "", 01777},
+                        {"./var/spool/file", 'f', "x", 0640}});
+  StagingTree tree(dir / "root");
+  create_merged_usr_layout(tree);
+  unpack_deb(deb, tree);
+  auto entries = tree.entries();
+  REQUIRE(find_entry(entries, "var/spool"));
+  CHECK(find_entry(entries, "var/spool")->mode == 01777);
+  CHECK(find_entry(entries, "var/spool/file")->mode == 0640);
+}
+
+TEST_CASE("unpack_deb turns tar hard links into layer hard links", "[unpack]") {
+  TempDir dir;
+  auto deb = craft_deb(dir / "links.deb", "links",
+                       {{"./", 'd', "", 0755},
+                        {"./usr/", 'd', "", 0755},
+                        {"./usr/bin/", 'd', "", 0755},
+                        {"./usr/bin/zeta", 'f', "same", 0755},
+                        {"./usr/bin/alpha", 'h', "./usr/bin/zeta", 0755}});
+  StagingTree tree(dir / "root");
+  create_merged_usr_layout(tree);
+  unpack_deb(deb, tree);
+  CHECK(fs::equivalent(dir / "root/usr/bin/zeta", dir / "root/usr/bin/alpha"));
+  auto entries = tree.entries();
+  // The first path in layer order carries the content.
+  CHECK(find_entry(entries, "usr/bin/alpha")->type == oci::EntryType::Regular);
+  CHECK(find_entry(entries, "usr/bin/zeta")->type == oci::EntryType::Hardlink);
+  CHECK(find_entry(entries, "usr/bin/zeta")->link_target == "usr/bin/alpha");
+}
+
+TEST_CASE("unpack_deb refuses to write outside the root", "[unpack]") {
+  TempDir dir;
+  TempDir outside;
+  StagingTree tree(dir / "root");
+  create_merged_usr_layout(tree);
+
+  SECTION("a '../' path") {
+    auto deb = craft_deb(dir / "dotdot.deb", "dotdot", {{"./", 'd', "", 0755}, {"./etc/../../x", 'f', "owned"}});
+    CHECK_THROWS_WITH(unpack_deb(deb, tree), Catch::Contains("dotdot.deb") && Catch::Contains("../x"));
+    CHECK_FALSE(fs::exists(dir / "x"));
+  }
+  SECTION("a file under an absolute symlink") {
+    auto deb = craft_deb(dir / "abs.deb", "abs",
+                         {{"./", 'd', "", 0755},
+                          {"./etc/", 'd', "", 0755},
+                          {"./etc/x", 'l', outside.path().string()},
+                          {"./etc/x/pwned", 'f', "owned"}});
+    CHECK_THROWS_WITH(unpack_deb(deb, tree), Catch::Contains("package abs") && Catch::Contains("etc/x/pwned") &&
+                                                 Catch::Contains("absolute symlink"));
+    CHECK(fs::is_empty(outside.path()));
+  }
+  SECTION("a file under '/'") {
+    auto deb = craft_deb(dir / "root.deb", "rootlink",
+                         {{"./", 'd', "", 0755}, {"./etc/", 'd', "", 0755}, {"./etc/x", 'l', "/"},
+                          {"./etc/x/tmp/pwned", 'f', "owned"}});
+    CHECK_THROWS_WITH(unpack_deb(deb, tree), Catch::Contains("package rootlink") && Catch::Contains("etc/x"));
+  }
+  SECTION("a relative symlink that climbs out") {
+    auto deb = craft_deb(dir / "rel.deb", "rel",
+                         {{"./", 'd', "", 0755}, {"./etc/", 'd', "", 0755}, {"./etc/up", 'l', "../../.."}});
+    CHECK_THROWS_WITH(unpack_deb(deb, tree), Catch::Contains("package rel") && Catch::Contains("etc/up") &&
+                                                 Catch::Contains("outside the root"));
+  }
+  SECTION("a file through a relative symlink shipped by an earlier package") {
+    auto first = craft_deb(dir / "first.deb", "first",
+                           {{"./", 'd', "", 0755}, {"./usr/", 'd', "", 0755}, {"./usr/share/", 'd', "", 0755},
+                            {"./usr/share/real/", 'd', "", 0755}, {"./usr/share/alias", 'l', "real"}});
+    auto second = craft_deb(dir / "second.deb", "second",
+                            {{"./", 'd', "", 0755}, {"./usr/share/alias/", 'd', "", 0755},
+                             {"./usr/share/alias/file", 'f', "inside"}});
+    unpack_deb(first, tree);
+    unpack_deb(second, tree);  // inside the root: resolved like dpkg does
+    CHECK(read_text(dir / "root/usr/share/real/file") == "inside");
+    CHECK(fs::is_symlink(dir / "root/usr/share/alias"));
+  }
+}
+
+TEST_CASE("unpack_deb unpacks real packages", "[unpack][network]") {
+  TempDir dir;
+  auto download = run("cd " + shell_quote(dir.path().string()) + " && apt-get download base-files libc6 dash 2>&1");
+  REQUIRE(download.exit_code == 0);
+  StagingTree tree(dir / "root");
+  create_merged_usr_layout(tree);
+  std::vector<fs::path> debs;
+  for (const auto& item : fs::directory_iterator(dir.path()))
+    if (item.path().extension() == ".deb") debs.push_back(item.path());
+  std::sort(debs.begin(), debs.end());
+  REQUIRE(debs.size() == 3);
+  for (const auto& deb : debs) unpack_deb(deb, tree);
+  CHECK(fs::is_regular_file(fs::symlink_status(dir / "root/usr/bin/dash")));
+  CHECK(fs::exists(dir / "root/usr/lib/x86_64-linux-gnu/libc.so.6"));
+  CHECK(fs::is_symlink(dir / "root/lib64"));
+  CHECK(fs::exists(dir / "root/etc/debian_version"));
+  auto entries = tree.entries();
+  REQUIRE(find_entry(entries, "tmp"));
+  CHECK(find_entry(entries, "tmp")->mode == 01777);
+  CHECK(find_entry(entries, "root")->mode == 0700);
+  // The dynamic loader runs the shell from the staged tree.
+  auto ran = run("chroot " + shell_quote((dir / "root").string()) + " /bin/sh -c 'echo works' 2>&1");
+  CHECK(ran.output == "works\n");
+}
