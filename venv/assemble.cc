@@ -160,6 +160,15 @@ void relocate_elf_files(const fs::path& venv_dir, const fs::path& old_prefix, bo
     for (const auto& prefix : prefixes)
       if (current->find(prefix.string()) != std::string::npos) root = prefix;
     std::string relocated = relocated_runpath(*current, root, dir_in_venv);
+    // Whatever the source pointed at (another machine's prefix, say), libpython is in the
+    // venv's lib/ now, and that is where its users must look.
+    bool needs_libpython = std::any_of(info.needed.begin(), info.needed.end(), [](const std::string& name) {
+      return name.rfind("libpython", 0) == 0;
+    });
+    if (needs_libpython) {
+      auto to_lib = fs::path("lib").lexically_relative(dir_in_venv).generic_string();
+      relocated = to_lib == "." ? "$ORIGIN" : "$ORIGIN/" + to_lib;
+    }
     // A run path cannot be removed in place; "$ORIGIN" is the harmless stand-in for none.
     if (relocated.empty()) relocated = "$ORIGIN";
     if (relocated != *current) set_elf_runpath(file, relocated);
