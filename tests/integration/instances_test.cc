@@ -1,0 +1,340 @@
+// End to end on the harness's real engines: instances created, composed and run by
+// nanoforge with docker-compose v1 on dockerd and with podman-compose on Podman.
+//
+// The image is an input: $NANOFORGE_TEST_NANOBOT_IMAGE (e.g. nanobot:latest from `nanoforge
+// build`, with $NANOFORGE_TEST_VENV the venv to mount), else a stand-in built here from
+// Debian's static busybox whose httpd answers /health on 18790 like Nanobot's gateway.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "test_support.h"
+
+using namespace nanoforge::testing;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct EngineUnderTest {
+  std::string name;         // docker | podman
+  std::string environment;  // "DOCKER_HOST=... NANOFORGE_ENGINE=docker"
+  std::string cli;          // "env DOCKER_HOST=... docker"
+};
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// The image the instances run; builds the busybox stand-in when no real image is given.
+std::string instance_image(const EngineUnderTest& engine, const fs::path& scratch) {
+  if (const char* image = std::getenv("NANOFORGE_TEST_NANOBOT_IMAGE"); image && *image) return image;
+  std::string tag = "localhost/nanoforge-test/nanobot-standin:1";
+  if (run(engine.cli + " image inspect " + tag + " >/dev/null 2>&1").exit_code == 0) return tag;
+  fs::path tree = scratch / "standin";
+  fs::create_directories(tree / "bin");
+  for (const char* dir : {"www", "data", "opt/venv", "tmp", "etc"}) fs::create_directories(tree / dir);
+  fs::copy_file("/bin/busybox", tree / "bin/busybox");
+  for (const char* tool : {"sh", "httpd", "cat", "ls", "wget", "id", "sleep"})
+    fs::create_symlink("busybox", tree / "bin" / tool);
+  write_text(tree / "www/health", "ok\n");
+  write_text(tree / "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnanobot:x:1000:1000::/data:/bin/sh\n");
+  write_text(tree / "etc/group", "root:x:0:\nnanobot:x:1000:\n");
+  // PID 1 must end on SIGTERM or every stop waits the engine's full timeout.
+  std::string command = "[\"/bin/sh\",\"-c\",\"trap 'exit 0' TERM; /bin/httpd -f -p 18790 -h /www & wait\"]";
+  auto imported = run("tar -C " + shell_quote(tree.string()) + " -c . | " + engine.cli + " import --change " +
+                      shell_quote("CMD " + command) + " --change 'ENV HOME=/data' --change 'USER 1000:1000' - " + tag);
+  REQUIRE(imported.exit_code == 0);
+  return tag;
+}
+
+void prepare_venv(const fs::path& deployment) {
+  if (const char* venv = std::getenv("NANOFORGE_TEST_VENV"); venv && *venv) {
+    fs::create_symlink(venv, deployment / "venv");
+    return;
+  }
+  // The compose healthcheck runs /opt/venv/bin/python -c '...'; the stand-in answers it with wget.
+  write_text(deployment / "venv/bin/python",
+             "#!/bin/sh\nexec /bin/busybox wget -q -O /dev/null http://127.0.0.1:18790/health\n");
+  fs::permissions(deployment / "venv/bin/python", fs::perms::owner_all | fs::perms::group_read |
+                                                      fs::perms::group_exec | fs::perms::others_read |
+                                                      fs::perms::others_exec);
+  write_text(deployment / "venv/VERSION.txt", "stand-in venv for the instance tests\n");
+}
+
+struct Nanoforge {
+  EngineUnderTest engine;
+  fs::path dir;
+  CommandResult operator()(const std::string& arguments) const {
+    return run("env " + engine.environment + " " + shell_quote(nanoforge_binary()) + " " + arguments + " --dir " +
+               shell_quote(dir.string()));
+  }
+};
+
+json status_of(const Nanoforge& nanoforge) {
+  auto result = nanoforge("status --json");
+  REQUIRE(result.exit_code == 0);
+  auto begin = result.output.find('{');
+  REQUIRE(begin != std::string::npos);
+  json out = json::parse(result.output.substr(begin));
+  json by_name = json::object();
+  for (const auto& instance : out["instances"]) by_name[instance["name"].get<std::string>()] = instance;
+  return by_name;
+}
+
+// Waits until `predicate(status)` holds, at most `seconds`.
+template <typename Predicate>
+json wait_for_status(const Nanoforge& nanoforge, Predicate predicate, int seconds) {
+  json status;
+  for (int waited = 0; waited < seconds * 2; ++waited) {
+    status = status_of(nanoforge);
+    if (predicate(status)) return status;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return status;
+}
+
+std::map<std::string, std::string> tree_snapshot(const fs::path& root) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    auto relative = entry.path().lexically_relative(root).generic_string();
+    files[relative] = entry.is_directory() ? "<dir>" : read_text(entry.path());
+  }
+  return files;
+}
+
+void run_instances_end_to_end(const EngineUnderTest& engine) {
+  TempDir scratch("nanoforge-instances");
+  std::string image = instance_image(engine, scratch.path());
+  fs::path dir = scratch / "deployment";
+  fs::create_directories(dir);
+  prepare_venv(dir);
+  Nanoforge nanoforge{engine, dir};
+  std::string project = "nftest-" + engine.name;
+  auto composed = nanoforge("compose --image " + shell_quote(image) + " --project " + project);
+  REQUIRE(composed.exit_code == 0);
+
+  // Whatever happens, leave no containers or networks behind.
+  struct Down {
+    const Nanoforge& nanoforge;
+    ~Down() { nanoforge("down"); }
+  } down{nanoforge};
+
+  int alice_port = free_port(), bob_port = free_port();
+  while (bob_port == alice_port) bob_port = free_port();
+  auto alice = nanoforge("instance create alice " + std::to_string(alice_port) + " gpt-4o-mini --soul assistant");
+  INFO(alice.output);
+  REQUIRE(alice.exit_code == 0);
+  auto bob = nanoforge("instance create bob " + std::to_string(bob_port) + " claude-3-5-sonnet --soul creative");
+  INFO(bob.output);
+  REQUIRE(bob.exit_code == 0);
+
+  if (engine.name == "docker") {
+    // The compose tool itself accepts and resolves the file (merge keys and all).
+    auto config = run("cd " + shell_quote(dir.string()) + " && env " + engine.environment +
+                      " docker-compose -f docker-compose.yml config");
+    INFO(config.output);
+    CHECK(config.exit_code == 0);
+    CHECK_THAT(config.output, Catch::Contains("container_name: nanobot-alice"));
+    CHECK_THAT(config.output, Catch::Contains("read_only: true"));
+  }
+
+  auto up = nanoforge("up");
+  INFO(up.output);
+  REQUIRE(up.exit_code == 0);
+  auto both_healthy = [](const json& status) {
+    return status.contains("alice") && status.contains("bob") && status["alice"]["health"] == "healthy" &&
+           status["bob"]["health"] == "healthy";
+  };
+  json status = wait_for_status(nanoforge, both_healthy, 90);
+  INFO(status.dump(2));
+  REQUIRE(both_healthy(status));
+  for (const char* name : {"alice", "bob"}) {
+    CHECK(status[name]["state"] == "running");
+    CHECK(status[name]["ok"] == true);
+    CHECK(status[name]["memoryUsedBytes"].is_number());
+    CHECK(status[name]["memoryUsedBytes"].get<double>() > 0);
+    CHECK(status[name]["memoryLimitBytes"].get<double>() == 1024.0 * 1024 * 1024);  // deploy.resources.limits
+    CHECK(status[name]["cpuPercent"].is_number());
+  }
+  auto table = nanoforge("status");
+  CHECK_THAT(table.output, Catch::Contains("✓ alice") && Catch::Contains("✓ bob"));
+
+  // Each instance sees its own soul and config, and nothing of the other's.
+  for (const std::string name : {"alice", "bob"}) {
+    auto soul = run(engine.cli + " exec nanobot-" + name + " cat /data/workspace/SOUL.md");
+    CHECK(soul.output == read_text(dir / "instances" / name / "workspace/SOUL.md"));
+    auto config = run(engine.cli + " exec nanobot-" + name + " cat /data/.nanobot/config.json");
+    CHECK(config.output == read_text(dir / "instances" / name / "config/config.json"));
+    auto listing = run(engine.cli + " exec nanobot-" + name + " ls /data /data/workspace /data/.nanobot");
+    CHECK(listing.output.find(name == "alice" ? "bob" : "alice") == std::string::npos);
+    auto secret = run(engine.cli + " exec nanobot-" + name + " sh -c 'echo $OPENAI_API_KEY$ANTHROPIC_API_KEY'");
+    CHECK(secret.output.find("sk-") == std::string::npos);  // created without a key: .env holds an empty one
+  }
+  CHECK(run(engine.cli + " exec nanobot-alice cat /data/workspace/SOUL.md").output !=
+        run(engine.cli + " exec nanobot-bob cat /data/workspace/SOUL.md").output);
+
+  // The hardening the compose file asks for is what the engine did.
+  auto inspected = run(engine.cli + " inspect nanobot-alice");
+  REQUIRE(inspected.exit_code == 0);
+  json container = json::parse(inspected.output)[0];
+  CHECK(container["Config"]["User"] == "1000:1000");
+  CHECK(container["HostConfig"]["ReadonlyRootfs"] == true);
+  auto cap_drop = container["HostConfig"]["CapDrop"].dump();
+  CHECK_THAT(cap_drop, Catch::Contains("ALL"));
+  CHECK_THAT(container["HostConfig"]["SecurityOpt"].dump(), Catch::Contains("no-new-privileges"));
+  bool venv_read_only = false, venv_mounted = false;
+  for (const auto& mount : container["Mounts"])
+    if (mount["Destination"] == "/opt/venv") venv_mounted = true, venv_read_only = mount["RW"] == false;
+  CHECK(venv_mounted);
+  CHECK(venv_read_only);
+  CHECK(run(engine.cli + " exec nanobot-alice id -u").output == "1000\n");
+  CHECK(run(engine.cli + " exec nanobot-alice sh -c 'echo x > /opt/venv/x'").exit_code != 0);
+  CHECK(run(engine.cli + " exec nanobot-alice sh -c 'echo x > /etc/x'").exit_code != 0);
+  CHECK(run(engine.cli + " exec nanobot-alice sh -c 'echo x > /data/workspace/memory/written-inside'").exit_code == 0);
+
+  if (engine.name == "docker") {
+    // dockerd runs the compose healthcheck through the venv's python.
+    std::string health;
+    for (int i = 0; i < 60 && health != "healthy\n"; ++i) {
+      health = run(engine.cli + " inspect --format '{{.State.Health.Status}}' nanobot-alice").output;
+      if (health != "healthy\n") std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+    CHECK(health == "healthy\n");
+  }
+
+  // stop bob: alice keeps running.
+  REQUIRE(nanoforge("stop bob").exit_code == 0);
+  status = status_of(nanoforge);
+  CHECK(status["alice"]["state"] == "running");
+  CHECK(status["alice"]["health"] == "healthy");
+  CHECK(status["bob"]["state"] != "running");
+  CHECK(status["bob"]["ok"] == false);
+  REQUIRE(nanoforge("start bob").exit_code == 0);
+  REQUIRE(nanoforge("restart alice").exit_code == 0);
+  status = wait_for_status(nanoforge, both_healthy, 60);
+  CHECK(both_healthy(status));
+
+  // backup -> delete -> restore gives back the same files.
+  fs::path alice_dir = dir / "instances/alice";
+  auto before = tree_snapshot(alice_dir);
+  auto backup = nanoforge("instance backup alice --include-secrets -o " + shell_quote((scratch / "alice.tar.zst").string()));
+  INFO(backup.output);
+  REQUIRE(backup.exit_code == 0);
+  CHECK(status_of(nanoforge)["alice"]["state"] == "running");  // started again after the copy
+  auto deleted = nanoforge("instance delete alice --yes --no-backup");
+  INFO(deleted.output);
+  REQUIRE(deleted.exit_code == 0);
+  CHECK_FALSE(fs::exists(alice_dir));
+  CHECK(run(engine.cli + " inspect nanobot-alice").exit_code != 0);
+  CHECK(read_text(dir / "docker-compose.yml").find("nanobot-alice") == std::string::npos);
+  auto restored = nanoforge("instance restore " + shell_quote((scratch / "alice.tar.zst").string()));
+  INFO(restored.output);
+  REQUIRE(restored.exit_code == 0);
+  CHECK(tree_snapshot(alice_dir) == before);
+  REQUIRE(nanoforge("up alice").exit_code == 0);
+  status = wait_for_status(nanoforge, both_healthy, 60);
+  CHECK(both_healthy(status));
+  CHECK(run(engine.cli + " exec nanobot-alice cat /data/workspace/memory/written-inside").output == "x\n");
+
+  auto down_result = nanoforge("down");
+  INFO(down_result.output);
+  CHECK(down_result.exit_code == 0);
+  CHECK(run(engine.cli + " inspect nanobot-alice").exit_code != 0);
+  CHECK(run(engine.cli + " network ls --format '{{.Name}}'").output.find(project + "_nanobot-net") == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("instances run on dockerd with docker-compose", "[instances][docker]") {
+  const auto& harness = Harness::get();
+  if (!harness.docker_host) NANOFORGE_SKIP(harness.docker_unavailable);
+  if (run("command -v docker-compose").exit_code != 0) NANOFORGE_SKIP("docker-compose is not installed");
+  EngineUnderTest engine{"docker", "DOCKER_HOST=" + shell_quote(*harness.docker_host) + " NANOFORGE_ENGINE=docker",
+                         harness.docker()};
+  run_instances_end_to_end(engine);
+}
+
+TEST_CASE("instances run on Podman with podman-compose", "[instances][podman]") {
+  const auto& harness = Harness::get();
+  if (!harness.containers_conf) NANOFORGE_SKIP(harness.podman_unavailable);
+  if (run("command -v podman-compose").exit_code != 0) NANOFORGE_SKIP("podman-compose is not installed");
+  EngineUnderTest engine{"podman",
+                         "CONTAINERS_CONF=" + shell_quote(*harness.containers_conf) + " NANOFORGE_ENGINE=podman",
+                         harness.podman()};
+  run_instances_end_to_end(engine);
+}
+
+TEST_CASE("bad instance input on the command line: errors, exit codes, nothing changed", "[instances]") {
+  TempDir scratch("nanoforge-instances-bad");
+  fs::path dir = scratch / "deployment";
+  Nanoforge nanoforge{{"none", "NANOFORGE_ENGINE=none", ""}, dir};
+  REQUIRE(nanoforge("instance create alice 18790").exit_code == 0);
+  auto before = tree_snapshot(dir);
+  struct Case {
+    std::string arguments, message;
+  };
+  std::vector<Case> cases = {
+      {"instance create ../x", "invalid instance name"},
+      {"instance create Alice", "invalid instance name"},
+      {"instance create a_b", "invalid instance name"},
+      {"instance create ''", "instance name is empty"},
+      {"instance create bob 0", "invalid port 0"},
+      {"instance create bob 80", "1024 to 65535"},
+      {"instance create bob 70000", "70000"},
+      {"instance create bob 18790", "already used by instance 'alice'"},
+      {"instance create bob --soul grumpy", "unknown soul"},
+      {"instance create alice", "already exists"},
+      {"instance restore " + shell_quote((scratch / "missing.tar.zst").string()), "no backup file"},
+      {"instance migrate --from " + shell_quote(scratch.path().string()) + " m", "not a Nanobot home"},
+      {"instance delete nobody --yes", "no instance 'nobody'"},
+  };
+  for (const auto& [arguments, message] : cases) {
+    auto result = nanoforge(arguments);
+    INFO(arguments << "\n" << result.output);
+    CHECK(result.exit_code != 0);
+    CHECK_THAT(result.output, Catch::Contains(message));
+    CHECK(tree_snapshot(dir) == before);
+  }
+  // A port in use on the host.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  ::listen(fd, 1);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  auto busy = nanoforge("instance create bob " + std::to_string(ntohs(address.sin_port)));
+  ::close(fd);
+  CHECK(busy.exit_code != 0);
+  CHECK_THAT(busy.output, Catch::Contains("in use on this host"));
+  CHECK(tree_snapshot(dir) == before);
+
+  // A hand-broken config.json: status and compose name the file and line, and touch nothing.
+  write_text(dir / "instances/alice/config/config.json", "{\n  \"agents\": oops\n}\n");
+  before = tree_snapshot(dir);
+  for (const char* command : {"status", "compose"}) {
+    auto result = nanoforge(command);
+    INFO(result.output);
+    CHECK(result.exit_code != 0);
+    CHECK_THAT(result.output, Catch::Contains("instances/alice/config/config.json:2:"));
+    CHECK(tree_snapshot(dir) == before);
+  }
+}
