@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "oci/byte_pipe.h"
 #include "oci/error.h"
 #include "oci/parallel_gzip.h"
 #include "oci/tar_stream.h"
@@ -85,17 +86,25 @@ Layer write_layer(BlobStore& store, std::vector<LayerEntry> entries, const Layer
                   const ProgressCallback& progress) {
   prepare_entries(entries);
   // One pass: tar -> diffID hash -> compressor -> blob writer (which hashes the digest).
+  // The tar is produced on this thread and hashed and compressed on the pipe's thread, so
+  // reading files overlaps hashing; the compressors add their own workers.
   BlobWriter blob = store.writer();
   auto compressor = make_compressor(options, [&blob](const void* data, std::size_t size) {
     blob.write(data, size);
   });
   Sha256 diff_id;
   ProgressReporter reporter(progress, estimated_tar_size(entries));
-  write_tar_stream(entries, options.epoch, [&](const void* data, std::size_t size) {
-    diff_id.update(data, size);
-    compressor->write(data, size);
-    reporter.add(size);
-  });
+  {
+    BytePipe pipe([&](const void* data, std::size_t size) {
+      diff_id.update(data, size);
+      compressor->write(data, size);
+    });
+    write_tar_stream(entries, options.epoch, [&](const void* data, std::size_t size) {
+      pipe.write(data, size);
+      reporter.add(size);
+    });
+    pipe.finish();
+  }
   compressor->finish();
   compressor.reset();  // joins the workers before the blob is named
   Layer layer;
