@@ -5,6 +5,7 @@
 #include <archive_entry.h>
 
 #include <filesystem>
+#include <algorithm>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -135,6 +136,23 @@ inline std::filesystem::path craft_deb(const std::filesystem::path& file, const 
   archive_write_close(writer);
   archive_write_free(writer);
   return file;
+}
+
+}  // namespace nanoforge::testing
+
+namespace nanoforge::testing {
+
+// Downloads real packages with the host's apt (its lists must be current: apt-get update)
+// into `directory`; returns the .deb files sorted by name.
+inline std::vector<std::filesystem::path> download_debs(const std::filesystem::path& directory,
+                                                        const std::string& packages) {
+  auto download = run("cd " + shell_quote(directory.string()) + " && apt-get download " + packages + " 2>&1");
+  if (download.exit_code != 0) throw std::runtime_error("apt-get download failed: " + download.output);
+  std::vector<std::filesystem::path> debs;
+  for (const auto& item : std::filesystem::directory_iterator(directory))
+    if (item.path().extension() == ".deb") debs.push_back(item.path());
+  std::sort(debs.begin(), debs.end());
+  return debs;
 }
 
 }  // namespace nanoforge::testing
