@@ -252,6 +252,7 @@ void RegistryClient::upload_blob(const std::string& repository, const Digest& di
         response.status = 0;
       }
       if (response.status == 201) break;
+      if (response.status == 404 && attempt > 1 && blob_exists(repository, digest)) break;  // see below
       if (response.status != 0 && !HttpTransport::retryable_status(response.status)) fail(response, what);
       if (attempt >= transport_.options().max_attempts) fail(response, what);
       ++retries_;
@@ -324,10 +325,10 @@ void RegistryClient::upload_blob(const std::string& repository, const Digest& di
   }
   auto response = finish(HttpRequest{});
   if (response.status != 201) {
-    if (response.status == 400 || response.status == 404) {
-      // A session the registry lost or a digest mismatch after a resume: start over once.
-      if (resume.clear) resume.clear();
-    }
+    if (resume.clear) resume.clear();
+    // The answer to an earlier try of this PUT may have been lost after the registry had
+    // completed the upload; then the retry finds the session gone but the blob in place.
+    if (response.status == 404 && blob_exists(repository, digest)) return;
     fail(response, what);
   }
   if (auto stored = response.header("Docker-Content-Digest"); !stored.empty() && stored != digest.str())
