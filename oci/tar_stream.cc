@@ -242,8 +242,9 @@ class TarWriter {
     if (!S_ISREG(info.st_mode))
       throw Error(source + " (for " + describe(entry) + ") is no longer a regular file");
     auto changed = [&](std::uint64_t now) {
-      return Error(source + " (for " + describe(entry) + ") changed size while the layer was written: " +
-                   "expected " + std::to_string(entry.size) + " bytes, found " + std::to_string(now));
+      return Error(source + " (for " + describe(entry) + ") changed size since it was scanned: " +
+                   "its entry records " + std::to_string(entry.size) + " bytes, the file has " +
+                   (now > entry.size ? "at least " : "") + std::to_string(now));
     };
     if (static_cast<std::uint64_t>(info.st_size) != entry.size) throw changed(info.st_size);
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);

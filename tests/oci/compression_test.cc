@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "oci/byte_pipe.h"
 #include "oci/error.h"
 #include "oci/layer_writer.h"
 #include "oci/parallel_gzip.h"
@@ -182,4 +183,23 @@ TEST_CASE("gzip -t and zstd -t accept the layers, which hold the tar", "[compres
     options.threads = 3;
     REQUIRE(write_layer(store, entries, options).descriptor.digest == layer.descriptor.digest);
   }
+}
+
+TEST_CASE("BytePipe hands bytes over in order and passes the consumer's error back", "[compression]") {
+  auto input = sample(5'000'000, 11);
+  std::string received;
+  {
+    BytePipe pipe([&](const void* data, std::size_t size) { received.append(static_cast<const char*>(data), size); },
+                  4096, 2);
+    for (std::size_t at = 0; at < input.size(); at += 1000) pipe.write(input.data() + at, std::min<std::size_t>(1000, input.size() - at));
+    pipe.finish();
+  }
+  REQUIRE(received == input);
+
+  BytePipe failing([](const void*, std::size_t) { throw Error("disk full: /layout/blobs"); }, 4096, 2);
+  auto feed_everything = [&] {
+    for (std::size_t at = 0; at < input.size(); at += 1000) failing.write(input.data() + at, 1000);
+    failing.finish();
+  };
+  REQUIRE_THROWS_WITH(feed_everything(), Catch::Contains("disk full: /layout/blobs"));
 }
