@@ -25,7 +25,8 @@ struct LayerOptions {
   Compression compression = Compression::Gzip;
   int level = -1;              // -1: the compressor's default (gzip 6, zstd 3)
   std::int64_t epoch = 0;      // mtime of every entry (SOURCE_DATE_EPOCH)
-  unsigned threads = 0;        // 0: every core
+  // Compression threads; 0: every core. The blob's bytes are the same for any value.
+  unsigned threads = 0;
 };
 
 // A layer as stored: the descriptor of the compressed blob plus what the config needs.
@@ -36,8 +37,14 @@ struct Layer {
 };
 
 // Writes entries (in any order; they are sorted by path, parents before children) as one
-// layer blob. Throws nanoforge::Error naming the entry for unreadable files, sizes that
-// changed while reading, duplicate paths, or invalid paths.
+// layer blob, in one streaming pass: tar -> diffID -> compressor -> digest + blob file. No tar
+// is kept in memory or on disk; the blob appears under its digest only when complete. Hard
+// links are re-pointed so the first in layer order holds the content. Missing parent
+// directories are NOT invented (an upper layer's directory entry would override the lower
+// layer's mode, e.g. /tmp's 1777); scan_directory adds the parents of its destination.
+// `progress` receives tar bytes written (total is an estimate until `finished`), on the
+// calling thread. Throws nanoforge::Error naming the entry for unreadable files, sizes that
+// changed while reading, duplicate paths, invalid paths or dangling hard links.
 Layer write_layer(BlobStore& store, std::vector<LayerEntry> entries, const LayerOptions& options,
                   const ProgressCallback& progress = {});
 
