@@ -258,12 +258,11 @@ RestoreResult restore_backup(const Deployment& deployment, const fs::path& archi
   archive* in = reader.handle;
   archive_read_support_filter_all(in);
   archive_read_support_format_all(in);
-  if (archive_read_open_filename(in, archive_path.c_str(), 1 << 16) != ARCHIVE_OK)
-    throw Error("cannot open the backup " + where + ": " + archive_error_string(in));
-
   auto damaged = [&](const std::string& what) -> Error {
     return Error("the backup " + where + " is damaged or not a nanoforge backup: " + what);
   };
+  if (archive_read_open_filename(in, archive_path.c_str(), 1 << 16) != ARCHIVE_OK)
+    throw damaged(archive_error_string(in) ? archive_error_string(in) : "unreadable");
   archive_entry* entry = nullptr;
   if (archive_read_next_header(in, &entry) != ARCHIVE_OK) throw damaged(archive_error_string(in) ? archive_error_string(in) : "empty");
   if (std::string(archive_entry_pathname(entry)) != kBackupManifestName)
@@ -324,6 +323,7 @@ RestoreResult restore_backup(const Deployment& deployment, const fs::path& archi
   int status;
   while ((status = archive_read_next_header(in, &entry)) == ARCHIVE_OK) {
     std::string path = archive_entry_pathname(entry);
+    while (path.size() > 1 && path.back() == '/') path.pop_back();  // tar marks directories so
     std::string name = instance_of(path, names, where);
     auto found = expected.find(path);
     if (found == expected.end()) throw damaged("entry '" + path + "' is not in the manifest");

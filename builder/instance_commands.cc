@@ -16,6 +16,7 @@
 #include "builder/instance_create.h"
 #include "builder/migrate.h"
 #include "builder/status.h"
+#include "oci/atomic_file.h"
 #include "oci/error.h"
 
 namespace nanoforge::builder {
@@ -204,7 +205,8 @@ void add_backup(CLI::App* instance_app, GlobalOptions& global) {
     if (options->all && !options->names.empty()) throw CLI::ValidationError("instance backup", "--all takes no names");
     for (const auto& name : names) validate_instance_name(name);
     std::string label = options->all ? "all" : names.size() == 1 ? names[0] : "instances";
-    std::filesystem::path output = options->output.empty() ? default_backup_path(deployment, label) : options->output;
+    std::filesystem::path output = options->output.empty() ? default_backup_path(deployment, label)
+                                                                   : std::filesystem::path(options->output);
     auto project = project_if_available(deployment, options->deployment.engine);
     std::unique_ptr<EngineRuntime> runtime;
     BackupOptions backup_options;

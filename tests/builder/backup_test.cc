@@ -2,6 +2,8 @@
 #include <archive_entry.h>
 #include <sys/stat.h>
 
+#include <set>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 

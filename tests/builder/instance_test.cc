@@ -21,7 +21,8 @@ using namespace nanoforge::testing;
 namespace fs = std::filesystem;
 
 TEST_CASE("instance names follow the DNS label rule", "[instance]") {
-  for (const char* good : {"alice", "bob-2", "a", "0x", std::string(63, 'a').c_str()})
+  for (std::string good : {std::string("alice"), std::string("bob-2"), std::string("a"), std::string("0x"),
+                           std::string(63, 'a')})
     CHECK_NOTHROW(validate_instance_name(good));
   for (std::string bad : {std::string("../x"), std::string("Alice"), std::string("a_b"), std::string(""),
                           std::string("-a"), std::string("a-"), std::string(64, 'a'), std::string("a b")})

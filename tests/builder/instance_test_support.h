@@ -7,6 +7,7 @@
 
 #include "builder/deployment.h"
 #include "builder/instance_create.h"
+#include "test_support.h"
 
 namespace nanoforge::testing {
 
