@@ -45,8 +45,11 @@ inline std::filesystem::path build_test_deb(const std::filesystem::path& directo
       fs::permissions(target, static_cast<fs::perms>(file.mode));
     }
   }
-  write_text(root / "DEBIAN/control", "Package: " + name +
-                                          "\nVersion: 1.0-1\nArchitecture: all\nMaintainer: Test "
+  // control_extra may name its own Architecture (Multi-Arch: same needs a real one).
+  const std::string architecture =
+      control_extra.find("Architecture:") == std::string::npos ? "Architecture: all\n" : "";
+  write_text(root / "DEBIAN/control", "Package: " + name + "\nVersion: 1.0-1\n" + architecture +
+                                          "Maintainer: Test "
                                           "<test@example.org>\nDescription: test package\n long "
                                           "description\n .\n second paragraph\n" +
                                           control_extra);

@@ -1,0 +1,181 @@
+#include "rootfs/rootfs_builder.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "oci/atomic_file.h"
+#include "oci/digest.h"
+#include "oci/error.h"
+#include "rootfs/deb_fetch.h"
+#include "rootfs/dpkg_database.h"
+#include "rootfs/package_index.h"
+#include "rootfs/profiles.h"
+#include "rootfs/python_guard.h"
+#include "rootfs/resolver.h"
+#include "rootfs/staging_tree.h"
+#include "rootfs/unpack.h"
+
+namespace nanoforge::rootfs {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Bump when the tree built from the same inputs changes (a new fix-up, a different layout).
+constexpr const char* kTreeFormat = "nanoforge-rootfs-tree-1";
+
+void report(const ProgressCallback& progress, const std::string& step, std::uint64_t done,
+            std::uint64_t total, bool finished = false) {
+  if (progress) progress(ProgressEvent{step, done, total, "packages", finished});
+}
+
+std::size_t count_certificates(const StagingTree& tree) {
+  const std::string bundle_path = "etc/ssl/certs/ca-certificates.crt";
+  if (tree.type_of(bundle_path) != fs::file_type::regular) return 0;
+  std::string bundle = tree.read_file(bundle_path);
+  std::size_t count = 0;
+  for (auto at = bundle.find("-----BEGIN CERTIFICATE-----"); at != std::string::npos;
+       at = bundle.find("-----BEGIN CERTIFICATE-----", at + 1))
+    ++count;
+  return count;
+}
+
+// Reads a finished tree from the cache: metadata table, record, and the entries walked from disk.
+RootfsResult load_cached_tree(const fs::path& directory, const LockFile& lock, const std::string& key) {
+  RootfsResult result;
+  result.staging_directory = directory / "tree";
+  StagingTree tree(result.staging_directory);
+  tree.load_metadata(directory / "metadata.json");
+  result.entries = tree.entries();
+  try {
+    json record = json::parse(read_file(directory / "record.json"));
+    for (const auto& package : record.at("packages"))
+      result.packages.push_back({package.at("name"), package.at("version"), package.at("architecture")});
+    result.slimmed_bytes = record.at("slimmed_bytes");
+    result.ca_certificates = record.at("ca_certificates");
+  } catch (const json::exception& error) {
+    throw Error((directory / "record.json").string() + ": not a valid rootfs record: " + error.what());
+  }
+  std::sort(result.packages.begin(), result.packages.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  result.lock = lock;
+  result.cache_key = key;
+  result.file_count = result.entries.size();
+  for (const auto& entry : result.entries)
+    if (entry.type == oci::EntryType::Regular) result.installed_bytes += entry.size;
+  return result;
+}
+
+std::vector<std::string> names_of(const LockFile& lock) {
+  std::vector<std::string> names;
+  for (const auto& package : lock.packages) names.push_back(package.name);
+  return names;
+}
+
+}  // namespace
+
+std::string rootfs_cache_key(const LockFile& lock, const RootfsOptions& options) {
+  json inputs;
+  inputs["format"] = kTreeFormat;
+  inputs["architecture"] = lock.architecture;
+  for (const auto& package : lock.packages)
+    inputs["packages"].push_back({package.name, package.version, package.architecture, package.sha256});
+  const RuntimeUser& user = options.fixups.user;
+  inputs["user"] = {user.name, user.uid, user.gid, user.home};
+  inputs["timezone"] = options.fixups.timezone;
+  for (const auto& rule : options.slim_rules) inputs["slim"].push_back({rule.include, rule.pattern});
+  return oci::sha256_of(inputs.dump()).str();
+}
+
+RootfsResult build_rootfs(const RootfsOptions& options, const fs::path& cache_dir,
+                          const ProgressCallback& progress) {
+  const std::vector<std::string> requested = packages_for(options.profile, options.extra_packages);
+  check_no_python_packages(requested);
+  RepositoryConfig config = options.repository.suites.empty() ? default_repository_config() : options.repository;
+
+  // The package set: the lock when it was made for this request, else a fresh resolution.
+  LockFile lock;
+  bool from_lock = false;
+  if (!options.lock_file.empty() && !options.update_lock && fs::exists(options.lock_file)) {
+    lock = read_lock_file(options.lock_file);
+    from_lock = lock_matches_request(lock, requested);
+  }
+  std::vector<PackageRecord> records;
+  if (!from_lock) {
+    PackageUniverse universe = load_package_universe(config, cache_dir, progress);
+    ResolveOptions resolve_options;
+    if (!options.exclusions.empty()) resolve_options.exclusions = options.exclusions;
+    Resolution resolution = resolve_packages(universe, requested, resolve_options);
+    std::vector<std::string> names;
+    for (const auto& record : resolution.packages) names.push_back(record.name);
+    check_no_python_packages(names);
+    lock = make_lock(resolution, universe);
+    records = resolution.packages;
+  }
+  check_no_python_packages(names_of(lock));  // a hand-edited lock is checked too
+
+  const std::string key = rootfs_cache_key(lock, options);
+  const fs::path trees = cache_dir / "rootfs";
+  const fs::path finished = trees / oci::Digest::parse(key).hex;
+  if (fs::exists(finished / "record.json")) {
+    if (!from_lock && !options.lock_file.empty()) write_lock_file(options.lock_file, lock);
+    RootfsResult result = load_cached_tree(finished, lock, key);
+    result.reused = true;
+    return result;
+  }
+
+  if (from_lock) records = records_from_lock(lock, nullptr, config);
+  FetchOptions fetch_options;
+  fetch_options.parallel = config.parallel_downloads;
+  std::vector<fs::path> debs = fetch_packages(records, cache_dir, progress, fetch_options);
+
+  // Assembled under a temporary name and renamed whole: a failed build leaves no tree behind
+  // and never touches a finished one.
+  const fs::path partial = trees / (finished.filename().string() + ".partial-" + std::to_string(::getpid()));
+  fs::remove_all(partial);
+  struct Cleanup {
+    fs::path path;
+    ~Cleanup() {
+      std::error_code ignored;
+      if (!path.empty()) fs::remove_all(path, ignored);
+    }
+  } cleanup{partial};
+
+  StagingTree tree(partial / "tree");
+  create_merged_usr_layout(tree);
+  std::vector<UnpackedPackage> unpacked;
+  for (std::size_t i = 0; i < debs.size(); ++i) {
+    report(progress, "unpack " + records[i].name, i, debs.size());
+    unpacked.push_back(unpack_deb(debs[i], tree));
+  }
+  report(progress, "unpack", debs.size(), debs.size(), true);
+
+  apply_fixups(tree, options.fixups);
+  write_dpkg_database(tree, unpacked);
+  SlimResult slimmed = slim_tree(tree, options.slim_rules);
+  check_no_python_files(tree.entries());
+
+  json record;
+  record["packages"] = json::array();
+  for (const auto& package : unpacked)
+    record["packages"].push_back({{"name", package.name},
+                                  {"version", package.control_files.control.get_or("Version", "")},
+                                  {"architecture", package.architecture}});
+  record["slimmed_bytes"] = slimmed.bytes_removed;
+  record["ca_certificates"] = count_certificates(tree);
+  tree.save_metadata(partial / "metadata.json");
+  write_file_atomically(partial / "record.json", record.dump(2));
+
+  std::error_code error;
+  fs::rename(partial, finished, error);
+  if (error && !fs::exists(finished / "record.json"))  // another build may have finished it first
+    throw Error("cannot store the root file system in " + finished.string() + ": " + error.message());
+  if (!options.lock_file.empty() && !from_lock) write_lock_file(options.lock_file, lock);
+  return load_cached_tree(finished, lock, key);
+}
+
+}  // namespace nanoforge::rootfs

@@ -1,0 +1,67 @@
+// The rootfs stage as one call: resolve the Debian packages (or take them from the lock),
+// fetch and verify the .debs, unpack them without maintainer scripts, do the scripts' work
+// (fixups.h), write the dpkg database, slim, and check that no Python came in. The result is
+// a staging tree on disk plus the layer entries oci::write_layer takes.
+//
+// The assembled tree is cached under <cache_dir>/rootfs/<key>/, the key being the digest of
+// everything that decides its bytes (the locked packages with their SHA-256, the runtime
+// user, the time zone, the slimming rules, the format version), so an unchanged rebuild
+// only walks the cached tree.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "oci/layer_entry.h"
+#include "oci/progress.h"
+#include "rootfs/fixups.h"
+#include "rootfs/lock_file.h"
+#include "rootfs/repository_config.h"
+#include "rootfs/slimming.h"
+
+namespace nanoforge::rootfs {
+
+struct RootfsOptions {
+  std::string profile = "standard";         // profiles.h: "standard" or "minimal"
+  std::vector<std::string> extra_packages;  // installed on top of the profile
+  // Script-only packages left out (resolver.h's default_exclusions()); empty keeps the default.
+  std::vector<std::string> exclusions;
+  // Suites and mirrors; when `suites` is empty, the machine's apt sources decide.
+  RepositoryConfig repository;
+  // The lock to reuse and (re)write; empty: resolve every time, keep no lock file.
+  std::filesystem::path lock_file;
+  bool update_lock = false;  // resolve afresh even when the lock matches the request
+  FixupOptions fixups;       // runtime user, time zone
+  std::vector<SlimRule> slim_rules = bookworm_slim_rules();
+};
+
+struct InstalledPackage {
+  std::string name;
+  std::string version;
+  std::string architecture;
+};
+
+struct RootfsResult {
+  std::filesystem::path staging_directory;  // the tree; do not modify (it is the cache)
+  std::vector<oci::LayerEntry> entries;     // what the layer holds, owners from the packages
+  std::vector<InstalledPackage> packages;   // in name order
+  LockFile lock;
+  std::string cache_key;                    // "sha256:..." of the tree's inputs
+  bool reused = false;                      // true when the cached tree was used
+  std::uint64_t installed_bytes = 0;        // regular-file bytes in the tree (hard links once)
+  std::uint64_t slimmed_bytes = 0;          // bytes slimming removed (from the cache record)
+  std::uint64_t file_count = 0;             // entries of the layer
+  std::size_t ca_certificates = 0;          // certificates in /etc/ssl/certs/ca-certificates.crt
+};
+
+// Builds (or reuses) the root file system. Throws nanoforge::Error naming what failed — an
+// unknown package, a stale lock entry, a corrupt .deb, an unsafe path, a Python package or
+// file — and leaves the cache and any earlier tree intact.
+RootfsResult build_rootfs(const RootfsOptions& options, const std::filesystem::path& cache_dir,
+                          const ProgressCallback& progress = {});
+
+// The cache key of a tree built from `lock` with `options` (no I/O).
+std::string rootfs_cache_key(const LockFile& lock, const RootfsOptions& options);
+
+}  // namespace nanoforge::rootfs
