@@ -1,7 +1,9 @@
 #include "builder/compose.h"
 
 #include <cstdlib>
-#include <regex>
+#include <cctype>
+#include <set>
+#include <string_view>
 
 #include "oci/atomic_file.h"
 #include "oci/error.h"
@@ -28,26 +30,54 @@ YAML::Node flow_list(std::initializer_list<std::string> items) {
   return list;
 }
 
-bool is_yaml11_special(const std::string& text) {
-  static const std::regex special(
-      "^(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE|null|Null|NULL|~)$");
-  return std::regex_match(text, special);
+// Words YAML 1.1 (PyYAML, which Compose v1 and podman-compose use) reads as booleans or null.
+bool is_yaml11_special(std::string_view text) {
+  static const std::set<std::string_view> special{
+      "y",    "Y",    "yes",  "Yes",   "YES",   "n",     "N",     "no",   "No",   "NO",   "on",
+      "On",   "ON",   "off",  "Off",   "OFF",   "true",  "True",  "TRUE", "false", "False", "FALSE",
+      "null", "Null", "NULL", "~"};
+  return special.count(text) > 0;
 }
 
-bool looks_numeric(const std::string& text) {
-  static const std::regex number("^[-+]?([0-9][0-9_]*)?(\\.[0-9]*)?([eE][-+]?[0-9]+)?$");
-  return !text.empty() && text != "." && std::regex_match(text, number);
+// An integer or decimal number (as [-+]digits[.digits][e[-+]digits]).
+bool looks_numeric(std::string_view text) {
+  std::size_t i = 0;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+  bool digits = false;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '_')) ++i, digits = true;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, digits = true;
+  }
+  if (digits && i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+    bool exponent = false;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, exponent = true;
+    if (!exponent) return false;
+  }
+  return digits && i == text.size();
+}
+
+// Letters, digits and _ . / @ -, not starting with a digit, '-', '.' followed by nothing odd.
+bool is_safe_word(std::string_view text) {
+  if (text.empty()) return false;
+  char first = text.front();
+  if (!(std::isalpha(static_cast<unsigned char>(first)) || first == '_' || first == '.' || first == '/')) return false;
+  for (char c : text)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '/' || c == '@' || c == '-'))
+      return false;
+  return true;
 }
 
 // Plain only when Compose's YAML 1.1 reader reads it back as the same kind of value.
 void emit_scalar(YAML::Emitter& out, const YAML::Node& node) {
   const std::string& text = node.Scalar();
   bool force_string = node.Tag() == "!";
-  static const std::regex safe_word("^[A-Za-z_./][A-Za-z0-9_./@-]*$");
   bool plain = false;
   if (!force_string) {
     if (text == "true" || text == "false" || looks_numeric(text)) plain = true;  // meant as bool/number
-    else plain = std::regex_match(text, safe_word) && !is_yaml11_special(text);
+    else plain = is_safe_word(text) && !is_yaml11_special(text);
   }
   if (plain) out << text;
   else out << YAML::DoubleQuoted << text;
@@ -82,10 +112,28 @@ void emit_node(YAML::Emitter& out, const YAML::Node& node) {
   }
 }
 
-std::string canonical(const YAML::Node& node) {
-  YAML::Emitter out;
-  emit_node(out, node);
-  return out.c_str();
+// Same value as Compose would read it (a forced-string scalar differs from a plain one).
+bool same_value(const YAML::Node& a, const YAML::Node& b) {
+  if (a.Type() != b.Type()) return false;
+  switch (a.Type()) {
+    case YAML::NodeType::Scalar:
+      return a.Scalar() == b.Scalar() && (a.Tag() == "!") == (b.Tag() == "!");
+    case YAML::NodeType::Sequence: {
+      if (a.size() != b.size()) return false;
+      for (std::size_t i = 0; i < a.size(); ++i)
+        if (!same_value(a[i], b[i])) return false;
+      return true;
+    }
+    case YAML::NodeType::Map: {
+      if (a.size() != b.size()) return false;
+      auto left = a.begin(), right = b.begin();
+      for (; left != a.end(); ++left, ++right)
+        if (left->first.Scalar() != right->first.Scalar() || !same_value(left->second, right->second)) return false;
+      return true;
+    }
+    default:
+      return true;
+  }
 }
 
 // Compose accepts `environment` as a list of KEY=VALUE or a mapping; merge in mapping form.
@@ -127,9 +175,8 @@ void merge_nodes(YAML::Node target, const YAML::Node& addition, const std::strin
     merge_into_map(target, addition, key_path);
   } else if (target.IsSequence() && addition.IsSequence()) {
     for (const auto& item : addition) {
-      std::string form = canonical(item);
       bool present = false;
-      for (const auto& have : target) present = present || canonical(have) == form;
+      for (const auto& have : target) present = present || same_value(have, item);
       if (!present) target.push_back(YAML::Clone(item));
     }
   } else {
@@ -257,7 +304,7 @@ std::string render_compose(const Deployment& deployment, const std::vector<Insta
     out << YAML::Key << "<<" << YAML::Value << YAML::Alias(kAnchor);
     for (const auto& entry : service) {
       std::string key = entry.first.Scalar();
-      if (base[key] && canonical(base[key]) == canonical(entry.second)) continue;  // from the anchor
+      if (base[key] && same_value(base[key], entry.second)) continue;  // from the anchor
       out << YAML::Key << key << YAML::Value;
       emit_node(out, entry.second);
     }
