@@ -2,6 +2,9 @@
 
 #include <chrono>
 
+#include "builder/runtime_stage.h"
+#include "builder/runtime_image.h"
+#include "builder/venv_stage.h"
 #include "oci/error.h"
 #include "oci/tarball_entries.h"
 
@@ -57,6 +60,18 @@ BuiltImage assemble_image(BuildContext& context, const ImageSpec& image_spec) {
   return built;
 }
 
+BuiltImage image_of(BuildContext& context, const std::vector<oci::Layer>& layers,
+                    const std::vector<std::string>& layer_names, oci::ImageConfig config,
+                    const std::vector<oci::ImageReference>& references) {
+  BuiltImage built;
+  built.layers = layers;
+  built.layer_names = layer_names;
+  for (const auto& name : layer_names) config.history.push_back({"nanoforge: " + name, "", false});
+  built.image = oci::store_image(context.layout.blobs(), config, layers);
+  built.references = references;
+  return built;
+}
+
 }  // namespace
 
 BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cache_dir, Console& console,
@@ -70,6 +85,25 @@ BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cac
   BuildContext context{spec, layout, cache, console, layer_options, cache_dir, {}};
 
   BuildResult result;
+  std::optional<RuntimeStage> runtime;
+  if (spec.runtime) runtime = build_runtime_stage(context, options);
+  std::optional<VenvStage> venv;
+  if (spec.venv) venv = build_venv_stage(context, options);
+  if (runtime) {
+    auto config = runtime_image_config(spec);
+    result.images.push_back(image_of(context, runtime->layers, runtime->layer_names, config,
+                                     {{spec.name, spec.version}, {spec.name, "latest"}}));
+    if (venv) {
+      // The self-contained image: the same runtime layers with the venv's three on top.
+      auto layers = runtime->layers;
+      auto names = runtime->layer_names;
+      layers.insert(layers.end(), venv->layers.begin(), venv->layers.end());
+      names.insert(names.end(), venv->layer_names.begin(), venv->layer_names.end());
+      config.labels["org.opencontainers.image.description"] = "Nanobot runtime with its venv at /opt/venv";
+      result.images.push_back(image_of(context, layers, names, config,
+                                       {{spec.name + "-full", spec.version}, {spec.name + "-full", "latest"}}));
+    }
+  }
   for (const auto& image_spec : spec.images) result.images.push_back(assemble_image(context, image_spec));
 
   // Tag last, in one atomic index.json update, once every blob is in place.

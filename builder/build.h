@@ -32,6 +32,7 @@ struct BuildOptions {
   bool force_venv = false;               // rebuild the venv even when nothing changed
   std::vector<std::string> find_links;   // added to the spec's pip find_links
   bool no_index = false;                 // pip --no-index, whatever the spec says
+  bool update_lock = false;              // re-resolve the Debian packages and rewrite the lock
 };
 
 // Builds everything the spec defines into `layout`, tagging each image only after all of

@@ -80,6 +80,8 @@ void add_build_command(CLI::App& app, GlobalOptions& options) {
   command->add_option("--find-links", command_options->build.find_links,
                       "Extra directory or URL of wheels for pip (repeatable)");
   command->add_flag("--no-index", command_options->build.no_index, "pip: use only --find-links, no package index");
+  command->add_flag("--update-lock", command_options->build.update_lock,
+                    "Resolve the Debian packages anew and rewrite the lock file");
   command->add_flag("--force-venv", command_options->build.force_venv, "Rebuild the venv even when nothing changed");
   command->callback([&options, command_options] {
     Console console(options.quiet, options.json);

@@ -10,7 +10,6 @@ StepTimer::~StepTimer() {
   context_.steps.push_back({name_, reused_, seconds});
 }
 
-namespace {
 nlohmann::json layer_record(const oci::Layer& layer) {
   return {{"descriptor", oci::to_json(layer.descriptor)},
           {"diffId", layer.diff_id.str()},
@@ -28,7 +27,6 @@ std::optional<oci::Layer> layer_from_record(const nlohmann::json& record) {
     return std::nullopt;
   }
 }
-}  // namespace
 
 oci::Layer build_layer(BuildContext& context, const std::string& step_name, std::vector<oci::LayerEntry> entries) {
   StepTimer timer(context, step_name);

@@ -2,6 +2,7 @@
 // console, the layer options, and the record of what each step did.
 #pragma once
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,10 @@ class StepTimer {
   bool reused_ = false;
   std::chrono::steady_clock::time_point start_;
 };
+
+// A layer as the step cache records it, and back (nullopt for a damaged record).
+nlohmann::json layer_record(const oci::Layer& layer);
+std::optional<oci::Layer> layer_from_record(const nlohmann::json& record);
 
 // Writes a layer, or reuses the one an identical earlier step wrote (same entries, same
 // options) when its blob is still in the layout.

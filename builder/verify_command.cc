@@ -9,6 +9,7 @@
 #include "builder/verify.h"
 #include "oci/error.h"
 #include "oci/layer_reader.h"
+#include "venv/version_file.h"
 
 namespace nanoforge::builder {
 
@@ -52,6 +53,13 @@ VerifyTarget target_from_spec(const Spec& spec) {
     target.python_version = spec.venv->python_version;
     target.build_paths = {spec.venv->project.string(), fs::absolute(spec.venv->output).string()};
     if (!spec.venv->python.empty()) target.build_paths.push_back(spec.venv->python);
+    // The interpreter the venv was made from ("found /root/.pyenv/versions/3.12.1").
+    auto version_file = spec.venv->output / "VERSION.txt";
+    if (fs::exists(version_file)) {
+      auto source = venv::read_version_file(version_file).interpreter_source;
+      auto slash = source.find('/');
+      if (slash != std::string::npos) target.build_paths.push_back(source.substr(slash, source.find(' ', slash) - slash));
+    }
   }
   return target;
 }

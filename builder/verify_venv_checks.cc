@@ -6,10 +6,7 @@
 
 #include "builder/verify.h"
 #include "oci/subprocess.h"
-#if __has_include("venv/elf_closure.h")
 #include "venv/elf_closure.h"
-#define NANOFORGE_HAVE_ELF_CLOSURE 1
-#endif
 
 namespace nanoforge::builder {
 
@@ -62,27 +59,24 @@ void check_import(const VerifyTarget& target, VerifyReport& report) {
 
 void check_closure(const VerifyTarget& target, VerifyReport& report, const fs::path& runtime_root) {
   CheckResult result{"elf-closure", CheckResult::Status::Pass, "", ""};
-#ifndef NANOFORGE_HAVE_ELF_CLOSURE
-  result.status = CheckResult::Status::Skip;
-  result.detail = "not built with the venv library's ELF closure";
-  report.checks.push_back(result);
-  (void)target, (void)runtime_root;
-  return;
-#else
-  auto closure = venv::elf_closure(target.venv_dir, runtime_root);
-  result.figure = std::to_string(closure.elf_files) + " ELF files, " + std::to_string(closure.needed) +
-                  " needed libraries" + (runtime_root.empty() ? " (venv and host only: no runtime image)" : "");
-  if (!closure.unresolved.empty()) {
+  auto needs = venv::elf_needs(target.venv_dir);
+  // Without a runtime image the host's root stands in (as when ./venv runs on the host).
+  auto root = runtime_root.empty() ? fs::path("/") : runtime_root;
+  auto unresolved = venv::elf_closure(target.venv_dir, root);
+  result.figure = std::to_string(needs.size()) + " needed libraries resolve in the venv and " +
+                  (runtime_root.empty() ? std::string("the host") : std::string("the runtime image"));
+  if (!unresolved.empty()) {
     result.status = CheckResult::Status::Fail;
-    for (std::size_t i = 0; i < closure.unresolved.size() && i < 10; ++i) {
-      const auto& missing = closure.unresolved[i];
-      result.detail += (i ? "; " : "") + missing.library + " needed by " + missing.needed_by.string();
+    result.figure = std::to_string(unresolved.size()) + " of " + std::to_string(needs.size()) + " needed libraries missing";
+    for (std::size_t i = 0; i < unresolved.size() && i < 10; ++i) {
+      const auto& missing = unresolved[i];
+      result.detail += (i ? "; " : "") + missing.library + " needed by " +
+                       (target.venv_dir / missing.needed_by.front()).string();
+      if (missing.needed_by.size() > 1) result.detail += " and " + std::to_string(missing.needed_by.size() - 1) + " more";
     }
-    if (closure.unresolved.size() > 10)
-      result.detail += "; and " + std::to_string(closure.unresolved.size() - 10) + " more";
+    if (unresolved.size() > 10) result.detail += "; and " + std::to_string(unresolved.size() - 10) + " more";
   }
   report.checks.push_back(result);
-#endif
 }
 
 // Searches every file of the venv for the build machine's paths.
@@ -95,7 +89,8 @@ void check_relocatable(const VerifyTarget& target, VerifyReport& report) {
   std::size_t files = 0;
   std::string content;
   for (auto it = fs::recursive_directory_iterator(target.venv_dir); it != fs::recursive_directory_iterator(); ++it) {
-    if (!it->is_regular_file(std::error_code()) || it->is_symlink()) continue;
+    std::error_code error;
+    if (it->is_symlink(error) || !it->is_regular_file(error)) continue;
     ++files;
     std::ifstream in(it->path(), std::ios::binary);
     content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());

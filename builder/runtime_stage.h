@@ -1,0 +1,22 @@
+// The runtime stage of the build: the spec's `runtime:` section mapped onto rootfs/, the
+// Debian root file system assembled (or reused from the step cache), and its one layer
+// with the entrypoint added.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "builder/build.h"
+#include "builder/build_context.h"
+
+namespace nanoforge::builder {
+
+struct RuntimeStage {
+  std::vector<oci::Layer> layers;
+  std::vector<std::string> layer_names;
+  std::size_t package_count = 0;
+};
+
+RuntimeStage build_runtime_stage(BuildContext& context, const BuildOptions& options);
+
+}  // namespace nanoforge::builder
