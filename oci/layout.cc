@@ -78,8 +78,16 @@ fs::path prepare_layout_directory(fs::path directory) {
   fs::create_directories(directory, error);
   if (error) throw Error("cannot create image layout " + directory.string() + ": " + error.message());
 
-  FileLock lock(directory / kIndexLock, FileLock::Mode::Exclusive);
   auto layout_file = directory / "oci-layout";
+  auto index_file = directory / "index.json";
+  // An existing layout is read without the lock (its files are only ever replaced by
+  // rename), so opening one never waits for a long gc.
+  if (fs::exists(layout_file) && fs::exists(index_file)) {
+    check_oci_layout_file(layout_file);
+    check_index(parse_json_file(index_file), index_file);
+    return directory;
+  }
+  FileLock lock(directory / kIndexLock, FileLock::Mode::Exclusive);
   if (fs::exists(layout_file)) {
     check_oci_layout_file(layout_file);
   } else {
@@ -91,7 +99,6 @@ fs::path prepare_layout_directory(fs::path directory) {
     }
     write_file_atomically(layout_file, R"({"imageLayoutVersion":"1.0.0"})");
   }
-  auto index_file = directory / "index.json";
   if (fs::exists(index_file)) check_index(parse_json_file(index_file), index_file);
   else write_file_atomically(index_file, empty_index().dump());
   return directory;
