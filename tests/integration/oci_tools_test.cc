@@ -96,7 +96,8 @@ std::map<std::string, TreeEntry> read_tree(const fs::path& root) {
         entry.content = read_text(it->path());
       }
     }
-    tree[fs::relative(it->path(), root).string()] = entry;
+    // lexically: fs::relative would resolve symlinks and fold bin/sh into bin/busybox.
+    tree[it->path().lexically_relative(root).string()] = entry;
   }
   return tree;
 }
@@ -118,7 +119,7 @@ std::map<std::string, std::string> blob_digests(const fs::path& layout) {
   std::map<std::string, std::string> blobs;
   for (const auto& entry : fs::recursive_directory_iterator(layout / "blobs"))
     if (entry.is_regular_file())
-      blobs[fs::relative(entry.path(), layout).string()] = sha256_of_file(entry.path()).str();
+      blobs[entry.path().lexically_relative(layout).string()] = sha256_of_file(entry.path()).str();
   return blobs;
 }
 
