@@ -151,6 +151,9 @@ void install_pip(const fs::path& venv_dir, const std::string& mm, const fs::path
               {python_of(venv_dir, mm), (wheel / "pip").string(), "install", "--no-index", "--no-deps",
                "--no-compile", "--no-warn-script-location", "--disable-pip-version-check", wheel.string()},
               python_environment());
+  // direct_url.json names the source interpreter's bundled wheel: no path of the build machine stays.
+  auto dist_info = find_dist_info(site_packages(venv_dir, mm), "pip");
+  if (!dist_info.empty()) remove_recorded_file(dist_info, "direct_url.json");
 }
 
 InstalledProject install_project(const fs::path& venv_dir, const std::string& mm, const ProjectInstall& project,
@@ -279,9 +282,11 @@ void compile_bytecode(const fs::path& venv_dir, const std::string& mm, const Pro
   auto environment = python_environment();
   // Set and frozenset constants are marshalled in hash order: fix the seed.
   environment.environment["PYTHONHASHSEED"] = "0";
-  environment.environment.erase("PYTHONDONTWRITEBYTECODE");
+  // PYTHONDONTWRITEBYTECODE (kept from python_environment) stops the imports compileall
+  // itself makes from leaving timestamp .pyc files with build paths, which compileall
+  // would then take as up to date; py_compile writes regardless, and -f rewrites anyway.
   environment.merge_stderr = true;
-  auto result = run_process({python_of(venv_dir, mm), "-E", "-s", "-m", "compileall", "-q", "-j0",
+  auto result = run_process({python_of(venv_dir, mm), "-E", "-s", "-m", "compileall", "-q", "-f", "-j0",
                              "--invalidation-mode", "unchecked-hash", "-s", venv_dir.string(), "-p", "/opt/venv",
                              (venv_dir / "lib" / ("python" + mm)).string()},
                             environment);
