@@ -33,7 +33,7 @@ struct RootfsOptions {
   std::filesystem::path lock_file;
   bool update_lock = false;  // resolve afresh even when the lock matches the request
   FixupOptions fixups;       // runtime user, time zone
-  std::vector<SlimRule> slim_rules = bookworm_slim_rules();
+  std::vector<SlimRule> slim_rules = runtime_slim_rules();
 };
 
 struct InstalledPackage {

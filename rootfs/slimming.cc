@@ -26,6 +26,13 @@ std::vector<SlimRule> bookworm_slim_rules() {
   };
 }
 
+std::vector<SlimRule> runtime_slim_rules() {
+  auto rules = bookworm_slim_rules();
+  rules.push_back({false, "/usr/share/zoneinfo/right"});
+  rules.push_back({false, "/usr/share/zoneinfo/right/*"});
+  return rules;
+}
+
 bool is_excluded(const std::vector<SlimRule>& rules, const std::string& image_path) {
   const std::string absolute = "/" + image_path;
   bool excluded = false;

@@ -25,6 +25,10 @@ struct SlimRule {
 // groff, lintian and linda data, and translations except C.UTF-8.
 std::vector<SlimRule> bookworm_slim_rules();
 
+// nanoforge's default: bookworm-slim's rules plus /usr/share/zoneinfo/right (the leap-second
+// zones, 2 MB, which Debian itself moved out of tzdata into tzdata-legacy after bookworm).
+std::vector<SlimRule> runtime_slim_rules();
+
 // dpkg's rule: the LAST matching rule decides; a path no rule matches is kept.
 bool is_excluded(const std::vector<SlimRule>& rules, const std::string& image_path);
 

@@ -25,6 +25,10 @@ TEST_CASE("bookworm-slim rules keep copyright files and C.UTF-8", "[slimming]") 
   CHECK_FALSE(is_excluded(rules, "etc/os-release"));
   CHECK_FALSE(is_excluded(rules, "usr/lib/os-release"));
   CHECK_FALSE(is_excluded(rules, "var/lib/dpkg/info/bash.list"));
+  CHECK_FALSE(is_excluded(rules, "usr/share/zoneinfo/right/Etc/UTC"));
+  CHECK(is_excluded(runtime_slim_rules(), "usr/share/zoneinfo/right/Etc/UTC"));
+  CHECK(is_excluded(runtime_slim_rules(), "usr/share/zoneinfo/right"));
+  CHECK_FALSE(is_excluded(runtime_slim_rules(), "usr/share/zoneinfo/Etc/UTC"));
   // The last matching rule decides, as in dpkg.
   CHECK(is_excluded({{true, "/a/*"}, {false, "/a/*"}}, "a/b"));
   CHECK_FALSE(is_excluded({{false, "/a/*"}, {true, "/a/*"}}, "a/b"));
