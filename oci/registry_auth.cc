@@ -141,6 +141,15 @@ std::string RegistryAuth::authorization(const std::vector<std::string>& scopes) 
   return "Bearer " + fetch_token(scopes);
 }
 
+std::string RegistryAuth::explain_unauthorized(const std::string& what) {
+  std::lock_guard lock(mutex_);
+  load_credentials();
+  if (!credentials_ || (credentials_->username.empty() && credentials_->identity_token.empty()))
+    return no_credentials_message(what);
+  return "registry " + registry_ + " denied user '" + credentials_->username + "' (credentials from " +
+         credentials_->source + ") access for " + what + ": the account may not push or pull this repository";
+}
+
 void RegistryAuth::learn_challenge(const HttpResponse& response) {
   std::lock_guard lock(mutex_);
   auto challenge = AuthChallenge::parse(response.header("WWW-Authenticate"));

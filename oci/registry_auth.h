@@ -46,6 +46,10 @@ class RegistryAuth {
   // real request can authenticate straight away.
   void learn_challenge(const HttpResponse& response);
 
+  // Why a request still got 401 after authenticating: no credentials, or which user was
+  // refused, for the final error message.
+  std::string explain_unauthorized(const std::string& what);
+
   // Number of tokens fetched (tests check that a push does not fetch one per request).
   int tokens_fetched() const;
 

@@ -76,7 +76,9 @@ std::string RegistryClient::absolute(const std::string& location) const {
   return transport_.base_url(registry_) + (location.rfind('/', 0) == 0 ? "" : "/") + location;
 }
 
-void RegistryClient::fail(const HttpResponse& response, const std::string& what) const {
+void RegistryClient::fail(const HttpResponse& response, const std::string& what) {
+  if (response.status == 401)
+    throw Error(auth_.explain_unauthorized(what) + " (" + registry_error_message(response, "HTTP answer") + ")");
   if (response.status == 403)
     throw Error(registry_error_message(response, what) + " (access denied: the account may not push or pull this repository)");
   throw Error(registry_error_message(response, what));

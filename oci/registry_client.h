@@ -79,7 +79,7 @@ class RegistryClient {
   std::string absolute(const std::string& location) const;
   std::string start_upload(const std::string& repository, const std::string& what);
   std::optional<std::uint64_t> upload_offset(const std::string& repository, std::string& location);
-  [[noreturn]] void fail(const HttpResponse& response, const std::string& what) const;
+  [[noreturn]] void fail(const HttpResponse& response, const std::string& what);
 
   std::string registry_;
   HttpTransport transport_;

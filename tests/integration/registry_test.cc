@@ -480,7 +480,7 @@ TEST_CASE("token auth: a token server signs RS256 JWTs the registry verifies", "
     REQUIRE(nanoforge("login " + registry.address() + " -u reader --password-stdin" + flags, password + "\n").exit_code == 0);
     auto denied = nanoforge(layout_of(dir) + " push " + kBusybox + " " + registry.address() + "/team/other:1" + flags);
     CHECK(denied.exit_code != 0);
-    CHECK(denied.err.find("401") != std::string::npos);
+    CHECK(denied.err.find("denied user 'reader'") != std::string::npos);
     CHECK(denied.all().find(password) == std::string::npos);
     TempDir other("nanoforge-token-pull");
     auto pulled = nanoforge("--layout " + shell_quote((other / "oci").string()) + " pull " + target + " copy:1" + flags);
