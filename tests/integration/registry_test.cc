@@ -492,7 +492,7 @@ TEST_CASE("token auth: a token server signs RS256 JWTs the registry verifies", "
 TEST_CASE("pushes through a proxy injecting 500s, 429s, dropped connections and slow answers", "[registry][faults]") {
   const auto& harness = Harness::get();
   if (!harness.registry) NANOFORGE_SKIP(harness.registry_unavailable);
-  FaultProxy proxy(*harness.registry, "--fault-rate 0.3 --retry-after 1 --slow-ms 800 --latency-ms 5 --seed 7");
+  FaultProxy proxy(*harness.registry, "--fault-rate 0.3 --retry-after 1 --slow-ms 800 --latency-ms 5 --seed 3");
   TempDir dir("nanoforge-faults");
   Layout layout(dir / "oci");
   auto busybox = build_busybox_image(layout);
@@ -526,6 +526,7 @@ TEST_CASE("pushes through a proxy injecting 500s, 429s, dropped connections and 
     auto failed = nanoforge(layout_of(dir) + " push " + kBusybox + " " + target + " --insecure-registry " +
                             broken.address() + " --retries 2");
     CHECK(failed.exit_code != 0);
+    INFO(failed.err);
     CHECK(failed.err.find("HTTP 500") != std::string::npos);
     CHECK(skopeo_digest(*harness.registry + target.substr(target.find('/'))).rfind("missing", 0) == 0);
   }

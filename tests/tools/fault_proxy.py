@@ -89,7 +89,8 @@ def make_handler(state):
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            if self.command != "HEAD":  # a body after HEAD would corrupt the kept-alive connection
+                self.wfile.write(data)
 
         def drop(self):
             self.close_connection = True
