@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -52,7 +53,7 @@ const LocalPython& local_python() {
   return python;
 }
 
-std::string nanoforge(const fs::path& cache, const std::string& arguments) {
+std::string nanoforge_command(const fs::path& cache, const std::string& arguments) {
   return nanoforge_binary() + " --cache-dir " + shell_quote(cache.string()) + " " + arguments + " 2>&1";
 }
 
@@ -92,7 +93,7 @@ TEST_CASE("venv build: a relocatable venv that runs the example gateway", "[venv
   TempDir dir("nanoforge-venv-build");
   auto project = copy_example(dir);
   fs::path area = dir / "build-area";
-  auto built = run(nanoforge(dir / "cache", "venv build " + build_arguments(project, area / "venv")));
+  auto built = run(nanoforge_command(dir / "cache", "venv build " + build_arguments(project, area / "venv")));
   INFO(built.output);
   REQUIRE(built.exit_code == 0);
   CHECK_THAT(built.output, Catch::Contains("interpreter + stdlib (after pruning)"));
@@ -168,7 +169,7 @@ TEST_CASE("venv build: a relocatable venv that runs the example gateway", "[venv
   CHECK_THAT(log, Catch::Contains("model=test-model"));
 
   // The ELF closure against this host's root: everything the venv needs is here.
-  auto closure = run(nanoforge(dir / "cache", "venv closure -o " + shell_quote(moved.string()) + " --rootfs /"));
+  auto closure = run(nanoforge_command(dir / "cache", "venv closure -o " + shell_quote(moved.string()) + " --rootfs /"));
   CHECK(closure.exit_code == 0);
   // ...and against an empty root, libc is reported, by name, with who needs it.
   fs::create_directories(dir / "empty-root");
@@ -177,7 +178,7 @@ TEST_CASE("venv build: a relocatable venv that runs the example gateway", "[venv
   for (const auto& need : unresolved) missing.insert(need.library);
   CHECK(missing.count("libc.so.6"));
   CHECK_FALSE(missing.count("libpython3.12.so.1.0"));
-  auto failing = run(nanoforge(dir / "cache", "venv closure -o " + shell_quote(moved.string()) + " --rootfs " +
+  auto failing = run(nanoforge_command(dir / "cache", "venv closure -o " + shell_quote(moved.string()) + " --rootfs " +
                                                   shell_quote((dir / "empty-root").string())));
   CHECK(failing.exit_code == 3);
   CHECK_THAT(failing.output, Catch::Contains("libc.so.6"));
@@ -208,6 +209,36 @@ TEST_CASE("venv build: a relocatable venv that runs the example gateway", "[venv
   CHECK(in(groups.project, "opt/venv/lib/python3.12/site-packages/example_gateway/__pycache__/cli.cpython-312.pyc"));
   CHECK(in(groups.project, "opt/venv/bin/example-gateway"));
   CHECK(in(groups.project, "opt/venv/VERSION.txt"));
+
+  // In a container of the Python-free runtime image, with the venv mounted read-only at /opt/venv.
+  const auto& harness = Harness::get();
+  if (!harness.docker_host) NANOFORGE_SKIP("container check: no dockerd (" + harness.docker_unavailable + ")");
+  std::string image;
+  if (const char* named = std::getenv("NANOFORGE_RUNTIME_IMAGE")) image = named;
+  if (image.empty()) {
+    // An image built by `nanoforge build` from the example spec (the runtime, or nanobot on top of it).
+    auto images = run(harness.docker() + " images --format '{{.Repository}}:{{.Tag}}'");
+    for (std::size_t start = 0; start < images.output.size();) {
+      auto end = images.output.find('\n', start);
+      auto name = images.output.substr(start, end - start);
+      start = end == std::string::npos ? images.output.size() : end + 1;
+      if (name.rfind("nanobot-runtime:", 0) == 0 || (image.empty() && name.rfind("nanobot:", 0) == 0)) image = name;
+    }
+  }
+  if (image.empty())
+    NANOFORGE_SKIP("container check: no runtime image in the harness dockerd (set NANOFORGE_RUNTIME_IMAGE or run nanoforge build)");
+  std::string mount = " --rm -v " + shell_quote(moved.string()) + ":/opt/venv:ro ";
+  auto no_python = run(harness.docker() + " run --rm --entrypoint /bin/sh " + image +
+                       " -c 'test ! -e /usr/bin/python3 && test ! -e /usr/local/bin/python3 && echo none'");
+  CHECK(no_python.output == "none\n");
+  auto in_container = run(harness.docker() + " run" + mount + "--entrypoint /opt/venv/bin/python " + image + " --version");
+  INFO(in_container.output);
+  CHECK_THAT(in_container.output, Catch::StartsWith("Python 3.12."));
+  auto import = run(harness.docker() + " run" + mount + "--entrypoint /opt/venv/bin/python " + image +
+                    " -c 'import example_gateway, ssl, sqlite3; print(example_gateway.__file__)'");
+  CHECK(import.output == "/opt/venv/lib/python3.12/site-packages/example_gateway/__init__.py\n");
+  auto trampoline = run(harness.docker() + " run" + mount + "--entrypoint /opt/venv/bin/example-gateway " + image + " --version");
+  CHECK(trampoline.output == "example-gateway 0.1.0\n");
 }
 
 TEST_CASE("venv update: no-op, rebuild on change, failed install keeps the old venv, rollback", "[venv]") {
@@ -217,7 +248,7 @@ TEST_CASE("venv update: no-op, rebuild on change, failed install keeps the old v
   auto project = copy_example(dir);
   fs::path venv = dir / "venv";
   auto args = build_arguments(project, venv);
-  auto update = [&](const std::string& extra = "") { return run(nanoforge(dir / "cache", "venv update " + args + extra)); };
+  auto update = [&](const std::string& extra = "") { return run(nanoforge_command(dir / "cache", "venv update " + args + extra)); };
 
   auto first = update();
   INFO(first.output);
@@ -264,11 +295,11 @@ TEST_CASE("venv update: no-op, rebuild on change, failed install keeps the old v
   CHECK_FALSE(fs::exists(dir / "venv.new"));
 
   // rollback swaps the backup in; a second rollback swaps back.
-  auto rollback = run(nanoforge(dir / "cache", "venv rollback -o " + shell_quote(venv.string())));
+  auto rollback = run(nanoforge_command(dir / "cache", "venv rollback -o " + shell_quote(venv.string())));
   CHECK(rollback.exit_code == 0);
   CHECK(venv::read_version_file(venv).project_version == "0.1.0");
   CHECK(sha256(dir / "venv.tar.gz") == first_tarball);
-  run(nanoforge(dir / "cache", "venv rollback -o " + shell_quote(venv.string())));
+  run(nanoforge_command(dir / "cache", "venv rollback -o " + shell_quote(venv.string())));
   CHECK(venv::read_version_file(venv).project_version == "0.2.0");
 }
 
@@ -306,13 +337,13 @@ TEST_CASE("venv build: interpreter from a python-build-standalone tarball over H
 
   std::string wrong = digest;
   wrong[0] = wrong[0] == '0' ? '1' : '0';
-  auto bad = run(nanoforge(dir / "cache", tarball_args(wrong, dir / "bad-venv")));
+  auto bad = run(nanoforge_command(dir / "cache", tarball_args(wrong, dir / "bad-venv")));
   CHECK(bad.exit_code != 0);
   CHECK_THAT(bad.output, Catch::Contains(url));
   CHECK_FALSE(fs::exists(dir / "bad-venv"));
   CHECK_FALSE(fs::exists(dir / "cache" / "python" / wrong));
 
-  auto good = run(nanoforge(dir / "cache", tarball_args(digest, dir / "venv")));
+  auto good = run(nanoforge_command(dir / "cache", tarball_args(digest, dir / "venv")));
   run("kill " + pid);
   INFO(good.output);
   REQUIRE(good.exit_code == 0);
@@ -329,12 +360,12 @@ TEST_CASE("venv build: bad input is a clear error", "[venv]") {
   if (!python.skip_reason.empty()) NANOFORGE_SKIP(python.skip_reason);
   TempDir dir("nanoforge-venv-errors");
   fs::create_directories(dir / "empty-project");
-  auto no_project = run(nanoforge(dir / "cache", "venv build " + build_arguments(dir / "empty-project", dir / "venv")));
+  auto no_project = run(nanoforge_command(dir / "cache", "venv build " + build_arguments(dir / "empty-project", dir / "venv")));
   CHECK(no_project.exit_code == 1);
   CHECK_THAT(no_project.output, Catch::Contains((dir / "empty-project").string() + " has no pyproject.toml"));
 
   auto project = copy_example(dir);
-  auto wrong_version = run(nanoforge(dir / "cache", "venv build " + build_arguments(project, dir / "venv") +
+  auto wrong_version = run(nanoforge_command(dir / "cache", "venv build " + build_arguments(project, dir / "venv") +
                                                         " --python-version 3.11"));
   CHECK(wrong_version.exit_code == 1);
   CHECK_THAT(wrong_version.output, Catch::Contains("but 3.11 was requested"));
@@ -343,7 +374,7 @@ TEST_CASE("venv build: bad input is a clear error", "[venv]") {
     fs::create_directories(dir / "nothing");
     std::string empty = shell_quote((dir / "nothing").string());
     auto none = run("HOME=" + empty + " PYENV_ROOT=" + empty + " XDG_DATA_HOME=" + empty + " " +
-                    nanoforge(dir / "cache", "venv build --project " + shell_quote(project.string()) + " -o " +
+                    nanoforge_command(dir / "cache", "venv build --project " + shell_quote(project.string()) + " -o " +
                                                  shell_quote((dir / "venv").string())));
     CHECK(none.exit_code == 1);
     CHECK_THAT(none.output, Catch::Contains("--python PREFIX") && Catch::Contains("pyenv") &&
