@@ -151,6 +151,13 @@ def make_handler(state):
                     if ahead > 0:
                         time.sleep(ahead)
                 upstream.send(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
+            expected = int(self.headers.get("Content-Length", "0") or "0")
+            if not chunked and sent < expected:
+                # The client went away mid-body: hang up on the registry too, as a direct
+                # connection would have.
+                upstream.close()
+                self.drop()
+                return
             if chunked:
                 upstream.send(b"0\r\n\r\n")
             response = upstream.getresponse()
