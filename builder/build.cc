@@ -77,6 +77,8 @@ BuiltImage image_of(BuildContext& context, const std::vector<oci::Layer>& layers
 BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cache_dir, Console& console,
                       const BuildOptions& options) {
   auto started = std::chrono::steady_clock::now();
+  // Blobs written before their tag exists must survive a concurrent `nanoforge gc`.
+  auto keep_blobs = layout.lock_against_gc();
   StepCache cache(options.step_cache_dir.empty() ? cache_dir / "steps" : options.step_cache_dir);
   oci::LayerOptions layer_options;
   layer_options.compression = spec.compression;

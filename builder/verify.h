@@ -44,8 +44,12 @@ struct VerifyTarget {
   std::string module;                                // imported by the app-import check
   Budgets budgets;
   int port = 18790;
-  // Paths of the build machine that must not appear inside the venv.
+  // Paths of the build machine that must not appear inside any file of the venv.
   std::vector<std::string> build_paths;
+  // The source interpreter's prefix: compiled into libpython and the interpreter as their
+  // configured prefix (which getpath only falls back to when the venv's own landmarks are
+  // missing), so it is allowed inside ELF files and refused everywhere else.
+  std::string interpreter_prefix;
 };
 
 struct VerifyOptions {

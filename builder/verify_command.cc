@@ -58,7 +58,7 @@ VerifyTarget target_from_spec(const Spec& spec) {
     if (fs::exists(version_file)) {
       auto source = venv::read_version_file(version_file).interpreter_source;
       auto slash = source.find('/');
-      if (slash != std::string::npos) target.build_paths.push_back(source.substr(slash, source.find(' ', slash) - slash));
+      if (slash != std::string::npos) target.interpreter_prefix = source.substr(slash, source.find(' ', slash) - slash);
     }
   }
   return target;

@@ -84,6 +84,7 @@ void check_relocatable(const VerifyTarget& target, VerifyReport& report) {
   std::vector<std::string> needles;
   for (const auto& path : target.build_paths)
     if (path.size() > 1) needles.push_back(path);
+  if (target.interpreter_prefix.size() > 1) needles.push_back(target.interpreter_prefix);
   CheckResult result{"relocatable", CheckResult::Status::Pass, "", ""};
   std::vector<std::string> hits;
   std::size_t files = 0;
@@ -94,7 +95,9 @@ void check_relocatable(const VerifyTarget& target, VerifyReport& report) {
     ++files;
     std::ifstream in(it->path(), std::ios::binary);
     content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    bool elf = content.size() > 4 && content.compare(0, 4, "\x7f" "ELF") == 0;
     for (const auto& needle : needles) {
+      if (elf && needle == target.interpreter_prefix) continue;
       if (std::search(content.begin(), content.end(), std::boyer_moore_horspool_searcher(needle.begin(), needle.end())) !=
           content.end()) {
         hits.push_back(it->path().string() + " contains " + needle);

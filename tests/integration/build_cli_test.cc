@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string nanoforge(const std::string& arguments) { return shell_quote(nanoforge_binary()) + " " + arguments; }
+std::string nanoforge_command(const std::string& arguments) { return shell_quote(nanoforge_binary()) + " " + arguments; }
 
 // A spec directory with a static busybox tree (Debian's busybox-static) and a data dir.
 void write_busybox_project(const fs::path& directory, const std::string& extra_config = "") {
@@ -47,7 +47,7 @@ void write_busybox_project(const fs::path& directory, const std::string& extra_c
 }
 
 nlohmann::json build_json(const fs::path& directory, const fs::path& cache) {
-  auto result = run(nanoforge("build --json -f " + shell_quote((directory / "nanoforge.yaml").string()) +
+  auto result = run(nanoforge_command("build --json -f " + shell_quote((directory / "nanoforge.yaml").string()) +
                               " --cache-dir " + shell_quote(cache.string())) + " 2>/dev/null");
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
@@ -70,7 +70,7 @@ TEST_CASE("build writes a layout skopeo reads, inspect and images show it", "[bu
   REQUIRE(skopeo.exit_code == 0);
   CHECK(nlohmann::json::parse(skopeo.output)["layers"].size() == 1);
 
-  auto inspect = run(nanoforge("inspect --json --layout " + shell_quote(layout.string()) + " hello:latest"));
+  auto inspect = run(nanoforge_command("inspect --json --layout " + shell_quote(layout.string()) + " hello:latest"));
   INFO(inspect.output);
   REQUIRE(inspect.exit_code == 0);
   auto image = nlohmann::json::parse(inspect.output);
@@ -79,11 +79,11 @@ TEST_CASE("build writes a layout skopeo reads, inspect and images show it", "[bu
   CHECK(image["config"]["config"]["ExposedPorts"].contains("8080/tcp"));
   CHECK(image["config"]["config"]["Healthcheck"]["Interval"] == 10'000'000'000LL);
 
-  auto human = run(nanoforge("inspect --layout " + shell_quote(layout.string()) + " hello:0.1"));
+  auto human = run(nanoforge_command("inspect --layout " + shell_quote(layout.string()) + " hello:0.1"));
   CHECK(human.exit_code == 0);
   CHECK(human.output.find(digest) != std::string::npos);
 
-  auto images = run(nanoforge("images --layout " + shell_quote(layout.string())));
+  auto images = run(nanoforge_command("images --layout " + shell_quote(layout.string())));
   CHECK(images.output.find("hello:latest") != std::string::npos);
   CHECK(images.output.find("hello:0.1") != std::string::npos);
 }
@@ -124,7 +124,7 @@ TEST_CASE("export writes a docker-archive that podman and docker load and run", 
   write_busybox_project(project.path());
   build_json(project.path(), project / "cache");
   auto archive = project / "hello.tar";
-  auto exported = run(nanoforge("export --layout " + shell_quote((project / ".nanoforge/oci").string()) +
+  auto exported = run(nanoforge_command("export --layout " + shell_quote((project / ".nanoforge/oci").string()) +
                                 " hello:0.1 --docker-archive " + shell_quote(archive.string())));
   INFO(exported.output);
   REQUIRE(exported.exit_code == 0);
@@ -171,7 +171,7 @@ TEST_CASE("gc removes only unreferenced blobs", "[build]") {
     return blobs;
   };
   auto before = count();
-  auto gc = run(nanoforge("gc --layout " + shell_quote(layout.string())));
+  auto gc = run(nanoforge_command("gc --layout " + shell_quote(layout.string())));
   INFO(gc.output);
   REQUIRE(gc.exit_code == 0);
   CHECK(count() == before - 3);  // the old layer, config and manifest
@@ -188,7 +188,7 @@ TEST_CASE("bad specs fail with the file, line and field, and leave the layout as
   auto original = read_text(spec);
   auto expect_error = [&](const std::string& text, const std::vector<std::string>& fragments) {
     write_text(spec, text);
-    auto result = run(nanoforge("build -f " + shell_quote(spec.string()) + " --cache-dir " +
+    auto result = run(nanoforge_command("build -f " + shell_quote(spec.string()) + " --cache-dir " +
                                 shell_quote((project / "cache").string())));
     INFO(text << "\n--- output:\n" << result.output);
     CHECK(result.exit_code == 1);
@@ -212,7 +212,7 @@ TEST_CASE("bad specs fail with the file, line and field, and leave the layout as
   expect_error("images: [\n", {"nanoforge.yaml:", "invalid YAML"});
   expect_error(replace("name: hello\nimages", "name: hello\ncompression: lz4\nimages"), {"compression", "lz4"});
 
-  auto missing = run(nanoforge("build -f " + shell_quote((project / "nope.yaml").string())));
+  auto missing = run(nanoforge_command("build -f " + shell_quote((project / "nope.yaml").string())));
   CHECK(missing.exit_code == 1);
   CHECK(missing.output.find("nope.yaml") != std::string::npos);
 
@@ -221,7 +221,7 @@ TEST_CASE("bad specs fail with the file, line and field, and leave the layout as
   write_text(project / "root/secret", "x");
   run("chmod 000 " + shell_quote((project / "root/secret").string()));
   if (::geteuid() != 0) {
-    auto unreadable = run(nanoforge("build -f " + shell_quote(spec.string())));
+    auto unreadable = run(nanoforge_command("build -f " + shell_quote(spec.string())));
     CHECK(unreadable.exit_code == 1);
     CHECK(unreadable.output.find("secret") != std::string::npos);
   }
@@ -232,7 +232,7 @@ TEST_CASE("bad specs fail with the file, line and field, and leave the layout as
   run("python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' " +
       shell_quote(socket_path.string()));
   if (fs::exists(socket_path)) {
-    auto socket_build = run(nanoforge("build -f " + shell_quote(spec.string()) + " --cache-dir " +
+    auto socket_build = run(nanoforge_command("build -f " + shell_quote(spec.string()) + " --cache-dir " +
                                       shell_quote((project / "cache").string())));
     INFO(socket_build.output);
     CHECK(socket_build.exit_code == 1);
@@ -242,13 +242,13 @@ TEST_CASE("bad specs fail with the file, line and field, and leave the layout as
 
   // --layout naming a file is an error, and the file is untouched.
   write_text(project / "not-a-dir", "keep me");
-  auto layout_file = run(nanoforge("build -f " + shell_quote(spec.string()) + " --layout " +
+  auto layout_file = run(nanoforge_command("build -f " + shell_quote(spec.string()) + " --layout " +
                                    shell_quote((project / "not-a-dir").string())));
   CHECK(layout_file.exit_code == 1);
   CHECK(layout_file.output.find("not-a-dir") != std::string::npos);
   CHECK(read_text(project / "not-a-dir") == "keep me");
 
-  auto unknown_tag = run(nanoforge("inspect --layout " + shell_quote((project / ".nanoforge/oci").string()) + " hello:nope"));
+  auto unknown_tag = run(nanoforge_command("inspect --layout " + shell_quote((project / ".nanoforge/oci").string()) + " hello:nope"));
   CHECK(unknown_tag.exit_code == 1);
   CHECK(unknown_tag.output.find("hello:nope") != std::string::npos);
 }
