@@ -53,7 +53,9 @@ BuiltImage assemble_image(BuildContext& context, const ImageSpec& image_spec) {
                 layer_spec.source.lexically_relative(context.spec.directory).string() + ")";
     built.layers.push_back(build_layer(context, name, entries_of(layer_spec)));
     built.layer_names.push_back(name);
-    config.history.push_back({"nanoforge: layer from " + layer_spec.where, "", false});
+    // Relative to the spec, so the image does not depend on where the project sits.
+    config.history.push_back({"nanoforge: layer from " + layer_spec.source.lexically_relative(context.spec.directory).string() +
+                                  " at /" + layer_spec.destination, "", false});
   }
   built.image = oci::store_image(context.layout.blobs(), config, built.layers);
   for (const auto& tag : image_spec.tags) built.references.push_back({image_spec.name, tag});
