@@ -86,10 +86,17 @@ void unpack_tarball(const fs::path& tarball, const fs::path& destination) {
   if (archive_read_open_filename(reader.get(), tarball.c_str(), 1 << 16) != ARCHIVE_OK)
     throw Error("cannot open Python tarball " + tarball.string() + ": " + archive_error_string(reader.get()));
   std::unique_ptr<archive, decltype(&archive_write_free)> writer(archive_write_disk_new(), archive_write_free);
+  // Entries are placed under `root` by prefixing their names (no chdir in a library), so the
+  // absolute-path guard is ours: names must be relative and free of "..".
   archive_write_disk_set_options(writer.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
                                                    ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                                   ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-                                                   ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
+                                                   ARCHIVE_EXTRACT_SECURE_SYMLINKS);
+  const fs::path root = fs::canonical(destination);
+  auto check_name = [&](const std::string& name) {
+    bool escapes = name.empty() || name.front() == '/';
+    for (const auto& part : fs::path(name)) escapes = escapes || part == "..";
+    if (escapes) throw Error("Python tarball " + tarball.string() + ": entry \"" + name + "\" escapes the unpack directory");
+  };
   archive_entry* entry = nullptr;
   for (;;) {
     int rc = archive_read_next_header(reader.get(), &entry);
@@ -97,9 +104,12 @@ void unpack_tarball(const fs::path& tarball, const fs::path& destination) {
     if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
       throw Error("Python tarball " + tarball.string() + ": " + archive_error_string(reader.get()));
     std::string name = archive_entry_pathname(entry);
-    archive_entry_set_pathname(entry, (destination / name).c_str());
-    if (const char* link = archive_entry_hardlink(entry))
-      archive_entry_set_hardlink(entry, (destination / link).c_str());
+    check_name(name);
+    archive_entry_set_pathname(entry, (root / name).c_str());
+    if (const char* link = archive_entry_hardlink(entry)) {
+      check_name(link);
+      archive_entry_set_hardlink(entry, (root / link).c_str());
+    }
     if (archive_write_header(writer.get(), entry) != ARCHIVE_OK)
       throw Error("Python tarball " + tarball.string() + ": cannot unpack " + name + ": " +
                   archive_error_string(writer.get()));
