@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   add_build_command(app, options);
   add_image_commands(app, options);
   add_verify_command(app, options);
+  add_rootfs_commands(app, options);
   add_registry_commands(app, options);
   add_instance_commands(app, options);
   add_venv_commands(app, options);

@@ -8,8 +8,6 @@ namespace nanoforge::builder {
 
 namespace fs = std::filesystem;
 
-namespace {
-
 rootfs::RootfsOptions rootfs_options(const Spec& spec, const BuildOptions& options) {
   const RuntimeSpec& runtime = *spec.runtime;
   rootfs::RootfsOptions result;
@@ -28,6 +26,8 @@ rootfs::RootfsOptions rootfs_options(const Spec& spec, const BuildOptions& optio
   result.fixups.user = {runtime.user, runtime.uid, runtime.gid, runtime.home};
   return result;
 }
+
+namespace {
 
 // With a lock in place, the lock and the options decide the runtime layer, so an unchanged
 // build finds the layer by this key without touching the archive, the .debs or the tree.

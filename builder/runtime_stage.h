@@ -8,6 +8,7 @@
 
 #include "builder/build.h"
 #include "builder/build_context.h"
+#include "rootfs/rootfs_builder.h"
 
 namespace nanoforge::builder {
 
@@ -16,6 +17,9 @@ struct RuntimeStage {
   std::vector<std::string> layer_names;
   std::size_t package_count = 0;
 };
+
+// The spec's `runtime:` section as rootfs/ options (mirrors default to the apt sources).
+rootfs::RootfsOptions rootfs_options(const Spec& spec, const BuildOptions& options);
 
 RuntimeStage build_runtime_stage(BuildContext& context, const BuildOptions& options);
 

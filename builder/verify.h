@@ -48,7 +48,8 @@ struct VerifyTarget {
   std::vector<std::string> build_paths;
   // The source interpreter's prefix: compiled into libpython and the interpreter as their
   // configured prefix (which getpath only falls back to when the venv's own landmarks are
-  // missing), so it is allowed inside ELF files and refused everywhere else.
+  // missing), so it is allowed inside ELF files — and in VERSION.txt, which records the
+  // interpreter's source on purpose — and refused everywhere else.
   std::string interpreter_prefix;
 };
 

@@ -48,6 +48,14 @@ struct BuiltExample {
   }
 };
 
+// The JSON report on stdout; stderr (merged by run()) may add a line after it.
+nlohmann::json parse_report(const std::string& output) {
+  auto begin = output.find('{');
+  auto end = output.rfind('}');
+  if (begin == std::string::npos || end == std::string::npos) return nlohmann::json::object();
+  return nlohmann::json::parse(output.substr(begin, end - begin + 1));
+}
+
 nlohmann::json check_named(const nlohmann::json& report, const std::string& prefix) {
   for (const auto& check : report["checks"])
     if (check["name"].get<std::string>().starts_with(prefix)) return check;
@@ -83,7 +91,7 @@ TEST_CASE("the example builds the runtime, the venv and the full image, and veri
 
   auto verified = run(example.verify("--json"));
   INFO(verified.output);
-  auto report = nlohmann::json::parse(verified.output.substr(verified.output.find('{')));
+  auto report = parse_report(verified.output);
   CHECK(failed_checks(report).empty());
   CHECK(verified.exit_code == 0);
   CHECK(check_named(report, "python-version")["figure"].get<std::string>().starts_with("Python 3.12."));
@@ -112,7 +120,7 @@ TEST_CASE("verify --run proves the guide's checks in a real engine", "[e2e][engi
   if (!harness.docker_host) NANOFORGE_SKIP("dockerd unavailable: " + harness.docker_unavailable);
   auto verified = run("DOCKER_HOST=" + shell_quote(*harness.docker_host) + " " + example.verify("--json --run"));
   INFO(verified.output);
-  auto report = nlohmann::json::parse(verified.output.substr(verified.output.find('{')));
+  auto report = parse_report(verified.output);
   CHECK(failed_checks(report).empty());
   CHECK(check_named(report, "run: which python")["status"] == "pass");
   CHECK(check_named(report, "run: venv python --version")["figure"].get<std::string>().starts_with("Python 3.12."));
@@ -128,7 +136,7 @@ TEST_CASE("each invariant broken on purpose fails exactly its check, naming the 
     auto result = run(nanoforge_command("verify --json --layout " + shell_quote(layout.string()) + " " + arguments));
     INFO(result.output);
     REQUIRE(result.output.find('{') != std::string::npos);
-    return std::make_pair(result.exit_code, nlohmann::json::parse(result.output.substr(result.output.find('{'))));
+    return std::make_pair(result.exit_code, parse_report(result.output));
   };
 
   SECTION("a build path left in a script fails relocatable") {
@@ -144,16 +152,16 @@ TEST_CASE("each invariant broken on purpose fails exactly its check, naming the 
   SECTION("a library the venv needs that the runtime lacks fails elf-closure") {
     TempDir copy;
     run("cp -a " + shell_quote((example.directory / "venv").string()) + " " + shell_quote((copy / "venv").string()));
-    // libcurl needs libraries (nghttp2, ssh2, ...) that the runtime image does not have.
-    auto curl = run("ls /usr/lib/x86_64-linux-gnu/libcurl.so.4* | head -1").output;
-    curl = curl.substr(0, curl.find('\n'));
-    REQUIRE(fs::exists(curl));
-    fs::copy_file(fs::canonical(curl), copy / "venv/lib/libcurl-extra.so");
+    // libarchive needs libraries (libxml2, libacl, liblz4, ...) the runtime image does not have.
+    auto library = run("ls /usr/lib/x86_64-linux-gnu/libarchive.so.13* | head -1").output;
+    library = library.substr(0, library.find('\n'));
+    REQUIRE(fs::exists(library));
+    fs::copy_file(fs::canonical(library), copy / "venv/lib/libarchive-extra.so");
     auto [code, report] = verify_json("nanobot:0.1.0 --venv " + shell_quote((copy / "venv").string()) +
                                       " --module example_gateway");
     CHECK(code == 3);
     CHECK(failed_checks(report) == std::vector<std::string>{"elf-closure"});
-    CHECK_THAT(check_named(report, "elf-closure")["detail"].get<std::string>(), Catch::Contains("libcurl-extra.so"));
+    CHECK_THAT(check_named(report, "elf-closure")["detail"].get<std::string>(), Catch::Contains("libarchive-extra.so"));
   }
 
   SECTION("the module that does not import fails app-import") {
@@ -170,7 +178,7 @@ TEST_CASE("each invariant broken on purpose fails exactly its check, naming the 
     write_text(spec, small);
     auto result = run(nanoforge_command("verify --json -f " + shell_quote(spec.string()) + " --layout " + shell_quote(layout.string())));
     INFO(result.output);
-    auto report = nlohmann::json::parse(result.output.substr(result.output.find('{')));
+    auto report = parse_report(result.output);
     CHECK(result.exit_code == 3);
     CHECK(failed_checks(report) == std::vector<std::string>{"size-budget nanobot:0.1.0"});
   }
@@ -188,7 +196,7 @@ TEST_CASE("each invariant broken on purpose fails exactly its check, naming the 
     REQUIRE(build.exit_code == 0);
     auto result = run(nanoforge_command("verify --json --layout " + shell_quote((project / ".nanoforge/oci").string()) + " sneaky:latest"));
     INFO(result.output);
-    auto report = nlohmann::json::parse(result.output.substr(result.output.find('{')));
+    auto report = parse_report(result.output);
     CHECK(result.exit_code == 3);
     CHECK(failed_checks(report) == std::vector<std::string>{"no-system-python sneaky:latest"});
     CHECK_THAT(check_named(report, "no-system-python")["detail"].get<std::string>(), Catch::Contains("/usr/bin/python3"));
@@ -206,7 +214,7 @@ TEST_CASE("verify with a tag that does not exist or no engine says so", "[e2e][e
   auto no_engine = run("DOCKER_HOST=unix:///nonexistent.sock PATH=/nonexistent " +
                        example.verify("--json --run"));
   INFO(no_engine.output);
-  auto report = nlohmann::json::parse(no_engine.output.substr(no_engine.output.find('{')));
+  auto report = parse_report(no_engine.output);
   auto run_check = check_named(report, "run");
   REQUIRE(run_check != nullptr);
   CHECK(run_check["status"] == "skip");
