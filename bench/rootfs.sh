@@ -18,6 +18,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 nanoforge=${1:-$(ls -t "$here"/build*/builder/nanoforge 2>/dev/null | head -1)}
 rounds=${2:-2}
 [ -x "$nanoforge" ] || { echo "bench/rootfs.sh: no nanoforge binary (build it or pass its path)" >&2; exit 2; }
+nanoforge=$(realpath "$nanoforge")
 for tool in mmdebstrap jq gzip bc; do
   command -v $tool >/dev/null || { echo "bench/rootfs.sh: needs $tool" >&2; exit 2; }
 done
@@ -89,7 +90,7 @@ nf_gzip=$(sed -n 's/.*unpacked, \([0-9.]*\) MB of .*compressed.*/\1/p' <<<"$figu
 mm_unpacked=$(tar -tvf "$work/mm.tar" | awk '$1 ~ /^-/ {s += $3} END {printf "%.1f", s/1e6}')
 mm_gzip=$(gzip -6 -c "$work/mm.tar" | wc -c | awk '{printf "%.1f", $1/1e6}')
 
-ratio() { echo "scale=1; $1 / $2" | bc; }
+ratio() { printf '%.1f' "$(echo "scale=3; $1 / $2" | bc)"; }
 echo
 echo "== runtime image, warm .deb caches (fastest of $rounds; ratios within this run)"
 printf '%-62s %9s %9s\n' "" SECONDS "vs (a)"
