@@ -129,16 +129,16 @@ docker_s=$(min "${t_docker[@]}"); docker_same_s=$(min "${t_docker_same[@]}")
 steps_of() { grep -Eo '[0-9]+ of [0-9]+ steps reused' "$1" || echo '?'; }
 echo
 echo "== image assembly, inputs ready (.debs cached, venv built); fastest of $rounds; ratios within this run"
-printf '%-66s %9s %12s\n' "" SECONDS "DOCKER PATH /"
-printf '%-66s %9.2f %11sx\n' "nanoforge build, empty step cache + layout, gzip -6 ($(steps_of "$work/nf-gzip.log"))" "$gzip_s" "$(ratio "$docker_s" "$gzip_s")"
-printf '%-66s %9.2f %11sx\n' "nanoforge build, empty step cache + layout, rootfs tree kept, gzip -6" "$layers_s" "$(ratio "$docker_s" "$layers_s")"
-printf '%-66s %9.2f %11sx\n' "nanoforge build, empty step cache + layout, zstd -3" "$zstd_s" "$(ratio "$docker_s" "$zstd_s")"
-printf '%-66s %9.3f %11sx\n' "nanoforge build, nothing changed" "$same_s" "$(ratio "$docker_same_s" "$same_s")"
-printf '%-66s %9.2f %12s\n' "docker build FROM base + COPY venv, save | gzip -6 (cold)" "$docker_s" "1.0x"
-printf '%-66s %9.2f %12s\n' "docker build (all cached) + save | gzip -6 (nothing changed)" "$docker_same_s" "1.0x"
+printf '%-72s %9s %12s\n' "" SECONDS "DOCKER PATH /"
+printf '%-72s %9.2f %11sx\n' "nanoforge build, empty step cache + layout, gzip -6 ($(steps_of "$work/nf-gzip.log"))" "$gzip_s" "$(ratio "$docker_s" "$gzip_s")"
+printf '%-72s %9.2f %11sx\n' "nanoforge build, empty step cache + layout, rootfs tree kept, gzip -6" "$layers_s" "$(ratio "$docker_s" "$layers_s")"
+printf '%-72s %9.2f %11sx\n' "nanoforge build, empty step cache + layout, zstd -3" "$zstd_s" "$(ratio "$docker_s" "$zstd_s")"
+printf '%-72s %9.3f %11sx\n' "nanoforge build, nothing changed" "$same_s" "$(ratio "$docker_same_s" "$same_s")"
+printf '%-72s %9.2f %12s\n' "docker build FROM base + COPY venv, save | gzip -6 (cold)" "$docker_s" "1.0x"
+printf '%-72s %9.2f %12s\n' "docker build (all cached) + save | gzip -6 (nothing changed)" "$docker_same_s" "1.0x"
 if [ -n "$buildah_ok" ]; then
   buildah_s=$(min "${t_buildah[@]}")
-  printf '%-66s %9.2f %12s\n' "buildah bud + push oci: (vfs, cold)" "$buildah_s" "-"
+  printf '%-72s %9.2f %12s\n' "buildah bud + push oci: (vfs, cold)" "$buildah_s" "-"
 fi
 echo
 echo "targets: gzip $(ratio "$docker_s" "$gzip_s")x (>= 2.5x), zstd $(ratio "$docker_s" "$zstd_s")x (>= 8x), unchanged $(ratio "$docker_same_s" "$same_s")x (>= 30x)"
