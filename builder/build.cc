@@ -74,6 +74,12 @@ BuiltImage image_of(BuildContext& context, const std::vector<oci::Layer>& layers
   return built;
 }
 
+// NAME:VERSION and NAME:latest, once when the version is "latest".
+std::vector<oci::ImageReference> version_tags(const std::string& name, const std::string& version) {
+  if (version == "latest") return {{name, version}};
+  return {{name, version}, {name, "latest"}};
+}
+
 }  // namespace
 
 BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cache_dir, Console& console,
@@ -96,7 +102,7 @@ BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cac
   if (runtime) {
     auto config = runtime_image_config(spec);
     result.images.push_back(image_of(context, runtime->layers, runtime->layer_names, config,
-                                     {{spec.name, spec.version}, {spec.name, "latest"}}));
+                                     version_tags(spec.name, spec.version)));
     if (venv) {
       // The self-contained image: the same runtime layers with the venv's three on top.
       auto layers = runtime->layers;
@@ -105,7 +111,7 @@ BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cac
       names.insert(names.end(), venv->layer_names.begin(), venv->layer_names.end());
       config.labels["org.opencontainers.image.description"] = "Nanobot runtime with its venv at /opt/venv";
       result.images.push_back(image_of(context, layers, names, config,
-                                       {{spec.name + "-full", spec.version}, {spec.name + "-full", "latest"}}));
+                                       version_tags(spec.name + "-full", spec.version)));
     }
   }
   for (const auto& image_spec : spec.images) result.images.push_back(assemble_image(context, image_spec));
