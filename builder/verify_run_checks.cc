@@ -1,7 +1,6 @@
 // The guide's checks run for real in a container engine (Docker, else Podman): the
 // runtime has no `python`, the mounted venv prints Python 3.12.x, and the app started from
 // the image answers GET /health on a published port within 10 s.
-#include <curl/curl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "builder/status.h"
 #include "builder/verify.h"
 #include "oci/docker_archive.h"
 #include "oci/error.h"
@@ -57,20 +57,6 @@ int free_local_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
   ::close(fd);
   return ntohs(address.sin_port);
-}
-
-long http_status(const std::string& url) {
-  CURL* curl = curl_easy_init();
-  if (!curl) return 0;
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_NOBODY, 0L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 2L);
-  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, +[](char*, size_t size, size_t count, void*) { return size * count; });
-  long status = 0;
-  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(curl);
-  return status;
 }
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
@@ -124,9 +110,8 @@ void check_in_containers(const VerifyTarget& target, const oci::Layout& layout, 
     health.detail = "the container did not start: " + first_line(started.output);
   } else {
     auto begin = std::chrono::steady_clock::now();
-    auto url = "http://127.0.0.1:" + std::to_string(port) + "/health";
     while (std::chrono::steady_clock::now() - begin < std::chrono::seconds(10)) {
-      if (http_status(url) == 200) {
+      if (probe_health(port)) {
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
         health.status = CheckResult::Status::Pass;
         char figure[64];
@@ -138,7 +123,8 @@ void check_in_containers(const VerifyTarget& target, const oci::Layout& layout, 
     }
     if (health.status == CheckResult::Status::Fail) {
       auto logs = run_process({engine->program, "logs", name}, {.merge_stderr = true, .timeout_seconds = 30});
-      health.detail = url + " did not answer 200 within 10 s; container log: " + logs.output.substr(0, 400);
+      health.detail = "http://127.0.0.1:" + std::to_string(port) + "/health did not answer 200 within 10 s; container log: " +
+                      logs.output.substr(0, 400);
     }
   }
   run_process({engine->program, "rm", "-f", name}, {.merge_stderr = true, .timeout_seconds = 60});
