@@ -2,14 +2,5 @@
 # The guide's ./scripts/stop-all.sh: stops every instance (containers are kept; `nanoforge down`
 # removes them and the network).
 set -euo pipefail
-# Finds nanoforge: $NANOFORGE, else `nanoforge` in PATH, else the build tree beside this script.
-find_nanoforge() {
-  if [ -n "${NANOFORGE:-}" ]; then echo "$NANOFORGE"; return; fi
-  if command -v nanoforge >/dev/null 2>&1; then command -v nanoforge; return; fi
-  local built
-  built="$(cd "$(dirname "$0")/.." && pwd)/build/builder/nanoforge"
-  if [ -x "$built" ]; then echo "$built"; return; fi
-  echo "nanoforge not found: install it, put it in PATH or set NANOFORGE=/path/to/nanoforge" >&2
-  exit 1
-}
+. "$(dirname "$0")/find-nanoforge.sh"
 exec "$(find_nanoforge)" stop "$@"
