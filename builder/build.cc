@@ -4,6 +4,7 @@
 
 #include "builder/runtime_stage.h"
 #include "builder/runtime_image.h"
+#include "builder/venv_image.h"
 #include "builder/venv_stage.h"
 #include "oci/error.h"
 #include "oci/tarball_entries.h"
@@ -114,6 +115,9 @@ BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cac
                                        version_tags(spec.name + "-full", spec.version)));
     }
   }
+  if (venv)
+    result.images.push_back(image_of(context, venv->layers, venv->layer_names, venv_image_config(spec),
+                                     version_tags(venv_image_name(spec), spec.version)));
   for (const auto& image_spec : spec.images) result.images.push_back(assemble_image(context, image_spec));
 
   // Tag last, in one atomic index.json update, once every blob is in place.

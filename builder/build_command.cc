@@ -7,8 +7,11 @@
 #include "builder/build.h"
 #include "builder/commands.h"
 #include "builder/console.h"
+#include "builder/image_loader.h"
+#include "builder/registry_push.h"
 #include "builder/spec.h"
 #include "oci/docker_archive.h"
+#include "oci/error.h"
 #include "oci/layout.h"
 
 namespace nanoforge::builder {
@@ -19,8 +22,34 @@ namespace {
 
 struct BuildCommandOptions {
   std::string docker_archive;
+  bool load = false;
+  std::string push_prefix;
+  std::string digest_file;
+  RegistryFlags registry;
   BuildOptions build;
 };
+
+std::vector<oci::ImageReference> references_of(const BuildResult& result) {
+  std::vector<oci::ImageReference> references;
+  for (const auto& image : result.images)
+    for (const auto& reference : image.references) references.push_back(reference);
+  return references;
+}
+
+// `--push ghcr.io/team` sends nanobot:0.1.0 to ghcr.io/team/nanobot:0.1.0, and so on for
+// every image and tag the build made (ko's KO_DOCKER_REPO): one flag publishes the set.
+PushList pushes_under(const std::string& prefix, const std::vector<oci::ImageReference>& references) {
+  std::string base = prefix;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  if (base.empty()) throw Error("--push needs a registry and optional path, e.g. ghcr.io/team or 127.0.0.1:5000");
+  if (base.find('@') != std::string::npos || base.rfind(':') > base.find('/'))
+    throw Error("--push " + prefix + ": give a registry and path without a tag or digest (e.g. ghcr.io/team); "
+                "each image keeps its own name and tags under it");
+  PushList pushes;
+  for (const auto& reference : references)
+    pushes.emplace_back(reference, oci::RemoteReference::parse(base + "/" + reference.str()));
+  return pushes;
+}
 
 nlohmann::json result_json(const BuildResult& result) {
   nlohmann::json images = nlohmann::json::array();
@@ -83,19 +112,42 @@ void add_build_command(CLI::App& app, GlobalOptions& options) {
   command->add_flag("--update-lock", command_options->build.update_lock,
                     "Resolve the Debian packages anew and rewrite the lock file");
   command->add_flag("--force-venv", command_options->build.force_venv, "Rebuild the venv even when nothing changed");
+  command->add_flag("--load", command_options->load, "Load the images into the local Docker (or Podman) when built");
+  command->add_option("--push", command_options->push_prefix,
+                      "Push every image and tag built under REGISTRY[/PATH], e.g. ghcr.io/team -> "
+                      "ghcr.io/team/nanobot:VERSION");
+  command->add_option("--digest-file", command_options->digest_file,
+                      "With --push: write the pushed digests to this file, one a line");
+  command_options->registry.add_to(command);
   command->callback([&options, command_options] {
     Console console(options.quiet, options.json);
     auto spec = load_spec(options.spec_path());
     oci::Layout layout(options.layout_path());
+    // Before anything is built: a bad --push is an error now, not after minutes of work.
+    if (!command_options->push_prefix.empty()) pushes_under(command_options->push_prefix, {});
+    else if (!command_options->digest_file.empty())
+      throw Error("--digest-file is for --push (the built digests are in the summary and in --json)");
+    std::optional<LocalEngine> engine;
+    if (command_options->load) {
+      std::string reason;
+      engine = find_local_engine(reason);
+      if (!engine) throw Error("--load: no container engine can load images here (" + reason + ")");
+    }
     auto result = run_build(spec, layout, options.cache_path(), console, command_options->build);
+    auto references = references_of(result);
     if (!command_options->docker_archive.empty()) {
-      std::vector<oci::ImageReference> references;
-      for (const auto& image : result.images)
-        for (const auto& reference : image.references) references.push_back(reference);
       oci::export_docker_archive(layout, references, command_options->docker_archive, console.progress());
       console.info("wrote " + command_options->docker_archive);
     }
-    if (options.json) std::cout << result_json(result).dump(2) << "\n";
+    if (engine) {
+      load_images(*engine, layout, references, options.cache_path() / "load", console.progress());
+      console.info("loaded " + std::to_string(references.size()) + " tags into " + engine->program);
+    }
+    auto json = result_json(result);
+    if (!command_options->push_prefix.empty())
+      json["pushed"] = push_and_report(options, console, layout, pushes_under(command_options->push_prefix, references),
+                                       command_options->registry, {}, command_options->digest_file);
+    if (options.json) std::cout << json.dump(2) << "\n";
     console.out(summary(result));
   });
 }

@@ -12,6 +12,6 @@ void add_verify_command(CLI::App& app, GlobalOptions& options);     // verify_co
 void add_rootfs_commands(CLI::App& app, GlobalOptions& options);    // rootfs_commands.cc: rootfs why
 void add_registry_commands(CLI::App& app, GlobalOptions& options);  // registry_commands.cc: push, pull, login
 void add_instance_commands(CLI::App& app, GlobalOptions& options);  // instance_commands.cc: instance, compose, up, down, status...
-void add_venv_commands(CLI::App& app, GlobalOptions& options);      // venv_commands.cc: venv build, update, rollback, closure
+void add_venv_commands(CLI::App& app, GlobalOptions& options);      // venv_commands.cc: venv build, update, rollback, pull, closure
 
 }  // namespace nanoforge::builder

@@ -6,42 +6,15 @@
 
 #include "builder/commands.h"
 #include "builder/console.h"
-#include "oci/atomic_file.h"
+#include "builder/registry_push.h"
 #include "oci/error.h"
 #include "oci/layout.h"
 #include "oci/pull.h"
-#include "oci/push.h"
 #include "oci/registry_client.h"
 
 namespace nanoforge::builder {
 
 namespace {
-
-// Options every registry command shares.
-struct RegistryFlags {
-  std::vector<std::string> insecure_registries;
-  std::string ca_file;
-  unsigned jobs = 4;
-  int retries = 5;
-
-  void add_to(CLI::App* command) {
-    command->add_option("--insecure-registry", insecure_registries,
-                        "HOST:PORT reached over plain HTTP or unverified TLS (repeatable)");
-    command->add_option("--ca-file", ca_file, "PEM file of CA certificates to trust for the registry")
-        ->check(CLI::ExistingFile);
-    command->add_option("--jobs", jobs, "Blobs transferred at once (default 4)")->check(CLI::Range(1, 64));
-    command->add_option("--retries", retries, "Retries per request on 408/429/5xx and lost connections (default 5)")
-        ->check(CLI::Range(0, 20));
-  }
-
-  oci::TransportOptions transport() const {
-    oci::TransportOptions options;
-    options.insecure_registries = insecure_registries;
-    options.ca_file = ca_file;
-    options.max_attempts = retries + 1;
-    return options;
-  }
-};
 
 oci::Layout existing_layout(const GlobalOptions& options) {
   auto path = options.layout_path();
@@ -68,7 +41,7 @@ void push(const GlobalOptions& options, const PushArguments& arguments) {
       throw Error("invalid --also-tag '" + tag + "': a tag must match [A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
   auto layout = existing_layout(options);
 
-  std::vector<std::pair<oci::ImageReference, oci::RemoteReference>> pushes;
+  PushList pushes;
   if (arguments.all_tags) {
     for (const auto& [reference, descriptor] : layout.list())
       if (reference.name == local.name) pushes.emplace_back(reference, remote.with_tag(reference.tag));
@@ -78,40 +51,12 @@ void push(const GlobalOptions& options, const PushArguments& arguments) {
     pushes.emplace_back(local, remote);
   }
 
-  oci::PushOptions push_options;
-  push_options.transport = arguments.flags.transport();
-  push_options.jobs = arguments.flags.jobs;
-  push_options.also_tags = arguments.also_tags;
-  push_options.state_directory = options.cache_path() / "registry";
-  auto results = oci::push_images(layout, pushes, push_options, console.progress());
-
-  nlohmann::json report = nlohmann::json::array();
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    const auto& result = results[i];
-    report.push_back({{"image", pushes[i].first.str()},
-                      {"digest", result.digest.str()},
-                      {"references", result.references},
-                      {"blobBytesSent", result.bytes_sent},
-                      {"blobBytesTotal", result.bytes_total},
-                      {"blobsUploaded", result.blobs_uploaded},
-                      {"blobsSkipped", result.blobs_skipped},
-                      {"blobsMounted", result.blobs_mounted},
-                      {"retries", result.retries}});
-    for (const auto& reference : result.references) console.info("pushed " + reference);
-    console.info(result.digest.str() + ": " + std::to_string(result.blobs_uploaded) + " blobs uploaded (" +
-                 human_bytes(result.bytes_sent) + " sent), " + std::to_string(result.blobs_skipped) +
-                 " already there, " + std::to_string(result.blobs_mounted) + " mounted" +
-                 (result.retries ? ", " + std::to_string(result.retries) + " retries" : ""));
-  }
-  if (!arguments.digest_file.empty()) {
-    std::string text;
-    for (const auto& result : results) text += result.digest.str() + "\n";
-    write_file_atomically(arguments.digest_file, text);
-  }
+  auto report = push_and_report(options, console, layout, pushes, arguments.flags, arguments.also_tags,
+                                arguments.digest_file);
   if (options.json) {
-    std::cout << (results.size() == 1 ? report[0] : report).dump(2) << "\n";
+    std::cout << (report.size() == 1 ? report[0] : report).dump(2) << "\n";
   } else {
-    for (const auto& result : results) console.out(result.digest.str() + "\n");
+    for (const auto& pushed : report) console.out(pushed["digest"].get<std::string>() + "\n");
   }
 }
 

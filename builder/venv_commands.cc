@@ -1,4 +1,4 @@
-// `nanoforge venv build|update|rollback|closure`: the shared venv on its own, without a spec.
+// `nanoforge venv build|update|rollback|pull|closure`: the shared venv on its own, without a spec.
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -7,6 +7,8 @@
 
 #include "builder/commands.h"
 #include "builder/console.h"
+#include "builder/registry_push.h"
+#include "builder/venv_pull.h"
 #include "builder/verify.h"
 #include "oci/error.h"
 #include "venv/elf_closure.h"
@@ -139,6 +141,39 @@ void add_venv_commands(CLI::App& app, GlobalOptions& options) {
     Console console(options.quiet, options.json);
     venv::rollback_venv(*rollback_output);
     console.out("restored " + *rollback_output + " from " + venv::backup_path(*rollback_output).string() + "\n");
+  });
+
+  struct PullArguments {
+    std::string remote;
+    std::string output = "venv";
+    RegistryFlags flags;
+  };
+  auto pull_arguments = std::make_shared<PullArguments>();
+  auto* pull = venv->add_subcommand(
+      "pull", "Pull a venv image (NAME-venv:VERSION, made by build) from a registry and swap it in at ./venv");
+  pull->add_option("reference", pull_arguments->remote, "REGISTRY/REPOSITORY:TAG or ...@sha256:DIGEST")->required();
+  pull->add_option("-o,--output", pull_arguments->output, "The venv directory (default: ./venv)");
+  pull_arguments->flags.add_to(pull);
+  pull->callback([&options, pull_arguments] {
+    Console console(options.quiet, options.json);
+    oci::PullOptions pull_options;
+    pull_options.transport = pull_arguments->flags.transport();
+    pull_options.jobs = pull_arguments->flags.jobs;
+    oci::Layout layout(options.layout_path());
+    auto result = pull_venv(layout, oci::RemoteReference::parse(pull_arguments->remote), pull_arguments->output,
+                            pull_options, console.progress());
+    if (options.json) {
+      std::cout << nlohmann::json{{"venv", result.venv.string()},
+                                  {"image", result.local.str()},
+                                  {"digest", result.pull.manifest.digest.str()},
+                                  {"pythonVersion", result.python_version},
+                                  {"blobBytesReceived", result.pull.bytes_received}}
+                       .dump(2)
+                << "\n";
+    } else {
+      console.out("venv " + result.venv.string() + " (Python " + result.python_version + ") from " +
+                  pull_arguments->remote + " " + result.pull.manifest.digest.str() + "\n");
+    }
   });
 
   auto closure_options = std::make_shared<VenvCommandOptions>();

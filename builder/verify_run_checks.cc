@@ -9,9 +9,9 @@
 #include <random>
 #include <thread>
 
+#include "builder/image_loader.h"
 #include "builder/status.h"
 #include "builder/verify.h"
-#include "oci/docker_archive.h"
 #include "oci/error.h"
 #include "oci/subprocess.h"
 
@@ -20,32 +20,6 @@ namespace nanoforge::builder {
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Engine {
-  std::string program;  // "docker" or "podman"
-  std::string image_prefix;  // podman names loaded images localhost/NAME
-};
-
-// Docker when a daemon answers, else Podman when it works; the reason when neither does.
-std::optional<Engine> find_engine(std::string& reason) {
-  if (program_exists("docker")) {
-    auto version = run_process({"docker", "version", "--format", "{{.Server.Version}}"},
-                               {.merge_stderr = true, .timeout_seconds = 20});
-    if (version.ok()) return Engine{"docker", ""};
-    reason = "docker: no daemon answers";
-  } else {
-    reason = "docker: not installed";
-  }
-  if (program_exists("podman")) {
-    auto info = run_process({"podman", "info", "--format", "{{.Host.OCIRuntime.Name}}"},
-                            {.merge_stderr = true, .timeout_seconds = 30});
-    if (info.ok()) return Engine{"podman", "localhost/"};
-    reason += "; podman: `podman info` failed";
-  } else {
-    reason += "; podman: not installed";
-  }
-  return std::nullopt;
-}
 
 int free_local_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -67,16 +41,13 @@ void check_in_containers(const VerifyTarget& target, const oci::Layout& layout, 
                          const fs::path& scratch, Console& console) {
   if (!target.runtime_image) return;
   std::string reason;
-  auto engine = find_engine(reason);
+  auto engine = find_local_engine(reason);
   if (!engine) {
     report.checks.push_back({"run", CheckResult::Status::Skip, "", "no container engine can run here: " + reason});
     return;
   }
-  auto archive = scratch / "runtime.tar";
-  oci::export_docker_archive(layout, {*target.runtime_image}, archive);
-  auto load = run_process({engine->program, "load", "-i", archive.string()}, {.merge_stderr = true, .timeout_seconds = 300});
-  if (!load.ok()) throw Error(engine->program + " load of " + target.runtime_image->str() + " failed: " + load.output);
-  auto image = engine->image_prefix + target.runtime_image->str();
+  load_images(*engine, layout, {*target.runtime_image}, scratch);
+  auto image = engine->image_name(*target.runtime_image);
   console.info("verify --run: using " + engine->program + " with " + image);
 
   auto which = run_process({engine->program, "run", "--rm", image, "which", "python"}, {.timeout_seconds = 120});

@@ -87,6 +87,14 @@ void swap_in(const fs::path& fresh, const fs::path& target, const fs::path& back
   sync_directory(target.parent_path());
 }
 
+// Puts `fresh` at venv.tar.gz beside `output`; the previous one goes beside the backup venv.
+fs::path swap_tarball_in(const fs::path& fresh, const fs::path& output) {
+  fs::path tarball = tarball_path(output);
+  if (fs::exists(tarball)) rename_path(tarball, sibling(backup_path(output), ".tar.gz"));
+  rename_path(fresh, tarball);
+  return tarball;
+}
+
 }  // namespace
 
 fs::path tarball_path(const fs::path& output) { return sibling(absolute_output(output), ".tar.gz"); }
@@ -165,12 +173,7 @@ VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progre
 
     // Everything is ready: from here on only renames.
     swap_in(fresh, output, backup_path(output));
-    if (options.write_tarball) {
-      fs::path tarball = tarball_path(output);
-      if (fs::exists(tarball)) rename_path(tarball, sibling(backup_path(output), ".tar.gz"));
-      rename_path(tarball_fresh, tarball);
-      result.tarball = tarball;
-    }
+    if (options.write_tarball) result.tarball = swap_tarball_in(tarball_fresh, output);
     fs::path lock = lock_path(options);
     if (!fs::exists(lock) || read_file(lock) != installed.lock_text) write_file_atomically(lock, installed.lock_text);
 
@@ -246,6 +249,16 @@ void rollback_venv(const fs::path& output_arg) {
     else rename_path(backup_tarball, tarball);
   }
   sync_directory(output.parent_path());
+}
+
+void install_venv(const fs::path& fresh, const fs::path& output_argument) {
+  const fs::path output = absolute_output(output_argument);
+  // Only a venv nanoforge made: its VERSION.txt names the interpreter and the epoch.
+  auto info = read_version_file(fresh / "VERSION.txt");
+  fs::path tarball_fresh = sibling(output, ".new.tar.gz");
+  write_venv_tarball(fresh, tarball_fresh, output.filename().string(), info.build_epoch);
+  swap_in(fresh, output, backup_path(output));
+  swap_tarball_in(tarball_fresh, output);
 }
 
 }  // namespace nanoforge::venv

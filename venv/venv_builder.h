@@ -72,6 +72,11 @@ UpdateResult update_venv(const VenvOptions& options, bool force,
 // backup, so a second rollback undoes the first. Throws when there is no backup.
 void rollback_venv(const std::filesystem::path& output);
 
+// Puts a complete venv made elsewhere (e.g. unpacked from the venv image a registry holds)
+// at `output` with a venv.tar.gz written for it; the previous venv becomes the backup, as
+// after a build. `fresh` must be on the same file system as `output` (it is renamed).
+void install_venv(const std::filesystem::path& fresh, const std::filesystem::path& output);
+
 // Where the outputs and the backup live for an output directory.
 std::filesystem::path tarball_path(const std::filesystem::path& output);   // venv.tar.gz
 std::filesystem::path backup_path(const std::filesystem::path& output);    // venv.backup

@@ -4,7 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <map>
 #include <set>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
@@ -220,4 +222,92 @@ TEST_CASE("verify with a tag that does not exist or no engine says so", "[e2e][e
   CHECK(run_check["status"] == "skip");
   CHECK_THAT(run_check["detail"].get<std::string>(), Catch::Contains("docker"));
   CHECK(check_named(report, "python-version")["status"] == "pass");
+}
+
+TEST_CASE("build --push publishes every image and tag; venv pull brings the venv back on another host", "[e2e][publish]") {
+  auto& example = BuiltExample::get();
+  if (example.wheelhouse.empty()) NANOFORGE_SKIP("no CPython 3.12 install with setuptools/wheel wheels on this machine");
+  REQUIRE(example.build.exit_code == 0);
+  const auto& harness = Harness::get();
+  if (!harness.registry) NANOFORGE_SKIP("registry unavailable: " + harness.registry_unavailable);
+  const std::string prefix = *harness.registry + "/publish-" + std::to_string(::getpid());
+  TempDir elsewhere("nanoforge-venv-pull");
+  auto digest_file = elsewhere / "digests.txt";
+  auto pushed = run(nanoforge_command("build --json -f " + shell_quote(example.spec.string()) + " --find-links " +
+                                      shell_quote(example.wheelhouse) + " --push " + prefix + " --insecure-registry " +
+                                      *harness.registry + " --digest-file " + shell_quote(digest_file.string())) +
+                    " 2>/dev/null");
+  INFO(pushed.output);
+  REQUIRE(pushed.exit_code == 0);
+  auto result = nlohmann::json::parse(pushed.output);
+  CHECK(result["nothingChanged"] == true);
+  std::map<std::string, std::string> digest_of;  // remote reference -> manifest digest
+  for (const auto& push : result["pushed"])
+    for (const auto& reference : push["references"]) digest_of[reference] = push["digest"];
+  for (const std::string name : {"nanobot", "nanobot-full", "nanobot-venv"})
+    for (const std::string tag : {"0.1.0", "latest"}) {
+      auto reference = prefix + "/" + name + ":" + tag;
+      REQUIRE(digest_of.count(reference));
+      // The registry, asked by a tool we did not write, holds what the build made.
+      auto inspected = run("skopeo inspect --tls-verify=false --raw docker://" + reference + " | sha256sum");
+      CHECK(inspected.output.substr(0, 64) == digest_of[reference].substr(7));
+    }
+  CHECK(read_text(digest_file).find(digest_of[prefix + "/nanobot:0.1.0"]) != std::string::npos);
+  // Every blob went up once: the full image mounts or skips the runtime's and venv's layers.
+  std::uint64_t sent = 0, total_unique = 0;
+  for (const auto& push : result["pushed"]) sent += push["blobBytesSent"].get<std::uint64_t>();
+  for (const auto& image : result["images"])
+    if (image["references"][0] == "nanobot-full:0.1.0") total_unique = image["size"].get<std::uint64_t>();
+  CHECK(sent <= total_unique + 64 * 1024);  // + the configs and nothing else
+
+  // Another host: only the registry. The venv comes back whole, runs, and replaces nothing
+  // when the image is not a venv image.
+  auto pulled = run("cd " + shell_quote(elsewhere.path().string()) + " && " +
+                    nanoforge_command("--json --layout oci venv pull " + prefix + "/nanobot-venv:0.1.0 --insecure-registry " +
+                                      *harness.registry));
+  INFO(pulled.output);
+  REQUIRE(pulled.exit_code == 0);
+  CHECK(run(shell_quote((elsewhere / "venv/bin/python").string()) + " -c 'import example_gateway, sys; "
+            "print(sys.version_info[:2])'").output.find("(3, 12)") != std::string::npos);
+  CHECK(fs::exists(elsewhere / "venv.tar.gz"));
+  auto version_before = read_text(elsewhere / "venv/VERSION.txt");
+  auto wrong = run("cd " + shell_quote(elsewhere.path().string()) + " && " +
+                   nanoforge_command("--layout oci venv pull " + prefix + "/nanobot:0.1.0 --insecure-registry " +
+                                     *harness.registry));
+  CHECK(wrong.exit_code == 1);
+  CHECK_THAT(wrong.output, Catch::Contains("holds no nanoforge venv"));
+  CHECK(read_text(elsewhere / "venv/VERSION.txt") == version_before);
+  CHECK_FALSE(fs::exists(elsewhere / ".venv.pulling"));
+
+  // A bad --push is refused before anything is built.
+  auto bad = run(nanoforge_command("build -f " + shell_quote(example.spec.string()) + " --push " + prefix + "/x:tag"));
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.output, Catch::Contains("without a tag"));
+}
+
+TEST_CASE("build --load puts every tag into the local engine", "[e2e][publish][engines]") {
+  auto& example = BuiltExample::get();
+  if (example.wheelhouse.empty()) NANOFORGE_SKIP("no CPython 3.12 install with setuptools/wheel wheels on this machine");
+  REQUIRE(example.build.exit_code == 0);
+  const auto& harness = Harness::get();
+  if (!harness.docker_host) NANOFORGE_SKIP("dockerd unavailable: " + harness.docker_unavailable);
+  auto docker = "DOCKER_HOST=" + shell_quote(*harness.docker_host) + " ";
+  run(docker + "docker rmi -f nanobot-full:0.1.0 nanobot-full:latest >/dev/null 2>&1");
+  auto loaded = run(docker + nanoforge_command("build -f " + shell_quote(example.spec.string()) + " --find-links " +
+                                               shell_quote(example.wheelhouse) + " --load"));
+  INFO(loaded.output);
+  REQUIRE(loaded.exit_code == 0);
+  auto built = run(nanoforge_command("inspect --json --layout " +
+                                     shell_quote((example.directory / ".nanoforge/oci").string()) + " nanobot-full:0.1.0"));
+  auto config_digest = nlohmann::json::parse(built.output.substr(built.output.find('{')))["manifest"]["config"]["digest"];
+  // Docker's image ID is the config digest: the engine holds exactly the built image.
+  CHECK(run(docker + "docker image inspect --format '{{.Id}}' nanobot-full:0.1.0").output.substr(0, 71) ==
+        config_digest.get<std::string>());
+  auto echoed = run(docker + "docker run --rm --entrypoint /opt/venv/bin/python nanobot-full:latest -c 'print(6*7)'");
+  CHECK(echoed.output.find("42") != std::string::npos);
+  // No engine: --load says so before building anything.
+  auto none = run("DOCKER_HOST=unix:///nonexistent.sock PATH=/nonexistent " +
+                  nanoforge_command("build -f " + shell_quote(example.spec.string()) + " --load"));
+  CHECK(none.exit_code == 1);
+  CHECK_THAT(none.output, Catch::Contains("--load: no container engine"));
 }
