@@ -1,10 +1,6 @@
 #include "oci/registry_credentials.h"
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
 #include <vector>
 
@@ -14,6 +10,7 @@
 #include "oci/atomic_file.h"
 #include "oci/error.h"
 #include "oci/registry_reference.h"
+#include "oci/subprocess.h"
 
 namespace nanoforge::oci {
 
@@ -112,48 +109,38 @@ std::optional<Credentials> from_auth_entry(const json& entry, const fs::path& fi
   return credentials;
 }
 
-// Writes `input` to a child's stdin and returns its stdout and exit status.
-std::pair<int, std::string> run_helper(const std::string& program, const std::string& input) {
-  int to_child[2], from_child[2];
-  if (::pipe2(to_child, O_CLOEXEC) != 0) throw_system_error("cannot create a pipe for", program);
-  if (::pipe2(from_child, O_CLOEXEC) != 0) throw_system_error("cannot create a pipe for", program);
-  pid_t pid = ::fork();
-  if (pid < 0) throw_system_error("cannot start", program);
-  if (pid == 0) {
-    ::dup2(to_child[0], 0);
-    ::dup2(from_child[1], 1);
-    int null = ::open("/dev/null", O_WRONLY);
-    if (null >= 0) ::dup2(null, 2);  // a helper's stderr may echo what it was given
-    ::execlp(program.c_str(), program.c_str(), "get", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(to_child[0]);
-  ::close(from_child[1]);
-  ssize_t ignored = ::write(to_child[1], input.data(), input.size());
-  (void)ignored;
-  ::close(to_child[1]);
-  std::string output;
-  char buffer[4096];
-  ssize_t got;
-  while ((got = ::read(from_child[0], buffer, sizeof buffer)) > 0 || (got < 0 && errno == EINTR))
-    if (got > 0) output.append(buffer, static_cast<std::size_t>(got));
-  ::close(from_child[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128, output};
+// Runs `docker-credential-<helper> ACTION` with `input` on stdin. Its stderr is dropped: a
+// helper may echo what it was given, and that includes secrets.
+ProcessResult run_helper(const std::string& helper, const std::string& action, const std::string& input) {
+  std::string program = "docker-credential-" + helper;
+  if (!program_exists(program)) throw Error("credential helper " + program + " is not installed (named in the Docker config)");
+  ProcessOptions options;
+  options.input = input;
+  options.timeout_seconds = 60;
+  return run_process({program, action}, options);
+}
+
+// The helper that holds `key`'s secret, as `docker login` chooses it: credHelpers[key],
+// else credsStore; empty when the file keeps secrets itself.
+std::string helper_for(const json& config, const std::string& key) {
+  if (config.contains("credHelpers") && config["credHelpers"].is_object() && config["credHelpers"].contains(key) &&
+      config["credHelpers"][key].is_string())
+    return config["credHelpers"][key].get<std::string>();
+  if (config.contains("credsStore") && config["credsStore"].is_string()) return config["credsStore"].get<std::string>();
+  return "";
 }
 
 }  // namespace
 
 std::optional<Credentials> credentials_from_helper(const std::string& helper, const std::string& server) {
   std::string program = "docker-credential-" + helper;
-  auto [status, output] = run_helper(program, server);
-  if (status == 127) throw Error("credential helper " + program + " is not installed (named in the Docker config)");
-  if (status != 0) {
+  auto answered = run_helper(helper, "get", server);
+  const std::string& output = answered.output;
+  if (!answered.ok()) {
     // The protocol's answer for "nothing stored"; its text is not a secret.
     if (output.find("credentials not found") != std::string::npos) return std::nullopt;
-    throw Error("credential helper " + program + " failed for " + server + " (exit " + std::to_string(status) + ")");
+    throw Error("credential helper " + program + " failed for " + server + " (exit " +
+                std::to_string(answered.exit_code) + ")");
   }
   json answer;
   try {
@@ -216,7 +203,17 @@ void store_credentials(const fs::path& file, const std::string& registry, const 
   if (!config.contains("auths") || !config["auths"].is_object()) config["auths"] = json::object();
   std::string key = normalize_registry_host(registry) == "docker.io" ? "https://index.docker.io/v1/"
                                                                       : normalize_registry_host(registry);
-  config["auths"][key] = {{"auth", base64_encode(username + ":" + password)}};
+  if (auto helper = helper_for(config, key); !helper.empty()) {
+    // The secret goes to the helper (a keychain, pass, ...); the file only lists the host.
+    auto stored = run_helper(helper, "store",
+                             json{{"ServerURL", key}, {"Username", username}, {"Secret", password}}.dump());
+    if (!stored.ok())
+      throw Error("credential helper docker-credential-" + helper + " could not store credentials for " + key +
+                  " (exit " + std::to_string(stored.exit_code) + ")");
+    config["auths"][key] = json::object();
+  } else {
+    config["auths"][key] = {{"auth", base64_encode(username + ":" + password)}};
+  }
   std::error_code error;
   if (file.has_parent_path()) fs::create_directories(file.parent_path(), error);
   write_file_atomically(file, config.dump(1, '\t') + "\n", 0600);

@@ -26,7 +26,9 @@ std::optional<Credentials> find_credentials(const std::string& registry);
 std::filesystem::path login_file();
 
 // Stores "user:password" for `registry` under auths in `file` (keeping every other key),
-// atomically and readable by the owner only.
+// atomically and readable by the owner only; when the file names a credential helper for the
+// registry (credHelpers, else credsStore), the secret goes to `docker-credential-X store`
+// instead and auths gets an empty entry, as `docker login` does.
 void store_credentials(const std::filesystem::path& file, const std::string& registry,
                        const std::string& username, const std::string& password);
 

@@ -113,3 +113,39 @@ TEST_CASE("login stores credentials without losing other settings, owner-readabl
   ::setenv("REGISTRY_AUTH_FILE", (environment.home / "auth.json").c_str(), 1);
   CHECK(login_file() == environment.home / "auth.json");
 }
+
+TEST_CASE("login with a credsStore or credHelpers entry hands the secret to the helper", "[registry]") {
+  CredentialEnvironment environment;
+  // A helper keeping what `store` gets in a file, and giving it back on `get`.
+  auto kept = environment.home / "keychain.json";
+  write_text(environment.home / "bin/docker-credential-keep",
+             "#!/bin/sh\ncase \"$1\" in\n store) cat >\"" + kept.string() + "\";;\n"
+             " get) read server; grep -q \"$server\" \"" + kept.string() + "\" 2>/dev/null && "
+             "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); "
+             "print(json.dumps({\"Username\": d[\"Username\"], \"Secret\": d[\"Secret\"]}))' \"" + kept.string() +
+             "\" || { echo 'credentials not found in native keychain'; exit 1; };;\n *) exit 2;;\nesac\n");
+  fs::permissions(environment.home / "bin/docker-credential-keep", fs::perms(0755));
+  std::string path = std::getenv("PATH");
+  ::setenv("PATH", ((environment.home / "bin").string() + ":" + path).c_str(), 1);
+  auto file = environment.home / ".docker/config.json";
+  write_text(file, R"({"credsStore":"keep"})");
+  store_credentials(file, "registry.example:5000", "hana", "s3cret");
+  auto config = nlohmann::json::parse(read_text(file));
+  CHECK(config["credsStore"] == "keep");
+  CHECK(config["auths"]["registry.example:5000"] == nlohmann::json::object());  // no secret in the file
+  CHECK(read_text(file).find("s3cret") == std::string::npos);
+  auto stored = nlohmann::json::parse(read_text(kept));
+  CHECK(stored["ServerURL"] == "registry.example:5000");
+  CHECK(stored["Username"] == "hana");
+  CHECK(stored["Secret"] == "s3cret");
+  auto found = find_credentials("registry.example:5000");
+  REQUIRE(found);
+  CHECK(found->password == "s3cret");
+  // credHelpers names a helper for one host only: another host's secret stays in the file.
+  write_text(file, R"({"credHelpers":{"other.example":"missing"}})");
+  store_credentials(file, "registry.example:5000", "hana", "s3cret");
+  CHECK(nlohmann::json::parse(read_text(file))["auths"]["registry.example:5000"].contains("auth"));
+  CHECK_THROWS_WITH(store_credentials(file, "other.example", "hana", "x"),
+                    Catch::Contains("docker-credential-missing is not installed"));
+  ::setenv("PATH", path.c_str(), 1);
+}
