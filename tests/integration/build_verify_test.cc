@@ -18,15 +18,6 @@ namespace {
 
 std::string nanoforge_command(const std::string& arguments) { return shell_quote(nanoforge_binary()) + " " + arguments; }
 
-// The wheels CPython 3.12 ships for its own tests (setuptools, wheel): the offline
-// wheelhouse pip needs for the example's build backend. Found at run time.
-std::string find_wheelhouse() {
-  auto found = run("for d in \"$(pyenv prefix 3.12 2>/dev/null)\" \"$HOME\"/.pyenv/versions/3.12* /usr/local /usr; do "
-                   "ls \"$d\"/lib/python3.12/test/setuptools-*.whl >/dev/null 2>&1 && { echo \"$d/lib/python3.12/test\"; break; }; done");
-  auto line = found.output.substr(0, found.output.find('\n'));
-  return line;
-}
-
 // A copy of examples/ (so the test never writes into the source tree) built once for all
 // cases; the download cache is shared with other tests of this run.
 struct BuiltExample {
@@ -37,7 +28,7 @@ struct BuiltExample {
   BuiltExample() {
     run("cp -r " + shell_quote((source_dir() / "examples").string()) + "/. " + shell_quote(directory.path().string()));
     spec = directory / "nanoforge.yaml";
-    wheelhouse = find_wheelhouse();
+    wheelhouse = python312_wheelhouse();
     build = run(nanoforge_command("build --json -f " + shell_quote(spec.string()) + " --find-links " + shell_quote(wheelhouse)) +
                 " 2>" + shell_quote((directory / "build.log").string()));
   }

@@ -76,6 +76,12 @@ std::string read_text(const fs::path& path) {
 std::string nanoforge_binary() { return NANOFORGE_BINARY; }
 fs::path source_dir() { return NANOFORGE_SOURCE_DIR; }
 
+std::string python312_wheelhouse() {
+  auto found = run("for d in \"$(pyenv prefix 3.12 2>/dev/null)\" \"$HOME\"/.pyenv/versions/3.12* /usr/local /usr; do "
+                   "ls \"$d\"/lib/python3.12/test/setuptools-*.whl >/dev/null 2>&1 && { echo \"$d/lib/python3.12/test\"; break; }; done");
+  return found.output.substr(0, found.output.find('\n'));
+}
+
 namespace {
 std::string unquote(std::string value) {
   if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'')

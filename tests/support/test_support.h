@@ -39,6 +39,11 @@ std::string read_text(const std::filesystem::path& path);
 std::string nanoforge_binary();
 std::filesystem::path source_dir();
 
+// The directory where a CPython 3.12 install keeps the setuptools and wheel wheels it ships
+// (lib/python3.12/test/): the offline wheelhouse the example builds with. Found at run time
+// (pyenv, ~/.pyenv, /usr/local, /usr); empty when this machine has none.
+std::string python312_wheelhouse();
+
 // What tests/harness/harness.sh started, read from its env file.
 struct Harness {
   std::optional<std::string> docker_host;      // "unix:///.../docker.sock"
