@@ -1,9 +1,9 @@
 #include "builder/compose.h"
 
 #include <cstdlib>
-#include <cctype>
-#include <set>
 #include <string_view>
+
+#include "builder/compose_yaml.h"
 
 #include "oci/atomic_file.h"
 #include "oci/error.h"
@@ -16,12 +16,7 @@ namespace {
 
 constexpr const char* kAnchor = "nanobot";
 
-// A string that must stay a string for Compose's YAML 1.1 reader ("1.0", "3", "1000:1000").
-YAML::Node quoted(const std::string& text) {
-  YAML::Node node(text);
-  node.SetTag("!");
-  return node;
-}
+YAML::Node quoted(const std::string& text) { return compose_string(text); }
 
 YAML::Node flow_list(std::initializer_list<std::string> items) {
   YAML::Node list(YAML::NodeType::Sequence);
@@ -30,86 +25,18 @@ YAML::Node flow_list(std::initializer_list<std::string> items) {
   return list;
 }
 
-// Words YAML 1.1 (PyYAML, which Compose v1 and podman-compose use) reads as booleans or null.
-bool is_yaml11_special(std::string_view text) {
-  static const std::set<std::string_view> special{
-      "y",    "Y",    "yes",  "Yes",   "YES",   "n",     "N",     "no",   "No",   "NO",   "on",
-      "On",   "ON",   "off",  "Off",   "OFF",   "true",  "True",  "TRUE", "false", "False", "FALSE",
-      "null", "Null", "NULL", "~"};
-  return special.count(text) > 0;
-}
-
-// An integer or decimal number (as [-+]digits[.digits][e[-+]digits]).
-bool looks_numeric(std::string_view text) {
-  std::size_t i = 0;
-  if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
-  bool digits = false;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '_')) ++i, digits = true;
-  if (i < text.size() && text[i] == '.') {
-    ++i;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, digits = true;
+// Nothing but blank lines and comments: what YAML reads as an empty document.
+bool is_blank_or_comments(std::string_view text) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    std::size_t first = line.find_first_not_of(" \t\r");
+    if (first != std::string_view::npos && line[first] != '#') return false;
+    start = end + 1;
   }
-  if (digits && i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
-    ++i;
-    if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
-    bool exponent = false;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, exponent = true;
-    if (!exponent) return false;
-  }
-  return digits && i == text.size();
-}
-
-// Letters, digits and _ . / @ -, not starting with a digit, '-', '.' followed by nothing odd.
-bool is_safe_word(std::string_view text) {
-  if (text.empty()) return false;
-  char first = text.front();
-  if (!(std::isalpha(static_cast<unsigned char>(first)) || first == '_' || first == '.' || first == '/')) return false;
-  for (char c : text)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '/' || c == '@' || c == '-'))
-      return false;
   return true;
-}
-
-// Plain only when Compose's YAML 1.1 reader reads it back as the same kind of value.
-void emit_scalar(YAML::Emitter& out, const YAML::Node& node) {
-  const std::string& text = node.Scalar();
-  bool force_string = node.Tag() == "!";
-  bool plain = false;
-  if (!force_string) {
-    if (text == "true" || text == "false" || looks_numeric(text)) plain = true;  // meant as bool/number
-    else plain = is_safe_word(text) && !is_yaml11_special(text);
-  }
-  if (plain) out << text;
-  else out << YAML::DoubleQuoted << text;
-}
-
-void emit_node(YAML::Emitter& out, const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      out << YAML::Null;
-      break;
-    case YAML::NodeType::Scalar:
-      emit_scalar(out, node);
-      break;
-    case YAML::NodeType::Sequence:
-      if (node.Style() == YAML::EmitterStyle::Flow) out << YAML::Flow;
-      out << YAML::BeginSeq;
-      for (const auto& item : node) emit_node(out, item);
-      out << YAML::EndSeq;
-      break;
-    case YAML::NodeType::Map:
-      if (node.Style() == YAML::EmitterStyle::Flow) out << YAML::Flow;
-      out << YAML::BeginMap;
-      for (const auto& entry : node) {
-        out << YAML::Key;
-        emit_scalar(out, entry.first);
-        out << YAML::Value;
-        emit_node(out, entry.second);
-      }
-      out << YAML::EndMap;
-      break;
-  }
 }
 
 // Same value as Compose would read it (a forced-string scalar differs from a plain one).
@@ -184,6 +111,13 @@ void merge_nodes(YAML::Node target, const YAML::Node& addition, const std::strin
   }
 }
 
+// The shared part with the instance's own keys set on it (restart replaces the shared one in place).
+YAML::Node expanded_service(const YAML::Node& base, const YAML::Node& own) {
+  YAML::Node service = YAML::Clone(base);
+  for (const auto& entry : own) service[entry.first.Scalar()] = entry.second;
+  return service;
+}
+
 }  // namespace
 
 YAML::Node shared_service(const DeploymentSettings& settings) {
@@ -219,11 +153,11 @@ YAML::Node shared_service(const DeploymentSettings& settings) {
   return base;
 }
 
-YAML::Node instance_service(const Instance& instance, const DeploymentSettings& settings) {
-  YAML::Node service = YAML::Clone(shared_service(settings));
+YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& settings) {
+  YAML::Node service(YAML::NodeType::Map);
+  if (instance.restart != "unless-stopped") service["restart"] = instance.restart;
   service["container_name"] = instance.container_name();
   service["hostname"] = instance.name;
-  if (instance.restart != "unless-stopped") service["restart"] = instance.restart;
   YAML::Node labels(YAML::NodeType::Map);
   labels["io.nanoforge.instance"] = instance.name;
   service["labels"] = labels;
@@ -252,6 +186,10 @@ YAML::Node instance_service(const Instance& instance, const DeploymentSettings& 
   return service;
 }
 
+YAML::Node instance_service(const Instance& instance, const DeploymentSettings& settings) {
+  return expanded_service(shared_service(settings), instance_fields(instance, settings));
+}
+
 void merge_override(YAML::Node& service, const YAML::Node& addition, const std::string& source) {
   if (!addition || addition.IsNull()) return;
   if (!addition.IsMap())
@@ -260,10 +198,18 @@ void merge_override(YAML::Node& service, const YAML::Node& addition, const std::
 }
 
 YAML::Node load_override(const fs::path& file, const std::string& instance_name) {
-  if (!fs::exists(file)) return YAML::Node(YAML::NodeType::Null);
+  std::string text;
+  try {
+    text = read_file(file);
+  } catch (const Error&) {
+    if (!fs::exists(file)) return YAML::Node(YAML::NodeType::Null);
+    throw;
+  }
+  // The stub every create writes is only comments; most instances keep it, so skip the parser.
+  if (is_blank_or_comments(text)) return YAML::Node(YAML::NodeType::Null);
   YAML::Node root;
   try {
-    root = YAML::LoadFile(file.string());
+    root = YAML::Load(text);
   } catch (const YAML::Exception& error) {
     throw Error(file.string() + ":" + std::to_string(error.mark.line + 1) + ":" +
                 std::to_string(error.mark.column + 1) + ": not valid YAML: " + error.msg);
@@ -285,39 +231,39 @@ YAML::Node load_override(const fs::path& file, const std::string& instance_name)
 
 std::string render_compose(const Deployment& deployment, const std::vector<Instance>& instances) {
   DeploymentSettings settings = deployment.settings();
-  YAML::Node base = shared_service(settings);
+  const YAML::Node base = shared_service(settings);
 
-  YAML::Emitter out;
-  out.SetIndent(2);
-  out << YAML::Comment(
-      "Written by nanoforge from instances/*/instance.json; rewritten on every create, delete\n"
-      "and `nanoforge compose`. Put your changes in instances/NAME/docker-compose.override.yml.");
-  out << YAML::BeginMap;
-  out << YAML::Key << "x-nanobot" << YAML::Value << YAML::Anchor(kAnchor);
-  emit_node(out, base);
-  out << YAML::Key << "services" << YAML::Value << YAML::BeginMap;
+  std::string out;
+  out.reserve(1024 + 1536 * instances.size());
+  write_yaml_comment(out,
+                     "Written by nanoforge from instances/*/instance.json; rewritten on every create, delete\n"
+                     "and `nanoforge compose`. Put your changes in instances/NAME/docker-compose.override.yml.");
+  out += std::string("x-nanobot: &") + kAnchor + "\n";
+  write_yaml_entries(out, 2, base);
+  out += instances.empty() ? "services: {}\n" : "services:\n";
   for (const auto& instance : instances) {
-    YAML::Node service = instance_service(instance, settings);
+    YAML::Node own = instance_fields(instance, settings);
     fs::path override_file = deployment.instance_dir(instance.name) / instance_files::kOverride;
-    merge_override(service, load_override(override_file, instance.name), override_file.string());
-    out << YAML::Key << instance.name << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "<<" << YAML::Value << YAML::Alias(kAnchor);
-    for (const auto& entry : service) {
-      std::string key = entry.first.Scalar();
-      if (base[key] && same_value(base[key], entry.second)) continue;  // from the anchor
-      out << YAML::Key << key << YAML::Value;
-      emit_node(out, entry.second);
+    YAML::Node addition = load_override(override_file, instance.name);
+    write_yaml_key(out, 2, instance.name);
+    out += std::string("\n    <<: *") + kAnchor + "\n";
+    if (addition.IsNull()) {  // the instance's own keys are exactly what differs from the anchor
+      write_yaml_entries(out, 4, own);
+      continue;
     }
-    out << YAML::EndMap;
+    YAML::Node service = expanded_service(base, own);
+    merge_override(service, addition, override_file.string());
+    for (const auto& entry : service) {
+      const std::string& key = entry.first.Scalar();
+      if (base[key] && same_value(base[key], entry.second)) continue;  // from the anchor
+      write_yaml_entry(out, 4, entry.first, entry.second);
+    }
   }
-  out << YAML::EndMap;
-  out << YAML::Key << "networks" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << settings.network << YAML::Value << YAML::BeginMap << YAML::Key << "driver"
-      << YAML::Value << "bridge" << YAML::EndMap;
-  out << YAML::EndMap;
-  out << YAML::EndMap;
-  if (!out.good()) throw Error("cannot emit " + deployment.compose_file().string() + ": " + out.GetLastError());
-  return std::string(out.c_str()) + "\n";
+  out += "networks:\n";
+  YAML::Node network(YAML::NodeType::Map);
+  network["driver"] = "bridge";
+  write_yaml_entry(out, 2, settings.network, network);
+  return out;
 }
 
 void write_compose(const Deployment& deployment) {

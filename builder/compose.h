@@ -1,12 +1,12 @@
-// docker-compose.yml from the instance model, emitted with yaml-cpp.
+// docker-compose.yml from the instance model: yaml-cpp nodes, written by compose_yaml.h.
 //
 // Shape: a top-level `x-nanobot: &nanobot` extension holds what every service shares (image,
 // user, read-only root, dropped capabilities, healthcheck, network...), and each service
 // `<<: *nanobot` merges it and adds only what differs (its volumes, ports, env_file, limits).
-// yaml-cpp emits anchors, aliases and the `<<` key as plain YAML; Compose (v1, v2 and
-// podman-compose) resolves the merge key itself. Services are computed fully expanded first
+// The anchor, the alias and the `<<` key are plain YAML; Compose (v1, v2 and podman-compose)
+// resolves the merge key itself. A service with an override is computed fully expanded
 // (base + instance + override), so whatever differs from the base is written explicitly and
-// the merged result is exactly the expanded service.
+// the merged result is exactly the expanded service; one without is just its own keys.
 //
 // User additions live in instances/NAME/docker-compose.override.yml, never rewritten:
 // either a bare service mapping or a compose file with `services: {NAME: ...}`. It is merged
@@ -26,6 +26,9 @@ namespace nanoforge::builder {
 
 // What every service shares (the x-nanobot extension).
 YAML::Node shared_service(const DeploymentSettings& settings);
+// The keys only this instance's service has; none of them is in the shared part (restart
+// only when it differs), so without an override they are exactly what follows `<<: *nanobot`.
+YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& settings);
 // One instance's service, fully expanded (shared part included), before its override.
 YAML::Node instance_service(const Instance& instance, const DeploymentSettings& settings);
 // Merges `addition` into `service` (see above); `source` names the file for errors.

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <optional>
 
 #include "oci/atomic_file.h"
 #include "oci/error.h"
@@ -81,18 +82,49 @@ bool Deployment::has_instance(std::string_view name) const {
   return fs::exists(instance_dir(name));
 }
 
+namespace {
+
+// The whole file, or nothing when it does not exist; other failures throw naming the path.
+std::optional<std::string> read_if_exists(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    throw_system_error("cannot read", path.string());
+  }
+  std::string text;
+  char buffer[8192];
+  for (;;) {
+    ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      int saved = errno;
+      ::close(fd);
+      errno = saved;
+      throw_system_error("cannot read", path.string());
+    }
+    if (got == 0) break;
+    text.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(fd);
+  return text;
+}
+
+}  // namespace
+
 Instance Deployment::load_instance(std::string_view name) const {
   fs::path dir = instance_dir(name);
   fs::path record = dir / instance_files::kRecord;
-  if (!fs::exists(record))
+  std::optional<std::string> record_text = read_if_exists(record);
+  if (!record_text)
     throw Error("no instance '" + std::string(name) + "' in " + root_.string() + " (missing " +
                 record.string() + ")");
-  Instance instance = instance_from_json(parse_json_file(record), record.string());
+  Instance instance = instance_from_json(parse_json_text(*record_text, record.string()), record.string());
   if (instance.name != name)
     throw Error(record.string() + ": names instance '" + instance.name + "' but lives in directory '" +
                 std::string(name) + "'");
+  // A hand-edited config must still be JSON; checking it needs no document.
   fs::path config = dir / instance_files::kConfig;
-  if (fs::exists(config)) parse_json_file(config);  // a hand-edited config must still be JSON
+  if (std::optional<std::string> config_text = read_if_exists(config)) check_json_text(*config_text, config.string());
   return instance;
 }
 

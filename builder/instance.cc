@@ -201,8 +201,13 @@ std::string default_api_key_env(std::string_view provider) {
   return variable + "_API_KEY";
 }
 
-json parse_json_file(const fs::path& path) {
-  std::string text = read_file(path);
+json parse_json_file(const fs::path& path) { return parse_json_text(read_file(path), path.string()); }
+
+void check_json_text(const std::string& text, const std::string& source) {
+  if (!json::accept(text)) parse_json_text(text, source);  // throws, naming line and column
+}
+
+json parse_json_text(const std::string& text, const std::string& source) {
   try {
     return json::parse(text);
   } catch (const json::parse_error& error) {
@@ -213,7 +218,7 @@ json parse_json_file(const fs::path& path) {
     std::size_t column = offset - (line_start == std::string::npos ? 0 : line_start + 1) + 1;
     std::string reason = error.what();
     if (auto colon = reason.find("syntax error"); colon != std::string::npos) reason = reason.substr(colon);
-    throw Error(path.string() + ":" + std::to_string(line) + ":" + std::to_string(column) +
+    throw Error(source + ":" + std::to_string(line) + ":" + std::to_string(column) +
                 ": not valid JSON: " + reason);
   }
 }

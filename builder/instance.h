@@ -103,5 +103,9 @@ std::string default_api_key_env(std::string_view provider);
 
 // Parses JSON text; a syntax error names the file, line and column.
 nlohmann::json parse_json_file(const std::filesystem::path& path);
+// The same for text already read from `source`.
+nlohmann::json parse_json_text(const std::string& text, const std::string& source);
+// Throws like parse_json_text when `text` is not JSON, without building the document.
+void check_json_text(const std::string& text, const std::string& source);
 
 }  // namespace nanoforge::builder

@@ -117,17 +117,18 @@ void add_create(CLI::App* instance_app, GlobalOptions& global) {
     if (port->count() > 0) request.port = options->port;
     if (options->webui_port != 0) request.webui_port = options->webui_port;
     if (soul->count() == 0 && ::isatty(0) && ::isatty(1)) request.soul = ask_soul();
+    request.api_key_from_environment = true;
     DeploymentLock lock(deployment);
-    Instance planned = plan_instance(deployment, request, port_in_use_on_host);
-    if (const char* key = std::getenv(planned.api_key_env.c_str()); key && *key) request.api_key = key;
     Instance instance = create_instance(deployment, request);
+    const char* key = std::getenv(instance.api_key_env.c_str());
+    bool key_written = key && *key;
     if (global.json) {
       std::cout << to_json(instance).dump(2) << "\n";
     } else if (!global.quiet) {
       std::cout << "Created instance '" << instance.name << "' on port " << instance.port << " (model "
                 << instance.model << ", soul " << instance.soul << ") in "
                 << deployment.instance_dir(instance.name).string() << "\n";
-      if (!request.api_key)
+      if (!key_written)
         std::cout << "Set " << instance.api_key_env << " in " << (deployment.instance_dir(instance.name) / ".env").string()
                   << " before starting it; then: nanoforge up " << instance.name << "\n";
       else

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <random>
 #include <set>
 #include <sstream>
@@ -114,7 +115,8 @@ void StagedInstance::commit() {
   sync_directory(target_.parent_path());
 }
 
-Instance plan_instance(const Deployment& deployment, const CreateRequest& request, const PortInUse& in_use) {
+Instance plan_instance(const Deployment& deployment, const std::vector<Instance>& existing,
+                       const CreateRequest& request, const PortInUse& in_use) {
   validate_instance_name(request.name);
   validate_model(request.model);
   validate_soul(request.soul);
@@ -122,7 +124,6 @@ Instance plan_instance(const Deployment& deployment, const CreateRequest& reques
     throw Error("instance '" + request.name + "' already exists in " +
                 deployment.instance_dir(request.name).string() +
                 "; nanoforge never overwrites an instance (delete it first, or pick another name)");
-  std::vector<Instance> existing = deployment.load_instances();
 
   auto check_port = [&](int port, const std::string& what) {
     validate_port(port, what);
@@ -178,8 +179,9 @@ std::unique_ptr<StagedInstance> stage_instance(const Deployment& deployment, con
   return staged;
 }
 
-void commit_instance_and_compose(const Deployment& deployment, StagedInstance& staged) {
-  std::vector<Instance> instances = deployment.load_instances();
+void commit_instance_and_compose(const Deployment& deployment, StagedInstance& staged,
+                                 std::vector<Instance> existing) {
+  std::vector<Instance> instances = std::move(existing);
   instances.push_back(staged.instance());
   std::sort(instances.begin(), instances.end(),
             [](const Instance& a, const Instance& b) { return a.name < b.name; });
@@ -196,9 +198,14 @@ void commit_instance_and_compose(const Deployment& deployment, StagedInstance& s
 }
 
 Instance create_instance(const Deployment& deployment, const CreateRequest& request, const PortInUse& in_use) {
-  Instance instance = plan_instance(deployment, request, in_use);
-  auto staged = stage_instance(deployment, instance, request.api_key);
-  commit_instance_and_compose(deployment, *staged);
+  // One read of every instance serves the name and port checks and the compose file.
+  std::vector<Instance> existing = deployment.load_instances();
+  Instance instance = plan_instance(deployment, existing, request, in_use);
+  std::optional<std::string> api_key = request.api_key;
+  if (!api_key && request.api_key_from_environment)
+    if (const char* value = std::getenv(instance.api_key_env.c_str()); value && *value) api_key = value;
+  auto staged = stage_instance(deployment, instance, api_key);
+  commit_instance_and_compose(deployment, *staged, std::move(existing));
   return instance;
 }
 

@@ -19,6 +19,9 @@ struct CreateRequest {
   std::string provider;          // empty: implied by the model
   std::string api_key_env;       // empty: <PROVIDER>_API_KEY
   std::optional<std::string> api_key;  // the secret, written only to .env
+  // When api_key is unset, take it from the environment variable the instance's key lives in
+  // (known only once the provider is settled), as the command line does.
+  bool api_key_from_environment = false;
   std::optional<int> webui_port;
 };
 
@@ -50,19 +53,24 @@ class StagedInstance {
   bool committed_ = false;
 };
 
-// Validates `request` against the deployment and builds the Instance (port chosen, provider
-// and key variable filled in). Throws nanoforge::Error for every bad input; changes nothing.
-Instance plan_instance(const Deployment& deployment, const CreateRequest& request, const PortInUse& in_use);
+// Validates `request` against the deployment and its `existing` instances (loaded once by the
+// caller) and builds the Instance (port chosen, provider and key variable filled in). Throws
+// nanoforge::Error for every bad input; changes nothing.
+Instance plan_instance(const Deployment& deployment, const std::vector<Instance>& existing,
+                       const CreateRequest& request, const PortInUse& in_use);
 
 // Writes the instance's files into a staging directory (owned by uid/gid 1000 when run as root).
 std::unique_ptr<StagedInstance> stage_instance(const Deployment& deployment, const Instance& instance,
                                                const std::optional<std::string>& api_key);
 
-// Moves `staged` into place and rewrites docker-compose.yml with it; undoes the move when the
-// compose file cannot be written. The caller holds the DeploymentLock.
-void commit_instance_and_compose(const Deployment& deployment, StagedInstance& staged);
+// Moves `staged` into place and rewrites docker-compose.yml with it and the `existing`
+// instances plan_instance saw; undoes the move when the compose file cannot be written. The
+// caller holds the DeploymentLock, so `existing` is still the whole deployment.
+void commit_instance_and_compose(const Deployment& deployment, StagedInstance& staged,
+                                 std::vector<Instance> existing);
 
-// plan + stage + commit. The caller holds the DeploymentLock.
+// Loads the deployment's instances once, then plan + stage + commit. The caller holds the
+// DeploymentLock.
 Instance create_instance(const Deployment& deployment, const CreateRequest& request,
                          const PortInUse& in_use = port_in_use_on_host);
 

@@ -107,7 +107,8 @@ MigrateResult migrate_instance(const Deployment& deployment, const MigrateReques
   create.model = converted.model;
   create.soul = fs::exists(from / "workspace" / "SOUL.md") ? "custom" : "assistant";
   create.provider = converted.provider;
-  Instance instance = plan_instance(deployment, create, in_use);
+  std::vector<Instance> existing = deployment.load_instances();
+  Instance instance = plan_instance(deployment, existing, create, in_use);
   auto staged = stage_instance(deployment, instance, std::nullopt);
   const fs::path& dir = staged->path();
 
@@ -125,7 +126,7 @@ MigrateResult migrate_instance(const Deployment& deployment, const MigrateReques
   write_new_file(dir / instance_files::kSecrets, secrets, 0600);
   give_to_instance_user(dir / "config");
   give_to_instance_user(dir / "workspace");
-  commit_instance_and_compose(deployment, *staged);
+  commit_instance_and_compose(deployment, *staged, std::move(existing));
   result.instance = instance;
   result.dropped = converted.dropped;
   return result;
