@@ -10,6 +10,7 @@
 #include "builder/image_loader.h"
 #include "builder/registry_push.h"
 #include "builder/spec.h"
+#include "oci/atomic_file.h"
 #include "oci/docker_archive.h"
 #include "oci/error.h"
 #include "oci/layout.h"
@@ -25,6 +26,7 @@ struct BuildCommandOptions {
   bool load = false;
   std::string push_prefix;
   std::string digest_file;
+  std::string report;
   RegistryFlags registry;
   BuildOptions build;
 };
@@ -118,6 +120,8 @@ void add_build_command(CLI::App& app, GlobalOptions& options) {
                       "ghcr.io/team/nanobot:VERSION");
   command->add_option("--digest-file", command_options->digest_file,
                       "With --push: write the pushed digests to this file, one a line");
+  command->add_option("--report", command_options->report,
+                      "Where to write the build report (JSON; default .nanoforge/build-report.json beside the spec)");
   command_options->registry.add_to(command);
   command->callback([&options, command_options] {
     Console console(options.quiet, options.json);
@@ -147,6 +151,12 @@ void add_build_command(CLI::App& app, GlobalOptions& options) {
     if (!command_options->push_prefix.empty())
       json["pushed"] = push_and_report(options, console, layout, pushes_under(command_options->push_prefix, references),
                                        command_options->registry, {}, command_options->digest_file);
+    // The record of this build for pipelines and for later comparison: what the summary
+    // shows, as JSON, beside the layout by default.
+    fs::path report = command_options->report.empty() ? spec.directory / ".nanoforge" / "build-report.json"
+                                                      : fs::path(command_options->report);
+    if (report.has_parent_path()) fs::create_directories(report.parent_path());
+    write_file_atomically(report, json.dump(2) + "\n");
     if (options.json) std::cout << json.dump(2) << "\n";
     console.out(summary(result));
   });
