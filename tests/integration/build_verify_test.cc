@@ -9,60 +9,11 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include "built_example.h"
 #include "test_support.h"
 
 using namespace nanoforge::testing;
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string nanoforge_command(const std::string& arguments) { return shell_quote(nanoforge_binary()) + " " + arguments; }
-
-// A copy of examples/ (so the test never writes into the source tree) built once for all
-// cases; the download cache is shared with other tests of this run.
-struct BuiltExample {
-  TempDir directory{"nanoforge-example"};
-  fs::path spec;
-  std::string wheelhouse;
-  CommandResult build;
-  BuiltExample() {
-    run("cp -r " + shell_quote((source_dir() / "examples").string()) + "/. " + shell_quote(directory.path().string()));
-    spec = directory / "nanoforge.yaml";
-    wheelhouse = python312_wheelhouse();
-    build = run(nanoforge_command("build --json -f " + shell_quote(spec.string()) + " --find-links " + shell_quote(wheelhouse)) +
-                " 2>" + shell_quote((directory / "build.log").string()));
-  }
-  static BuiltExample& get() {
-    static BuiltExample example;
-    return example;
-  }
-  std::string verify(const std::string& arguments) const {
-    return nanoforge_command("verify -f " + shell_quote(spec.string()) + " " + arguments);
-  }
-};
-
-// The JSON report on stdout; stderr (merged by run()) may add a line after it.
-nlohmann::json parse_report(const std::string& output) {
-  auto begin = output.find('{');
-  auto end = output.rfind('}');
-  if (begin == std::string::npos || end == std::string::npos) return nlohmann::json::object();
-  return nlohmann::json::parse(output.substr(begin, end - begin + 1));
-}
-
-nlohmann::json check_named(const nlohmann::json& report, const std::string& prefix) {
-  for (const auto& check : report["checks"])
-    if (check["name"].get<std::string>().starts_with(prefix)) return check;
-  return nullptr;
-}
-
-std::vector<std::string> failed_checks(const nlohmann::json& report) {
-  std::vector<std::string> names;
-  for (const auto& check : report["checks"])
-    if (check["status"] == "fail") names.push_back(check["name"]);
-  return names;
-}
-
-}  // namespace
 
 TEST_CASE("the example builds the runtime, the venv and the full image, and verify passes", "[e2e]") {
   auto& example = BuiltExample::get();

@@ -1,0 +1,38 @@
+// The embedded example (examples/) built once per test program, and the helpers that read
+// `nanoforge verify --json` reports: shared by the tests that check what the example builds.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+
+namespace nanoforge::testing {
+
+// "'/path/to/nanoforge' ARGUMENTS", ready for run().
+std::string nanoforge_command(const std::string& arguments);
+
+// A copy of examples/ (so tests never write into the source tree) built with
+// `nanoforge build` on first use; the download cache is shared with other tests of the run.
+struct BuiltExample {
+  TempDir directory{"nanoforge-example"};
+  std::filesystem::path spec;
+  std::string wheelhouse;  // empty: no CPython 3.12 wheels here, nothing was built
+  CommandResult build;     // `build --json`; stderr is in directory/build.log
+  static BuiltExample& get();
+  // `nanoforge verify -f SPEC ARGUMENTS`
+  std::string verify(const std::string& arguments) const;
+
+ private:
+  BuiltExample();
+};
+
+// The JSON report on stdout; stderr (merged by run()) may add a line after it.
+nlohmann::json parse_report(const std::string& output);
+// The first check whose name starts with `prefix`, or null.
+nlohmann::json check_named(const nlohmann::json& report, const std::string& prefix);
+std::vector<std::string> failed_checks(const nlohmann::json& report);
+
+}  // namespace nanoforge::testing
