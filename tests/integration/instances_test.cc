@@ -293,7 +293,9 @@ TEST_CASE("bad instance input on the command line: errors, exit codes, nothing c
   TempDir scratch("nanoforge-instances-bad");
   fs::path dir = scratch / "deployment";
   Nanoforge nanoforge{{"none", "NANOFORGE_ENGINE=none", ""}, dir};
-  REQUIRE(nanoforge("instance create alice 18790").exit_code == 0);
+  // Any port nothing listens on: other deployments on this host may hold 18790.
+  std::string alice_port = std::to_string(free_port());
+  REQUIRE(nanoforge("instance create alice " + alice_port).exit_code == 0);
   auto before = tree_snapshot(dir);
   struct Case {
     std::string arguments, message;
@@ -306,7 +308,7 @@ TEST_CASE("bad instance input on the command line: errors, exit codes, nothing c
       {"instance create bob 0", "invalid port 0"},
       {"instance create bob 80", "1024 to 65535"},
       {"instance create bob 70000", "70000"},
-      {"instance create bob 18790", "already used by instance 'alice'"},
+      {"instance create bob " + alice_port, "already used by instance 'alice'"},
       {"instance create bob --soul grumpy", "unknown soul"},
       {"instance create alice", "already exists"},
       {"instance restore " + shell_quote((scratch / "missing.tar.zst").string()), "no backup file"},
