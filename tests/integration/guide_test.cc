@@ -12,6 +12,8 @@
 //   nothing is skipped silently.
 // - `<!-- guide-test: expect TEXT -->` (any number, same place): the block's output (stdout
 //   and stderr) must contain TEXT.
+// - `<!-- guide-test: shows PATH -->` before a non-bash block (e.g. ```json): the block is
+//   exactly the file PATH of the deployment directory as the blocks before it left it.
 // - A guide-test comment anywhere else, or with another verb, is an error.
 //
 // The environment the blocks get: `nanoforge` (the binary under test) first in PATH,
@@ -56,16 +58,19 @@ const std::vector<std::string> kGuideContainers = {"nanobot-alice", "nanobot-bob
                                                    "nanobot-test-instance"};
 
 struct GuideBlock {
-  int line = 0;         // of the opening fence
-  std::string section;  // the nearest heading above it
-  std::string script;
+  int line = 0;          // of the opening fence
+  std::string section;   // the nearest heading above it
+  std::string language;  // bash, json, text, ...
+  std::string body;
   bool skipped = false;
   std::string skip_reason;
   std::vector<std::string> expected;
+  std::string shows;  // for a non-bash block: the deployment file it reproduces
 
+  bool runnable() const { return language == "bash" && !skipped; }
   // The first line that is not a comment: how kNotRunnable names a block.
   std::string first_command() const {
-    std::istringstream lines(script);
+    std::istringstream lines(body);
     std::string line;
     while (std::getline(lines, line))
       if (!line.empty() && line[0] != '#') return line;
@@ -73,12 +78,13 @@ struct GuideBlock {
   }
 };
 
-// Splits the guide into its bash blocks with their annotations; throws on a malformed one.
+// Splits the guide into its bash blocks and the blocks that show a file, with their
+// annotations; throws on a malformed or misplaced annotation.
 std::vector<GuideBlock> parse_guide(const std::string& text) {
   static const std::regex annotation(R"(^<!-- guide-test: (\S+) (.+) -->$)");
   std::vector<GuideBlock> blocks;
   std::istringstream lines(text);
-  std::string line, section, fence_language;
+  std::string line, section;
   GuideBlock pending;
   bool have_pending = false, in_fence = false;
   int number = 0, annotation_line = 0;
@@ -90,34 +96,37 @@ std::vector<GuideBlock> parse_guide(const std::string& text) {
     if (in_fence) {
       if (line.rfind("```", 0) == 0) {
         in_fence = false;
-        if (fence_language == "bash") blocks.push_back(pending), pending = {}, have_pending = false;
-      } else if (fence_language == "bash") {
-        pending.script += line + "\n";
+        if (pending.language == "bash" || !pending.shows.empty()) blocks.push_back(pending);
+        pending = {}, have_pending = false;
+      } else {
+        pending.body += line + "\n";
       }
       continue;
     }
     if (line.rfind("```", 0) == 0) {
       in_fence = true;
-      fence_language = line.substr(3);
-      if (fence_language != "bash" && have_pending)
-        throw error("guide-test annotation before a ```" + fence_language + " block", annotation_line);
-      if (fence_language == "bash") {
-        pending.line = number;
-        pending.section = section;
-      }
+      pending.language = line.substr(3);
+      pending.line = number;
+      pending.section = section;
+      bool bash = pending.language == "bash";
+      if (bash && !pending.shows.empty())
+        throw error("'shows' is for a block that reproduces a file, not a ```bash block", annotation_line);
+      if (!bash && (pending.skipped || !pending.expected.empty()))
+        throw error("'skip' and 'expect' are for ```bash blocks, not ```" + pending.language, annotation_line);
       continue;
     }
-    if (line.find("guide-test:") != std::string::npos && line.rfind("<!-- guide-test:", 0) == 0) {
+    if (line.rfind("<!-- guide-test:", 0) == 0) {
       std::smatch match;
       if (!std::regex_match(line, match, annotation)) throw error("malformed annotation: " + line);
       if (match[1] == "skip") pending.skipped = true, pending.skip_reason = match[2];
       else if (match[1] == "expect") pending.expected.push_back(match[2]);
-      else throw error("unknown guide-test verb '" + match[1].str() + "' (expected skip or expect)");
+      else if (match[1] == "shows") pending.shows = match[2];
+      else throw error("unknown guide-test verb '" + match[1].str() + "' (expected skip, expect or shows)");
       if (!have_pending) annotation_line = number;
       have_pending = true;
       continue;
     }
-    if (have_pending) throw error("guide-test annotation not directly before a ```bash block", annotation_line);
+    if (have_pending) throw error("guide-test annotation not directly before a code block", annotation_line);
     if (line.rfind("#", 0) == 0) section = line;
   }
   if (in_fence) throw error("unterminated code block");
@@ -148,7 +157,7 @@ TEST_CASE("the guide's annotations are parsed strictly", "[guide]") {
       "## A\n```text\n<!-- guide-test: skip not a block -->\n```\n"
       "<!-- guide-test: expect hello -->\n<!-- guide-test: expect world -->\n```bash\n# say it\necho hello world\n```\n"
       "### B\n<!-- guide-test: skip needs a terminal -->\n```bash\ntop\n```\n```yaml\na: 1\n```\n");
-  REQUIRE(blocks.size() == 2);
+  REQUIRE(blocks.size() == 2);  // the text and yaml blocks are not commands
   CHECK(blocks[0].section == "## A");
   CHECK(blocks[0].line == 7);
   CHECK(blocks[0].expected == std::vector<std::string>{"hello", "world"});
@@ -160,6 +169,12 @@ TEST_CASE("the guide's annotations are parsed strictly", "[guide]") {
                     Catch::Contains(":1:") && Catch::Contains("not directly before"));
   CHECK_THROWS_WITH(parse_guide("<!-- guide-test: maybe x -->\n```bash\nls\n```\n"), Catch::Contains("unknown guide-test verb"));
   CHECK_THROWS_WITH(parse_guide("<!-- guide-test: skip x -->\n```json\n{}\n```\n"), Catch::Contains("```json"));
+  CHECK_THROWS_WITH(parse_guide("<!-- guide-test: shows a.json -->\n```bash\nls\n```\n"), Catch::Contains("shows"));
+  auto shown = parse_guide("<!-- guide-test: shows config/a.json -->\n```json\n{}\n```\n");
+  REQUIRE(shown.size() == 1);
+  CHECK(shown[0].shows == "config/a.json");
+  CHECK(shown[0].body == "{}\n");
+  CHECK_FALSE(shown[0].runnable());
   CHECK_THROWS_WITH(parse_guide("```bash\nls\n"), Catch::Contains("unterminated"));
 }
 
@@ -171,13 +186,8 @@ TEST_CASE("every command of README.docker.md works in order on the harness engin
   std::string runnable_text;
   std::size_t runnable = 0;
   for (const auto& block : blocks) {
-    if (block.skipped) {
-      INFO("README.docker.md:" << block.line << " is skipped without a reason");
-      CHECK_FALSE(block.skip_reason.empty());
-      skipped.push_back(block.first_command());
-    } else {
-      ++runnable, runnable_text += block.script;
-    }
+    if (block.skipped) skipped.push_back(block.first_command());
+    else if (block.runnable()) ++runnable, runnable_text += block.body;
   }
   CHECK(skipped == kNotRunnable);
   CHECK(runnable >= 4 * skipped.size());
@@ -240,15 +250,23 @@ TEST_CASE("every command of README.docker.md works in order on the harness engin
   int index = 0;
   for (const auto& block : blocks) {
     ++index;
-    if (block.skipped) continue;
+    if (!block.shows.empty()) {
+      // The document shows this file as the commands before it left it.
+      INFO("README.docker.md:" << block.line << " (" << block.section << ") shows " << block.shows);
+      REQUIRE(fs::exists(deployment / block.shows));
+      CHECK(read_text(deployment / block.shows) == block.body);
+      continue;
+    }
+    if (!block.runnable()) continue;
     fs::path script = scratch / ("block-" + std::to_string(index) + ".sh");
-    write_text(script, block.script);
+    write_text(script, block.body);
     auto begin = std::chrono::steady_clock::now();
     auto result = run(environment + " timeout 900 bash -e -o pipefail " + shell_quote(script.string()) + " </dev/null");
     auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
     INFO("README.docker.md:" << block.line << " (" << block.section << "), " << seconds << " s\n"
-                             << block.script << "--- output (exit " << result.exit_code << ") ---\n"
+                             << block.body << "--- output (exit " << result.exit_code << ") ---\n"
                              << result.output);
+    if (seconds > 10) std::printf("guide: README.docker.md:%d (%s) took %.0f s\n", block.line, block.section.c_str(), seconds);
     REQUIRE(result.exit_code == 0);
     for (const auto& text : block.expected) CHECK_THAT(result.output, Catch::Contains(text));
   }
