@@ -11,6 +11,15 @@ trap 'rm -rf "$work"' EXIT
 
 now_ns() { date +%s%N; }
 
+# The floor under every create: starting the binary (dynamic loading of its libraries, static
+# initialisation, the command-line parser) without doing anything.
+runs=20
+start=$(now_ns)
+startup_cpu=$(/usr/bin/time -f '%U %S' bash -c 'for i in $(seq 1 "$2"); do "$1" --version >/dev/null; done' _ "$nanoforge" "$runs" 2>&1 | tail -1)
+ended=$(now_ns)
+awk -v n="$runs" -v w="$((ended - start))" -v cpu="$startup_cpu" \
+  'BEGIN { split(cpu, t, " "); printf "process start-up (nanoforge --version, mean of %d): %.2f ms wall, %.2f ms cpu\n\n", n, w/n/1e6, (t[1]+t[2])*1000/n }'
+
 printf '%-5s %14s %14s %16s %12s %18s %18s\n' N "create ms/inst" "cpu ms/inst" "compose ms (all)" "total s" "disk B/inst (du)" "bytes B/inst (apparent)"
 for n in 1 10 100; do
   dir=$work/n$n

@@ -43,7 +43,8 @@ class StagedInstance {
 
   const Instance& instance() const { return instance_; }
   const std::filesystem::path& path() const { return staging_; }
-  // Renames into place; throws when instances/NAME appeared meanwhile.
+  // Renames into place; throws when instances/NAME appeared meanwhile. The caller fsyncs
+  // the instances directory once the compose file names the instance.
   void commit();
 
  private:
