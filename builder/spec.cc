@@ -12,9 +12,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::regex kEnvName("[A-Za-z_][A-Za-z0-9_]*");
-const std::regex kTag("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
-const std::regex kImageName("[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*");
+// Compiled on first use: at namespace scope every nanoforge command, even `instance create`,
+// paid for compiling them at start-up.
+const std::regex& env_name_pattern() {
+  static const std::regex pattern("[A-Za-z_][A-Za-z0-9_]*");
+  return pattern;
+}
+const std::regex& tag_pattern() {
+  static const std::regex pattern("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
+  return pattern;
+}
+const std::regex& image_name_pattern() {
+  static const std::regex pattern("[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*");
+  return pattern;
+}
 
 std::string position_of(const YamlReader& reader, const std::string& key) {
   auto where = reader.where(key);
@@ -81,7 +92,7 @@ oci::ImageConfig read_image_config(const YamlReader& reader) {
   oci::ImageConfig config;
   config.user = reader.string_or("user", "");
   for (const auto& [name, value] : reader.string_map("env")) {
-    if (!std::regex_match(name, kEnvName))
+    if (!std::regex_match(name, env_name_pattern()))
       reader.fail("env", "'" + name + "' is not a valid environment variable name");
     config.env.push_back(name + "=" + value);
   }
@@ -105,12 +116,12 @@ ImageSpec read_image(const YamlReader& reader, const fs::path& base) {
   reader.only_keys({"name", "tags", "layers", "config"});
   ImageSpec image;
   image.name = reader.string("name");
-  if (!std::regex_match(image.name, kImageName))
+  if (!std::regex_match(image.name, image_name_pattern()))
     reader.fail("name", "'" + image.name + "' is not a valid image name (lowercase letters, digits, . _ - and /)");
   image.tags = reader.strings("tags");
   if (image.tags.empty()) image.tags = {"latest"};
   for (const auto& tag : image.tags)
-    if (!std::regex_match(tag, kTag)) reader.fail("tags", "'" + tag + "' is not a valid tag");
+    if (!std::regex_match(tag, tag_pattern())) reader.fail("tags", "'" + tag + "' is not a valid tag");
   for (const auto& layer : reader.list("layers")) {
     layer.only_keys({"source", "destination", "owners"});
     LayerSpec spec;
@@ -255,9 +266,9 @@ Spec load_spec(const fs::path& file) {
   root.only_keys({"name", "version", "epoch", "compression", "level", "runtime", "venv", "images", "budgets"});
 
   spec.name = root.string_or("name", spec.name);
-  if (!std::regex_match(spec.name, kImageName)) root.fail("name", "'" + spec.name + "' is not a valid image name");
+  if (!std::regex_match(spec.name, image_name_pattern())) root.fail("name", "'" + spec.name + "' is not a valid image name");
   spec.version = root.string_or("version", spec.version);
-  if (!std::regex_match(spec.version, kTag)) root.fail("version", "'" + spec.version + "' is not a valid tag");
+  if (!std::regex_match(spec.version, tag_pattern())) root.fail("version", "'" + spec.version + "' is not a valid tag");
   spec.epoch = root.integer_or("epoch", 0);
   if (spec.epoch < 0) root.fail("epoch", "must not be negative");
   if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) {
