@@ -195,6 +195,10 @@ TEST_CASE("build --push publishes every image and tag; venv pull brings the venv
       CHECK(inspected.output.substr(0, 64) == digest_of[reference].substr(7));
     }
   CHECK(read_text(digest_file).find(digest_of[prefix + "/nanobot:0.1.0"]) != std::string::npos);
+  // The build report beside the spec holds what --json printed, pushes included.
+  auto report = nlohmann::json::parse(read_text(example.directory / ".nanoforge/build-report.json"));
+  CHECK(report["pushed"] == result["pushed"]);
+  CHECK(report["images"] == result["images"]);
   // Every blob went up once: the full image mounts or skips the runtime's and venv's layers.
   std::uint64_t sent = 0, total_unique = 0;
   for (const auto& push : result["pushed"]) sent += push["blobBytesSent"].get<std::uint64_t>();
