@@ -83,14 +83,14 @@ down_start=$(now_ms)
 down_done=$(now_ms)
 
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-printf '%-44s %s\n' "engine" "$(docker version --format 'dockerd {{.Server.Version}}'), $(docker-compose version --short 2>/dev/null | sed 's/^/docker-compose /')"
-printf '%-44s %s\n' "image" "nanobot:latest of examples/nanoforge.yaml, ./venv mounted read-only"
-printf '%-44s %d\n' "instances" "$count"
-printf '%-44s %d ms (%d ms each)\n' "create (one process each)" $((created - start)) $(((created - start) / count))
-printf '%-44s %d ms\n' "nanoforge up" $((up_done - created))
-printf '%-44s %d ms (status polled %d times)\n' "up done -> status: all healthy (/health probe)" "$all_ok_ms" "$polls"
-printf '%-44s %d ms\n' "up start -> status: all healthy" $((up_done - created + all_ok_ms))
-printf '%-44s %s\n' "up done -> engine healthcheck: all healthy" "${engine_healthy_ms:-not within 180 s} ms"
-printf '%-44s %s MiB (min %s, max %s; %d sampled)\n' "memory per running instance (status)" \
+printf '%-46s %s\n' "engine" "$(docker version --format 'dockerd {{.Server.Version}}'), $(docker-compose version --short 2>/dev/null | sed 's/^/docker-compose /')"
+printf '%-46s %s\n' "image" "nanobot:latest of examples/nanoforge.yaml, ./venv mounted read-only"
+printf '%-46s %d\n' "instances" "$count"
+printf '%-46s %d ms (%d ms each)\n' "create (one process each)" $((created - start)) $(((created - start) / count))
+printf '%-46s %d ms\n' "nanoforge up" $((up_done - created))
+printf '%-46s %d ms (status polled %d times)\n' "up done -> status: all healthy (/health probe)" "$all_ok_ms" "$polls"
+printf '%-46s %d ms\n' "up start -> status: all healthy" $((up_done - created + all_ok_ms))
+printf '%-46s %s\n' "up done -> engine healthcheck: all healthy" "${engine_healthy_ms:-not within 180 s} ms"
+printf '%-46s %s MiB (min %s, max %s; %d sampled)\n' "memory per running instance (status)" \
   "$(mib "$mean")" "$(mib "$min")" "$(mib "$max")" "$sampled"
-printf '%-44s %d ms\n' "nanoforge down" $((down_done - down_start))
+printf '%-46s %d ms\n' "nanoforge down" $((down_done - down_start))
