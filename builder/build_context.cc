@@ -6,6 +6,7 @@ StepTimer::StepTimer(BuildContext& context, std::string name)
     : context_(context), name_(std::move(name)), start_(std::chrono::steady_clock::now()) {}
 
 StepTimer::~StepTimer() {
+  if (discarded_) return;
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   context_.steps.push_back({name_, reused_, seconds});
 }

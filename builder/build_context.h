@@ -36,11 +36,13 @@ class StepTimer {
   StepTimer(BuildContext& context, std::string name);
   ~StepTimer();
   void reused() { reused_ = true; }
+  void discard() { discarded_ = true; }  // records nothing
 
  private:
   BuildContext& context_;
   std::string name_;
   bool reused_ = false;
+  bool discarded_ = false;
   std::chrono::steady_clock::time_point start_;
 };
 

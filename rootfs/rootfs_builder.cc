@@ -149,7 +149,7 @@ RootfsResult build_rootfs(const RootfsOptions& options, const fs::path& cache_di
   create_merged_usr_layout(tree);
   std::vector<UnpackedPackage> unpacked;
   for (std::size_t i = 0; i < debs.size(); ++i) {
-    report(progress, "unpack " + records[i].name, i, debs.size());
+    report(progress, "unpack", i, debs.size());  // one step, so its time is the whole unpack
     unpacked.push_back(unpack_deb(debs[i], tree));
   }
   report(progress, "unpack", debs.size(), debs.size(), true);
