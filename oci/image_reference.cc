@@ -1,25 +1,11 @@
 #include "oci/image_reference.h"
 
-#include <regex>
-
 #include "oci/error.h"
+#include "oci/reference_grammar.h"
 
 namespace nanoforge::oci {
 
 namespace {
-const std::regex& path_component() {
-  static const std::regex pattern("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
-  return pattern;
-}
-const std::regex& registry_host() {
-  static const std::regex pattern("[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?");
-  return pattern;
-}
-const std::regex& tag_pattern() {
-  static const std::regex pattern("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
-  return pattern;
-}
-
 void check_name(const std::string& name, const std::string& text) {
   auto fail = [&](const std::string& why) {
     throw Error("invalid image reference '" + text + "': " + why);
@@ -34,8 +20,7 @@ void check_name(const std::string& name, const std::string& text) {
     // Like Docker: a first component with '.' or ':' (or "localhost") names a registry host.
     bool is_host = first && slash != std::string::npos &&
                    (component.find_first_of(".:") != std::string::npos || component == "localhost");
-    if (is_host ? !std::regex_match(component, registry_host())
-                : !std::regex_match(component, path_component()))
+    if (is_host ? !is_valid_registry_host(component) : !is_valid_path_component(component))
       fail("name component '" + component + "' must be lowercase letters and digits, " +
            "separated by '.', '_', '__' or '-'");
     if (slash == std::string::npos) break;
@@ -55,7 +40,7 @@ ImageReference ImageReference::parse(const std::string& text) {
   if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) {
     reference.name = text.substr(0, colon);
     reference.tag = text.substr(colon + 1);
-    if (!std::regex_match(reference.tag, tag_pattern()))
+    if (!is_valid_tag(reference.tag))
       throw Error("invalid image reference '" + text + "': tag '" + reference.tag +
                   "' must be 1-128 of [A-Za-z0-9_.-], not starting with '.' or '-'");
   } else {

@@ -1,19 +1,10 @@
 #include "oci/registry_reference.h"
 
-#include <regex>
-
 #include "oci/error.h"
 
 namespace nanoforge::oci {
 
 namespace {
-const std::regex kTag("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
-const std::regex kPathComponent("[a-z0-9]+(?:(?:\\.|_|__|-+)[a-z0-9]+)*");
-// A host name or IPv4 address with an optional port, or a bracketed IPv6 address.
-const std::regex kRegistryHost(
-    "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|"
-    "\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{1,5})?");
-
 // Docker's rule: the first component names a registry when it has a '.' or ':' or is
 // "localhost"; otherwise the whole text is a Docker Hub repository.
 bool looks_like_registry(const std::string& component) {
@@ -21,15 +12,13 @@ bool looks_like_registry(const std::string& component) {
 }
 }  // namespace
 
-bool is_valid_tag(const std::string& tag) { return std::regex_match(tag, kTag); }
-
 bool is_valid_repository(const std::string& repository) {
   if (repository.empty() || repository.size() > 255) return false;
   std::size_t start = 0;
   while (true) {
     auto slash = repository.find('/', start);
     auto component = repository.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
-    if (!std::regex_match(component, kPathComponent)) return false;
+    if (!is_valid_path_component(component)) return false;
     if (slash == std::string::npos) return true;
     start = slash + 1;
   }
@@ -87,7 +76,7 @@ RemoteReference RemoteReference::parse(const std::string& text) {
   if (first_slash != std::string::npos && looks_like_registry(rest.substr(0, first_slash))) {
     reference.registry = rest.substr(0, first_slash);
     rest = rest.substr(first_slash + 1);
-    if (!std::regex_match(reference.registry, kRegistryHost))
+    if (!is_valid_registry_host(reference.registry))
       return fail("'" + reference.registry + "' is not a valid registry host[:port]");
   } else {
     reference.registry = "docker.io";

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "oci/digest.h"
+#include "oci/reference_grammar.h"
 
 namespace nanoforge::oci {
 
@@ -29,8 +30,6 @@ struct RemoteReference {
   static RemoteReference parse(const std::string& text);
 };
 
-// Tag grammar of the distribution spec: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}.
-bool is_valid_tag(const std::string& tag);
 // Repository grammar: lowercase path components separated by '/', each
 // [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*.
 bool is_valid_repository(const std::string& repository);
