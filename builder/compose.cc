@@ -1,9 +1,9 @@
 #include "builder/compose.h"
 
+#include <cctype>
 #include <cstdlib>
+#include <set>
 #include <string_view>
-
-#include "builder/compose_yaml.h"
 
 #include "oci/atomic_file.h"
 #include "oci/error.h"
@@ -16,7 +16,12 @@ namespace {
 
 constexpr const char* kAnchor = "nanobot";
 
-YAML::Node quoted(const std::string& text) { return compose_string(text); }
+// A string that must stay a string for Compose's YAML 1.1 reader ("1.0", "3", "1000:1000").
+YAML::Node quoted(const std::string& text) {
+  YAML::Node node(text);
+  node.SetTag("!");
+  return node;
+}
 
 YAML::Node flow_list(std::initializer_list<std::string> items) {
   YAML::Node list(YAML::NodeType::Sequence);
@@ -37,6 +42,88 @@ bool is_blank_or_comments(std::string_view text) {
     start = end + 1;
   }
   return true;
+}
+
+// Words YAML 1.1 (PyYAML, which Compose v1 and podman-compose use) reads as booleans or null.
+bool is_yaml11_special(std::string_view text) {
+  static const std::set<std::string_view> special{
+      "y",    "Y",    "yes",  "Yes",   "YES",   "n",     "N",     "no",   "No",   "NO",   "on",
+      "On",   "ON",   "off",  "Off",   "OFF",   "true",  "True",  "TRUE", "false", "False", "FALSE",
+      "null", "Null", "NULL", "~"};
+  return special.count(text) > 0;
+}
+
+// An integer or decimal number (as [-+]digits[.digits][e[-+]digits]).
+bool looks_numeric(std::string_view text) {
+  std::size_t i = 0;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+  bool digits = false;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '_')) ++i, digits = true;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, digits = true;
+  }
+  if (digits && i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+    bool exponent = false;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, exponent = true;
+    if (!exponent) return false;
+  }
+  return digits && i == text.size();
+}
+
+// Letters, digits and _ . / @ -, not starting with a digit, '-', '.' followed by nothing odd.
+bool is_safe_word(std::string_view text) {
+  if (text.empty()) return false;
+  char first = text.front();
+  if (!(std::isalpha(static_cast<unsigned char>(first)) || first == '_' || first == '.' || first == '/')) return false;
+  for (char c : text)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '/' || c == '@' || c == '-'))
+      return false;
+  return true;
+}
+
+// Plain only when Compose's YAML 1.1 reader reads it back as the same kind of value.
+void emit_scalar(YAML::Emitter& out, const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  bool force_string = node.Tag() == "!";
+  bool plain = false;
+  if (!force_string) {
+    if (text == "true" || text == "false" || looks_numeric(text)) plain = true;  // meant as bool/number
+    else plain = is_safe_word(text) && !is_yaml11_special(text);
+  }
+  if (plain) out << text;
+  else out << YAML::DoubleQuoted << text;
+}
+
+void emit_node(YAML::Emitter& out, const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      out << YAML::Null;
+      break;
+    case YAML::NodeType::Scalar:
+      emit_scalar(out, node);
+      break;
+    case YAML::NodeType::Sequence:
+      if (node.Style() == YAML::EmitterStyle::Flow) out << YAML::Flow;
+      out << YAML::BeginSeq;
+      for (const auto& item : node) emit_node(out, item);
+      out << YAML::EndSeq;
+      break;
+    case YAML::NodeType::Map:
+      if (node.Style() == YAML::EmitterStyle::Flow) out << YAML::Flow;
+      out << YAML::BeginMap;
+      for (const auto& entry : node) {
+        out << YAML::Key;
+        emit_scalar(out, entry.first);
+        out << YAML::Value;
+        emit_node(out, entry.second);
+      }
+      out << YAML::EndMap;
+      break;
+  }
 }
 
 // Same value as Compose would read it (a forced-string scalar differs from a plain one).
@@ -233,37 +320,47 @@ std::string render_compose(const Deployment& deployment, const std::vector<Insta
   DeploymentSettings settings = deployment.settings();
   const YAML::Node base = shared_service(settings);
 
-  std::string out;
-  out.reserve(1024 + 1536 * instances.size());
-  write_yaml_comment(out,
-                     "Written by nanoforge from instances/*/instance.json; rewritten on every create, delete\n"
-                     "and `nanoforge compose`. Put your changes in instances/NAME/docker-compose.override.yml.");
-  out += std::string("x-nanobot: &") + kAnchor + "\n";
-  write_yaml_entries(out, 2, base);
-  out += instances.empty() ? "services: {}\n" : "services:\n";
+  YAML::Emitter out;
+  out.SetIndent(2);
+  out << YAML::Comment(
+      "Written by nanoforge from instances/*/instance.json; rewritten on every create, delete\n"
+      "and `nanoforge compose`. Put your changes in instances/NAME/docker-compose.override.yml.");
+  out << YAML::BeginMap;
+  out << YAML::Key << "x-nanobot" << YAML::Value << YAML::Anchor(kAnchor);
+  emit_node(out, base);
+  out << YAML::Key << "services" << YAML::Value << YAML::BeginMap;
   for (const auto& instance : instances) {
     YAML::Node own = instance_fields(instance, settings);
     fs::path override_file = deployment.instance_dir(instance.name) / instance_files::kOverride;
     YAML::Node addition = load_override(override_file, instance.name);
-    write_yaml_key(out, 2, instance.name);
-    out += std::string("\n    <<: *") + kAnchor + "\n";
-    if (addition.IsNull()) {  // the instance's own keys are exactly what differs from the anchor
-      write_yaml_entries(out, 4, own);
-      continue;
+    out << YAML::Key << instance.name << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "<<" << YAML::Value << YAML::Alias(kAnchor);
+    if (addition.IsNull()) {
+      // Without an override the instance's own keys are exactly what differs from the anchor.
+      for (const auto& entry : own) {
+        out << YAML::Key << entry.first.Scalar() << YAML::Value;
+        emit_node(out, entry.second);
+      }
+    } else {
+      YAML::Node service = expanded_service(base, own);
+      merge_override(service, addition, override_file.string());
+      for (const auto& entry : service) {
+        const std::string& key = entry.first.Scalar();
+        if (base[key] && same_value(base[key], entry.second)) continue;  // from the anchor
+        out << YAML::Key << key << YAML::Value;
+        emit_node(out, entry.second);
+      }
     }
-    YAML::Node service = expanded_service(base, own);
-    merge_override(service, addition, override_file.string());
-    for (const auto& entry : service) {
-      const std::string& key = entry.first.Scalar();
-      if (base[key] && same_value(base[key], entry.second)) continue;  // from the anchor
-      write_yaml_entry(out, 4, entry.first, entry.second);
-    }
+    out << YAML::EndMap;
   }
-  out += "networks:\n";
-  YAML::Node network(YAML::NodeType::Map);
-  network["driver"] = "bridge";
-  write_yaml_entry(out, 2, settings.network, network);
-  return out;
+  out << YAML::EndMap;
+  out << YAML::Key << "networks" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << settings.network << YAML::Value << YAML::BeginMap << YAML::Key << "driver"
+      << YAML::Value << "bridge" << YAML::EndMap;
+  out << YAML::EndMap;
+  out << YAML::EndMap;
+  if (!out.good()) throw Error("cannot emit " + deployment.compose_file().string() + ": " + out.GetLastError());
+  return std::string(out.c_str()) + "\n";
 }
 
 void write_compose(const Deployment& deployment) {

@@ -1,4 +1,4 @@
-// docker-compose.yml from the instance model: yaml-cpp nodes, written by compose_yaml.h.
+// docker-compose.yml from the instance model: yaml-cpp nodes, emitted by yaml-cpp.
 //
 // Shape: a top-level `x-nanobot: &nanobot` extension holds what every service shares (image,
 // user, read-only root, dropped capabilities, healthcheck, network...), and each service
