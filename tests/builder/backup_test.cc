@@ -116,7 +116,7 @@ TEST_CASE("backup is deterministic and restore gives back identical files", "[ba
   CHECK(after == before);
 }
 
-TEST_CASE("backup with secrets restores .env; existing instances need --force", "[backup]") {
+TEST_CASE("backup with secrets restores .env, existing instances need --force", "[backup]") {
   TempDir dir;
   Deployment deployment(dir.path());
   make_instance(deployment, "alice");

@@ -166,7 +166,7 @@ TEST_CASE("verify with a tag that does not exist or no engine says so", "[e2e][e
   CHECK(check_named(report, "python-version")["status"] == "pass");
 }
 
-TEST_CASE("build --push publishes every image and tag; venv pull brings the venv back on another host", "[e2e][publish]") {
+TEST_CASE("build --push publishes every image and tag, and venv pull brings the venv back on another host", "[e2e][publish]") {
   auto& example = BuiltExample::get();
   if (example.wheelhouse.empty()) NANOFORGE_SKIP("no CPython 3.12 install with setuptools/wheel wheels on this machine");
   REQUIRE(example.build.exit_code == 0);

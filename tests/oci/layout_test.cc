@@ -84,7 +84,7 @@ TEST_CASE("tagging writes the ref.name annotation and blob paths by digest", "[l
   CHECK(loaded.layers == image.layers);
 }
 
-TEST_CASE("several tags share blobs; retag replaces; untag removes", "[layout]") {
+TEST_CASE("several tags share blobs, retag replaces, untag removes", "[layout]") {
   TempDir dir;
   Layout layout(dir / "oci");
   auto first = make_image(layout, "first app", "one");

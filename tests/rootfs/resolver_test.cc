@@ -71,7 +71,7 @@ TEST_CASE("virtual packages are satisfied by their providers", "[resolver]") {
                       Catch::Contains("virtual package") && Catch::Contains("mta-a, mta-b"));
 }
 
-TEST_CASE("versioned provides satisfy versioned dependencies; unversioned ones do not",
+TEST_CASE("versioned provides satisfy versioned dependencies, unversioned ones do not",
           "[resolver]") {
   auto universe = universe_of(package("app", "1", "Depends: abi (>= 2)\n") +
                               package("impl-old", "1", "Provides: abi (= 1)\n") +
