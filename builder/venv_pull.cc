@@ -2,6 +2,7 @@
 
 #include "oci/error.h"
 #include "oci/layer_reader.h"
+#include "oci/removed_on_exit.h"
 #include "venv/venv_builder.h"
 #include "venv/version_file.h"
 
@@ -18,15 +19,6 @@ oci::ImageReference local_name(const oci::RemoteReference& remote) {
   return {name, tag};
 }
 
-// Removes the unpacking directory however the pull ends.
-struct ScratchDirectory {
-  fs::path path;
-  ~ScratchDirectory() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
-
 }  // namespace
 
 VenvPullResult pull_venv(oci::Layout& layout, const oci::RemoteReference& remote, const fs::path& output,
@@ -39,11 +31,12 @@ VenvPullResult pull_venv(oci::Layout& layout, const oci::RemoteReference& remote
   result.venv = fs::absolute(output).lexically_normal();
   if (!result.venv.has_filename()) result.venv = result.venv.parent_path();
   // Beside the target, so the swap is a rename on one file system.
-  ScratchDirectory scratch{result.venv.parent_path() / ("." + result.venv.filename().string() + ".pulling")};
-  fs::remove_all(scratch.path);
-  fs::create_directories(scratch.path);
-  for (const auto& layer : image.layers) oci::extract_layer(layout.blobs().path_of(layer.digest), scratch.path);
-  fs::path tree = scratch.path / "opt" / "venv";
+  // Removed however the pull ends; the venv inside it has been renamed away on success.
+  RemovedOnExit scratch(result.venv.parent_path() / ("." + result.venv.filename().string() + ".pulling"));
+  fs::remove_all(scratch.path());
+  fs::create_directories(scratch.path());
+  for (const auto& layer : image.layers) oci::extract_layer(layout.blobs().path_of(layer.digest), scratch.path());
+  fs::path tree = scratch.path() / "opt" / "venv";
   if (!fs::exists(tree / "VERSION.txt") || !fs::exists(tree / "bin"))
     throw Error(remote.str() + " holds no nanoforge venv: no /opt/venv/VERSION.txt in its layers (push the " +
                 "NAME-venv image a build makes)");

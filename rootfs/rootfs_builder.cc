@@ -9,6 +9,7 @@
 #include "oci/atomic_file.h"
 #include "oci/digest.h"
 #include "oci/error.h"
+#include "oci/removed_on_exit.h"
 #include "rootfs/deb_fetch.h"
 #include "rootfs/dpkg_database.h"
 #include "rootfs/package_index.h"
@@ -137,13 +138,7 @@ RootfsResult build_rootfs(const RootfsOptions& options, const fs::path& cache_di
   // and never touches a finished one.
   const fs::path partial = trees / (finished.filename().string() + ".partial-" + std::to_string(::getpid()));
   fs::remove_all(partial);
-  struct Cleanup {
-    fs::path path;
-    ~Cleanup() {
-      std::error_code ignored;
-      if (!path.empty()) fs::remove_all(path, ignored);
-    }
-  } cleanup{partial};
+  RemovedOnExit cleanup(partial);
 
   StagingTree tree(partial / "tree");
   create_merged_usr_layout(tree);
