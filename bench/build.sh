@@ -29,13 +29,10 @@
 # ROUNDS times and the fastest counts; ratios hold within one run only.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-nanoforge=${1:-$(ls -t "$here"/build*/builder/nanoforge 2>/dev/null | head -1)}
+. "$(dirname "$0")/prelude.sh"
+bench_nanoforge "${1:-}"
 rounds=${2:-1}
-[ -x "$nanoforge" ] || { echo "bench/build.sh: no nanoforge binary (build it or pass its path)" >&2; exit 2; }
-nanoforge=$(realpath "$nanoforge")
-for tool in docker jq gzip bc; do
-  command -v $tool >/dev/null || { echo "bench/build.sh: needs $tool" >&2; exit 2; }
-done
+bench_require docker jq gzip bc
 harness_env=${NANOFORGE_HARNESS_DIR:-/tmp/nanoforge-harness}/env
 [ -r "$harness_env" ] || { echo "bench/build.sh: no test harness at $harness_env (start tests/harness/harness.sh)" >&2; exit 2; }
 # shellcheck disable=SC1090

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Creating N instances and emitting their compose file: time per instance and disk per
 # instance (only its own files; the venv and image are shared once), for N = 1, 10, 100.
-# Usage: bench/instances.sh [path/to/nanoforge]   (default: build/builder/nanoforge)
+# Usage: bench/instances.sh [path/to/nanoforge]   (default: the newest build*/builder/nanoforge)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-nanoforge=${1:-$here/build/builder/nanoforge}
-[ -x "$nanoforge" ] || { echo "nanoforge binary not found: $nanoforge (pass its path)" >&2; exit 1; }
+. "$(dirname "$0")/prelude.sh"
+bench_nanoforge "${1:-}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

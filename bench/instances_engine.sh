@@ -4,7 +4,7 @@
 # timed until `nanoforge status --json` shows all of them healthy; then the memory each running
 # instance uses as status reports it, and `nanoforge down`.
 #
-#   bench/instances_engine.sh [NANOFORGE_BINARY] [COUNT]     (defaults: build/builder/nanoforge, 10)
+#   bench/instances_engine.sh [NANOFORGE_BINARY] [COUNT]     (defaults: the newest build*/builder/nanoforge, 10)
 #
 # Needs dockerd and docker-compose: $DOCKER_HOST, else the test harness's dockerd (see
 # tests/harness/harness.sh; its facts are in ${NANOFORGE_HARNESS_DIR:-/tmp/nanoforge-harness}/env).
@@ -13,12 +13,10 @@
 # the venv is examples/venv.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-nanoforge=${1:-$here/build/builder/nanoforge}
+. "$(dirname "$0")/prelude.sh"
+bench_nanoforge "${1:-}"
 count=${2:-10}
-[ -x "$nanoforge" ] || { echo "nanoforge binary not found: $nanoforge (pass its path)" >&2; exit 2; }
-for tool in docker docker-compose jq; do
-  command -v $tool >/dev/null || { echo "bench needs $tool" >&2; exit 2; }
-done
+bench_require docker docker-compose jq
 if [ -z "${DOCKER_HOST:-}" ]; then
   harness_env=${NANOFORGE_HARNESS_DIR:-/tmp/nanoforge-harness}/env
   [ -r "$harness_env" ] || { echo "no DOCKER_HOST and no harness ($harness_env): start dockerd first" >&2; exit 2; }

@@ -11,12 +11,10 @@
 # cache would change the meaning of the row.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-nanoforge=${1:-$(ls -t "$here"/build*/builder/nanoforge 2>/dev/null | head -1)}
+. "$(dirname "$0")/prelude.sh"
+bench_nanoforge "${1:-}"
 size_mb=${2:-88}
-[ -x "$nanoforge" ] || { echo "no nanoforge binary (give its path)" >&2; exit 2; }
-for tool in skopeo docker-registry python3 curl; do
-  command -v $tool >/dev/null || { echo "bench needs $tool" >&2; exit 2; }
-done
+bench_require skopeo docker-registry python3 curl
 
 work=$(mktemp -d /tmp/nanoforge-bench-push.XXXXXX)
 pids=()

@@ -15,13 +15,10 @@
 # meaningful within one run of this script.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-nanoforge=${1:-$(ls -t "$here"/build*/builder/nanoforge 2>/dev/null | head -1)}
+. "$(dirname "$0")/prelude.sh"
+bench_nanoforge "${1:-}"
 rounds=${2:-2}
-[ -x "$nanoforge" ] || { echo "bench/rootfs.sh: no nanoforge binary (build it or pass its path)" >&2; exit 2; }
-nanoforge=$(realpath "$nanoforge")
-for tool in mmdebstrap jq gzip bc; do
-  command -v $tool >/dev/null || { echo "bench/rootfs.sh: needs $tool" >&2; exit 2; }
-done
+bench_require mmdebstrap jq gzip bc
 
 # The machine's apt sources name the mirror (and suites) both tools use; never hard-coded.
 sources=$(ls /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null | head -1 || true)

@@ -2,14 +2,14 @@
 # Measures `nanoforge venv` against doing it by hand (python -m venv + pip install) with the
 # local CPython 3.12 and the example project, offline: sizes before/after pruning, build time
 # cold and warm, the no-change update, interpreter start-up, and byte-for-byte repeatability.
-# Usage: bench/venv.sh [path/to/nanoforge]   (default: build-*/builder/nanoforge)
+# Usage: bench/venv.sh [path/to/nanoforge]   (default: the newest build*/builder/nanoforge)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-nanoforge=${1:-$(ls -t "$here"/build*/builder/nanoforge 2>/dev/null | head -1)}
-[ -x "$nanoforge" ] || { echo "bench/venv.sh: no nanoforge binary (build it or pass its path)" >&2; exit 1; }
+. "$(dirname "$0")/prelude.sh"
+bench_nanoforge "${1:-}"
 prefix=$(pyenv prefix 3.12.1 2>/dev/null || ls -d "$HOME"/.pyenv/versions/3.12.* | head -1)
 [ -x "$prefix/bin/python3.12" ] || { echo "bench/venv.sh: no CPython 3.12 install" >&2; exit 1; }
-command -v hyperfine >/dev/null || { echo "bench/venv.sh: hyperfine is needed (apt-get install hyperfine)" >&2; exit 1; }
+bench_require hyperfine
 
 work=$(mktemp -d /tmp/nanoforge-bench-venv.XXXXXX)
 trap 'rm -rf "$work"' EXIT
