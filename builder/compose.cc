@@ -2,9 +2,11 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <optional>
 #include <set>
 #include <string_view>
 
+#include "builder/rendered_services.h"
 #include "oci/atomic_file.h"
 #include "oci/error.h"
 
@@ -205,6 +207,10 @@ YAML::Node expanded_service(const YAML::Node& base, const YAML::Node& own) {
   return service;
 }
 
+void check_emitted(const YAML::Emitter& out, const Deployment& deployment) {
+  if (!out.good()) throw Error("cannot emit " + deployment.compose_file().string() + ": " + out.GetLastError());
+}
+
 }  // namespace
 
 YAML::Node shared_service(const DeploymentSettings& settings) {
@@ -284,14 +290,57 @@ void merge_override(YAML::Node& service, const YAML::Node& addition, const std::
   merge_into_map(service, addition, "");
 }
 
-YAML::Node load_override(const fs::path& file, const std::string& instance_name) {
-  std::string text;
+namespace {
+
+// One service as it stands under `services:`: emitted on its own, then indented one level,
+// which is exactly what the emitter writes for it inside the whole file.
+std::string render_service(const Instance& instance, const DeploymentSettings& settings, const YAML::Node& base,
+                           const YAML::Node& addition, const fs::path& override_file, const Deployment& deployment) {
+  YAML::Node own = instance_fields(instance, settings);
+  YAML::Emitter out;
+  out.SetIndent(2);
+  out << YAML::BeginMap << YAML::Key << instance.name << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "<<" << YAML::Value << YAML::Alias(kAnchor);
+  if (addition.IsNull()) {
+    // Without an override the instance's own keys are exactly what differs from the anchor.
+    for (const auto& entry : own) {
+      out << YAML::Key << entry.first.Scalar() << YAML::Value;
+      emit_node(out, entry.second);
+    }
+  } else {
+    YAML::Node service = expanded_service(base, own);
+    merge_override(service, addition, override_file.string());
+    for (const auto& entry : service) {
+      const std::string& key = entry.first.Scalar();
+      if (base[key] && same_value(base[key], entry.second)) continue;  // from the anchor
+      out << YAML::Key << key << YAML::Value;
+      emit_node(out, entry.second);
+    }
+  }
+  out << YAML::EndMap << YAML::EndMap;
+  check_emitted(out, deployment);
+  std::string indented;
+  std::string_view emitted = out.c_str();
+  for (std::size_t start = 0; start < emitted.size();) {
+    std::size_t end = emitted.find('\n', start);
+    if (end == std::string_view::npos) end = emitted.size();
+    indented.append("  ").append(emitted.substr(start, end - start)).append("\n");
+    start = end + 1;
+  }
+  return indented;
+}
+
+// The override file's text; nothing when there is none.
+std::optional<std::string> read_override(const fs::path& file) {
   try {
-    text = read_file(file);
+    return read_file(file);
   } catch (const Error&) {
-    if (!fs::exists(file)) return YAML::Node(YAML::NodeType::Null);
+    if (!fs::exists(file)) return std::nullopt;
     throw;
   }
+}
+
+YAML::Node parse_override(const std::string& text, const fs::path& file, const std::string& instance_name) {
   // The stub every create writes is only comments; most instances keep it, so skip the parser.
   if (is_blank_or_comments(text)) return YAML::Node(YAML::NodeType::Null);
   YAML::Node root;
@@ -316,51 +365,62 @@ YAML::Node load_override(const fs::path& file, const std::string& instance_name)
   return root;
 }
 
+}  // namespace
+
+YAML::Node load_override(const fs::path& file, const std::string& instance_name) {
+  std::optional<std::string> text = read_override(file);
+  if (!text) return YAML::Node(YAML::NodeType::Null);
+  return parse_override(*text, file, instance_name);
+}
+
 std::string render_compose(const Deployment& deployment, const std::vector<Instance>& instances) {
   DeploymentSettings settings = deployment.settings();
   const YAML::Node base = shared_service(settings);
 
-  YAML::Emitter out;
-  out.SetIndent(2);
-  out << YAML::Comment(
+  YAML::Emitter head;
+  head.SetIndent(2);
+  head << YAML::Comment(
       "Written by nanoforge from instances/*/instance.json; rewritten on every create, delete\n"
       "and `nanoforge compose`. Put your changes in instances/NAME/docker-compose.override.yml.");
-  out << YAML::BeginMap;
-  out << YAML::Key << "x-nanobot" << YAML::Value << YAML::Anchor(kAnchor);
-  emit_node(out, base);
-  out << YAML::Key << "services" << YAML::Value << YAML::BeginMap;
+  head << YAML::BeginMap;
+  head << YAML::Key << "x-nanobot" << YAML::Value << YAML::Anchor(kAnchor);
+  emit_node(head, base);
+  head << YAML::EndMap;
+  check_emitted(head, deployment);
+  std::string text = std::string(head.c_str()) + "\n";
+
+  // Everything a service's text follows from besides its own record and override: the shared
+  // part as emitted (settings, proxies), the settings instance_fields reads, and this version.
+  RenderedServices cache(deployment.compose_cache_file(), std::string("nanoforge " NANOFORGE_VERSION "\n") + text +
+                                                              to_string(settings.mode) + "\n" +
+                                                              settings.publish_address + "\n");
+  text += instances.empty() ? "services:\n  {}\n" : "services:\n";
   for (const auto& instance : instances) {
-    YAML::Node own = instance_fields(instance, settings);
     fs::path override_file = deployment.instance_dir(instance.name) / instance_files::kOverride;
-    YAML::Node addition = load_override(override_file, instance.name);
-    out << YAML::Key << instance.name << YAML::Value << YAML::BeginMap;
-    out << YAML::Key << "<<" << YAML::Value << YAML::Alias(kAnchor);
-    if (addition.IsNull()) {
-      // Without an override the instance's own keys are exactly what differs from the anchor.
-      for (const auto& entry : own) {
-        out << YAML::Key << entry.first.Scalar() << YAML::Value;
-        emit_node(out, entry.second);
-      }
+    std::optional<std::string> override_text = read_override(override_file);
+    std::string inputs = to_json(instance).dump() + (override_text ? "\noverride\n" + *override_text : "\n");
+    std::string service;
+    if (const std::string* rendered = cache.find(instance.name, inputs)) {
+      service = *rendered;
     } else {
-      YAML::Node service = expanded_service(base, own);
-      merge_override(service, addition, override_file.string());
-      for (const auto& entry : service) {
-        const std::string& key = entry.first.Scalar();
-        if (base[key] && same_value(base[key], entry.second)) continue;  // from the anchor
-        out << YAML::Key << key << YAML::Value;
-        emit_node(out, entry.second);
-      }
+      YAML::Node addition = override_text ? parse_override(*override_text, override_file, instance.name)
+                                          : YAML::Node(YAML::NodeType::Null);
+      service = render_service(instance, settings, base, addition, override_file, deployment);
     }
-    out << YAML::EndMap;
+    cache.keep(instance.name, std::move(inputs), service);
+    text += service;
   }
-  out << YAML::EndMap;
-  out << YAML::Key << "networks" << YAML::Value << YAML::BeginMap;
-  out << YAML::Key << settings.network << YAML::Value << YAML::BeginMap << YAML::Key << "driver"
-      << YAML::Value << "bridge" << YAML::EndMap;
-  out << YAML::EndMap;
-  out << YAML::EndMap;
-  if (!out.good()) throw Error("cannot emit " + deployment.compose_file().string() + ": " + out.GetLastError());
-  return std::string(out.c_str()) + "\n";
+
+  YAML::Emitter tail;
+  tail.SetIndent(2);
+  tail << YAML::BeginMap << YAML::Key << "networks" << YAML::Value << YAML::BeginMap;
+  tail << YAML::Key << settings.network << YAML::Value << YAML::BeginMap << YAML::Key << "driver"
+       << YAML::Value << "bridge" << YAML::EndMap;
+  tail << YAML::EndMap << YAML::EndMap;
+  check_emitted(tail, deployment);
+  text += std::string(tail.c_str()) + "\n";
+  cache.save();
+  return text;
 }
 
 void write_compose(const Deployment& deployment) {

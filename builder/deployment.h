@@ -26,6 +26,8 @@ class Deployment {
 
   const std::filesystem::path& root() const { return root_; }
   std::filesystem::path compose_file() const { return root_ / "docker-compose.yml"; }
+  // The services of the last emit, as rendered (see rendered_services.h); safe to delete.
+  std::filesystem::path compose_cache_file() const { return root_ / ".nanoforge-compose-cache"; }
   std::filesystem::path instances_dir() const { return root_ / "instances"; }
   std::filesystem::path venv_dir() const { return root_ / "venv"; }
   std::filesystem::path settings_file() const { return root_ / "nanoforge-deployment.json"; }

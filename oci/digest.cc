@@ -39,9 +39,19 @@ struct Sha256::State {
   ~State() { EVP_MD_CTX_free(context); }
 };
 
+namespace {
+// Fetched once: EVP_sha256() makes every EVP_DigestInit_ex look the implementation up in
+// OpenSSL's provider tables again, which costs more than hashing a small record.
+const EVP_MD* sha256_implementation() {
+  static const EVP_MD* const fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return fetched;
+}
+}  // namespace
+
 Sha256::Sha256() : state_(std::make_unique<State>()) {
   state_->context = EVP_MD_CTX_new();
-  if (!state_->context || EVP_DigestInit_ex(state_->context, EVP_sha256(), nullptr) != 1)
+  const EVP_MD* implementation = sha256_implementation();
+  if (!state_->context || !implementation || EVP_DigestInit_ex(state_->context, implementation, nullptr) != 1)
     throw Error("OpenSSL could not initialise SHA-256");
 }
 Sha256::~Sha256() = default;

@@ -162,3 +162,54 @@ TEST_CASE("compose: proxies pass through by reference, not value", "[compose]") 
   CHECK(text.find("secret") == std::string::npos);
   CHECK(text.find("HTTP_PROXY:") == std::string::npos);
 }
+
+TEST_CASE("compose: unchanged services come from the last emit, changed ones are rendered again", "[compose]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  make_instance(deployment, "alice", 18790);
+  make_instance(deployment, "bob", 18791);
+  fs::path bob_override = deployment.instance_dir("bob") / "docker-compose.override.yml";
+  write_text(bob_override, "environment:\n  TZ: Asia/Shanghai\n");
+  auto render = [&] { return render_compose(deployment, deployment.load_instances()); };
+  auto render_without_cache = [&] {
+    fs::remove(deployment.compose_cache_file());
+    return render();
+  };
+  const std::string cold = render_without_cache();
+  REQUIRE(fs::exists(deployment.compose_cache_file()));
+  CHECK(render() == cold);  // from the cache, byte for byte
+
+  // The cache is really read: a same-length edit of alice's cached text shows up.
+  std::string cache = read_text(deployment.compose_cache_file());
+  auto at = cache.find("container_name: nanobot-alice");
+  REQUIRE(at != std::string::npos);
+  cache.replace(at, 29, "container_name: nanobot-ALICE");
+  write_text(deployment.compose_cache_file(), cache);
+  CHECK_THAT(render(), Catch::Contains("nanobot-ALICE"));
+
+  // A changed override renders that service again, and only that one.
+  write_text(bob_override, "environment:\n  TZ: Europe/Paris\n");
+  std::string changed = render();
+  CHECK_THAT(changed, Catch::Contains("Europe/Paris") && Catch::Contains("nanobot-ALICE"));
+  CHECK(changed.find("Asia/Shanghai") == std::string::npos);
+
+  // Changed settings change every service's inputs.
+  DeploymentSettings settings = deployment.settings();
+  settings.publish_address = "0.0.0.0";
+  deployment.save_settings(settings);
+  std::string republished = render();
+  CHECK(republished.find("nanobot-ALICE") == std::string::npos);
+  CHECK_THAT(republished, Catch::Contains("0.0.0.0:18790:18790") && Catch::Contains("0.0.0.0:18791:18790"));
+  CHECK(republished == render_without_cache());
+
+  // A damaged or foreign cache is no cache.
+  for (const std::string damaged : {std::string("nanoforge compose cache 1\nshared 99999\n"), std::string("{}"),
+                                    read_text(deployment.compose_cache_file()).substr(0, 900)}) {
+    write_text(deployment.compose_cache_file(), damaged);
+    CHECK(render() == republished);
+  }
+  // A deleted instance's service is dropped from the cache as from the file.
+  fs::remove_all(deployment.instance_dir("bob"));
+  CHECK(render().find("bob:") == std::string::npos);
+  CHECK(read_text(deployment.compose_cache_file()).find("service bob ") == std::string::npos);
+}
