@@ -1,12 +1,13 @@
 // The rootfs stage as one call: resolve the Debian packages (or take them from the lock),
 // fetch and verify the .debs, unpack them without maintainer scripts, do the scripts' work
 // (fixups.h), write the dpkg database, slim, and check that no Python came in. The result is
-// a staging tree on disk plus the layer entries oci::write_layer takes.
+// the layer entries oci::write_layer takes.
 //
-// The assembled tree is cached under <cache_dir>/rootfs/<key>/, the key being the digest of
+// The tree is assembled in a scratch directory (in RAM when a tmpfs has room) and cached as
+// one plain tar, <cache_dir>/rootfs/<key>/tree.tar, the key being the digest of
 // everything that decides its bytes (the locked packages with their SHA-256, the runtime
 // user, the time zone, the slimming rules, the format version), so an unchanged rebuild
-// only walks the cached tree.
+// only reads that archive.
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -43,8 +44,8 @@ struct InstalledPackage {
 };
 
 struct RootfsResult {
-  std::filesystem::path staging_directory;  // the tree; do not modify (it is the cache)
-  std::vector<oci::LayerEntry> entries;     // what the layer holds, owners from the packages
+  std::filesystem::path tree_archive;       // the tree as a plain tar; do not modify (it is the cache)
+  std::vector<oci::LayerEntry> entries;     // what the layer holds (content in memory), owners from the packages
   std::vector<InstalledPackage> packages;   // in name order
   LockFile lock;
   std::string cache_key;                    // "sha256:..." of the tree's inputs

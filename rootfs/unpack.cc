@@ -2,7 +2,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <condition_variable>
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
 
 #include "oci/error.h"
 
@@ -98,20 +106,161 @@ void create_merged_usr_layout(StagingTree& tree) {
   }
 }
 
-UnpackedPackage unpack_deb(const fs::path& deb, StagingTree& tree) {
-  UnpackedPackage package;
-  std::string context = "package file " + deb.filename().string();
-  auto on_control = [&](const DebControlFiles& files) {
-    package.name = files.control.get_or("Package", "");
-    package.architecture = files.control.get_or("Architecture", "");
-    context = "package " + package.name + " (" + deb.filename().string() + ")";
+namespace {
+
+// A package read whole into memory: what a worker thread hands to the unpacking thread.
+struct ReadEntry {
+  DataEntry entry;
+  std::string content;  // regular files that are not excluded
+};
+struct ReadPackage {
+  DebControlFiles control_files;
+  std::vector<ReadEntry> entries;
+};
+
+class InMemoryContent : public EntryContent {
+ public:
+  explicit InMemoryContent(std::string_view content) : rest_(content) {}
+  std::size_t read(void* buffer, std::size_t size) override {
+    size = std::min(size, rest_.size());
+    std::memcpy(buffer, rest_.data(), size);
+    rest_.remove_prefix(size);
+    return size;
+  }
+
+ private:
+  std::string_view rest_;
+};
+
+bool excluded_by(const std::vector<SlimRule>& exclusions, const DataEntry& entry) {
+  return entry.type != oci::EntryType::Directory && !exclusions.empty() &&
+         is_excluded(exclusions, merged_usr_path(entry.path));
+}
+
+// Decompresses the package (the costly part: xz) without touching the tree.
+ReadPackage read_package(const fs::path& deb, const std::vector<SlimRule>& exclusions) {
+  ReadPackage package;
+  auto visitor = [&](const DataEntry& entry, EntryContent& content) {
+    ReadEntry read{entry, {}};
+    if (entry.type == oci::EntryType::Regular && !excluded_by(exclusions, entry)) {
+      read.content.resize(entry.size);
+      std::size_t filled = 0;
+      while (filled < read.content.size()) {
+        std::size_t got = content.read(read.content.data() + filled, read.content.size() - filled);
+        if (got == 0) break;
+        filled += got;
+      }
+      if (filled != entry.size)
+        throw Error(deb.string() + ": '" + entry.path + "': the archive said " + std::to_string(entry.size) +
+                    " bytes but held " + std::to_string(filled) + " (truncated?)");
+    }
+    package.entries.push_back(std::move(read));
   };
-  auto on_entry = [&](const DataEntry& entry, EntryContent& content) {
-    package.listed_paths.push_back(entry.path.empty() ? "/." : "/" + entry.path);
-    unpack_entry(entry, content, tree, context);
-  };
-  package.control_files = read_deb(deb, on_entry, on_control);
+  package.control_files = read_deb(deb, visitor);
   return package;
+}
+
+// Writes a package read by read_package into the tree, in archive order.
+UnpackedPackage apply_package(const fs::path& deb, ReadPackage& read, StagingTree& tree,
+                              const std::vector<SlimRule>& exclusions) {
+  UnpackedPackage package;
+  package.name = read.control_files.control.get_or("Package", "");
+  package.architecture = read.control_files.control.get_or("Architecture", "");
+  const std::string context = "package " + package.name + " (" + deb.filename().string() + ")";
+  std::set<std::string> excluded;  // for hard links, which name an earlier entry of the package
+  for (auto& [entry, content] : read.entries) {
+    package.listed_paths.push_back(entry.path.empty() ? "/." : "/" + entry.path);
+    if (excluded_by(exclusions, entry)) {
+      ++package.excluded_files;
+      if (entry.type == oci::EntryType::Regular) package.excluded_bytes += entry.size;
+      excluded.insert(merged_usr_path(entry.path));
+      continue;
+    }
+    if (entry.type == oci::EntryType::Hardlink && excluded.count(merged_usr_path(entry.link_target)))
+      throw Error(context + ": '" + entry.path + "' is a hard link to '" + entry.link_target +
+                  "', which a slimming rule excludes; include both or neither");
+    InMemoryContent source(content);
+    unpack_entry(entry, source, tree, context);
+    std::string().swap(content);  // the tree has it now
+  }
+  package.control_files = std::move(read.control_files);
+  return package;
+}
+
+}  // namespace
+
+UnpackedPackage unpack_deb(const fs::path& deb, StagingTree& tree, const std::vector<SlimRule>& exclusions) {
+  ReadPackage read = read_package(deb, exclusions);
+  return apply_package(deb, read, tree, exclusions);
+}
+
+std::vector<UnpackedPackage> unpack_debs(const std::vector<fs::path>& debs, StagingTree& tree,
+                                         const std::vector<SlimRule>& exclusions,
+                                         const std::function<void(std::size_t)>& on_unpacked) {
+  // Workers read packages ahead, at most `window` of them in memory; this thread writes them
+  // into the tree strictly in the given order, so a later package replaces an earlier one's
+  // file exactly as a serial unpack does, and the first error in that order is the one thrown.
+  const std::size_t workers = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  const std::size_t window = 2 * workers;
+  std::vector<std::optional<ReadPackage>> ready(debs.size());
+  std::vector<std::exception_ptr> failures(debs.size());
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::size_t next_to_read = 0, next_to_apply = 0;
+  bool stopping = false;
+
+  auto work = [&] {
+    for (;;) {
+      std::size_t index;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return stopping || next_to_read >= debs.size() || next_to_read < next_to_apply + window; });
+        if (stopping || next_to_read >= debs.size()) return;
+        index = next_to_read++;
+      }
+      std::optional<ReadPackage> read;
+      std::exception_ptr failure;
+      try {
+        read = read_package(debs[index], exclusions);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      std::lock_guard lock(mutex);
+      ready[index] = std::move(read);
+      failures[index] = failure;
+      changed.notify_all();
+    }
+  };
+  std::vector<std::jthread> threads;
+  for (std::size_t i = 0; i < workers; ++i) threads.emplace_back(work);
+  auto stop = [&] {
+    std::lock_guard lock(mutex);
+    stopping = true;
+    changed.notify_all();
+  };
+
+  std::vector<UnpackedPackage> unpacked;
+  try {
+    for (std::size_t index = 0; index < debs.size(); ++index) {
+      ReadPackage read;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return ready[index].has_value() || failures[index]; });
+        if (failures[index]) std::rethrow_exception(failures[index]);
+        read = std::move(*ready[index]);
+        ready[index].reset();
+        next_to_apply = index + 1;
+        changed.notify_all();
+      }
+      unpacked.push_back(apply_package(debs[index], read, tree, exclusions));
+      if (on_unpacked) on_unpacked(index + 1);
+    }
+  } catch (...) {
+    stop();
+    throw;  // the jthreads join as they go out of scope
+  }
+  stop();
+  return unpacked;
 }
 
 }  // namespace nanoforge::rootfs

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "oci/error.h"
+#include "oci/layer_reader.h"
 #include "oci/layer_writer.h"
 #include "rootfs/python_guard.h"
 #include "rootfs/rootfs_builder.h"
@@ -101,7 +102,9 @@ TEST_CASE("the standard rootfs builds, is Python-free and dpkg-query lists its p
   auto& standard = built("standard");
   REQUIRE(standard.error == "");
   const auto& result = standard.result;
-  fs::path root = result.staging_directory;
+  TempDir extracted;  // the cached tree, unpacked for the independent tools below
+  oci::extract_layer(result.tree_archive, extracted.path());
+  fs::path root = extracted.path();
 
   std::set<std::string> installed;
   for (const auto& package : result.packages) installed.insert(package.name);
@@ -150,7 +153,9 @@ TEST_CASE("the standard rootfs builds, is Python-free and dpkg-query lists its p
 TEST_CASE("the minimal rootfs has dash as /bin/sh and fits in 25 MB", "[rootfs][network]") {
   auto& minimal = built("minimal");
   REQUIRE(minimal.error == "");
-  fs::path root = minimal.result.staging_directory;
+  TempDir extracted;
+  oci::extract_layer(minimal.result.tree_archive, extracted.path());
+  fs::path root = extracted.path();
   CHECK(fs::read_symlink(root / "usr/bin/sh") == "dash");
   CHECK_FALSE(fs::exists(root / "usr/bin/bash"));
   std::printf("rootfs minimal: %zu packages, tree %s, tar %s, gzip %s\n", minimal.result.packages.size(),
