@@ -19,13 +19,15 @@ namespace fs = std::filesystem;
 namespace {
 
 // The environment every venv python run gets: nothing from the user's Python setup leaks in.
+// Bytecode may be cached while pip runs: each of the four pip runs of a build would otherwise
+// compile pip's few hundred modules again (about a second each), and compile_bytecode removes
+// every __pycache__ before it writes the venv's own.
 ProcessOptions python_environment(const PipOptions* pip = nullptr) {
   ProcessOptions options;
   options.unset_environment = {"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV",
                                "PIP_USER", "PIP_TARGET", "PIP_PREFIX", "PIP_ROOT", "PIP_REQUIRE_VIRTUALENV",
                                "__PYVENV_LAUNCHER__"};
-  options.environment = {{"PYTHONNOUSERSITE", "1"}, {"PYTHONDONTWRITEBYTECODE", "1"},
-                         {"PIP_DISABLE_PIP_VERSION_CHECK", "1"}, {"PIP_NO_INPUT", "1"}};
+  options.environment = {{"PYTHONNOUSERSITE", "1"}, {"PIP_DISABLE_PIP_VERSION_CHECK", "1"}, {"PIP_NO_INPUT", "1"}};
   if (pip) {
     if (pip->cache_dir.empty()) options.environment["PIP_NO_CACHE_DIR"] = "1";
     else options.environment["PIP_CACHE_DIR"] = pip->cache_dir.string();
@@ -227,12 +229,22 @@ InstalledProject install_project(const fs::path& venv_dir, const std::string& mm
                                                      "--exclude", "pip", "--exclude", installed.name},
                                       python_environment());
   }
+  // What `pip list` prints (each distribution's metadata Name and Version), read with the
+  // standard library: starting pip a fifth time cost a second or more.
   auto listed = nlohmann::json::parse(
-      run_checked("pip list", {python_of(venv_dir, mm), "-m", "pip", "list", "--format=json"}, python_environment()),
+      run_checked("listing the installed distributions",
+                  {python_of(venv_dir, mm), "-E", "-s", "-c",
+                   "import importlib.metadata as m, json\n"
+                   "seen = {}\n"
+                   "for d in m.distributions():\n"
+                   "    seen.setdefault(d.metadata['Name'].lower().replace('_', '-'), [d.metadata['Name'], d.version])\n"
+                   "print(json.dumps(list(seen.values())))"},
+                  python_environment()),
       nullptr, false);
-  if (listed.is_discarded() || !listed.is_array()) throw Error("pip list --format=json printed no JSON list");
+  if (listed.is_discarded() || !listed.is_array()) throw Error("the installed distributions could not be listed");
   for (const auto& item : listed)
-    installed.distributions.push_back({item.value("name", ""), item.value("version", "")});
+    if (item.is_array() && item.size() == 2 && item[0].is_string() && item[1].is_string())
+      installed.distributions.push_back({item[0].get<std::string>(), item[1].get<std::string>()});
   std::sort(installed.distributions.begin(), installed.distributions.end());
   return installed;
 }
@@ -282,9 +294,10 @@ void compile_bytecode(const fs::path& venv_dir, const std::string& mm, const Pro
   auto environment = python_environment();
   // Set and frozenset constants are marshalled in hash order: fix the seed.
   environment.environment["PYTHONHASHSEED"] = "0";
-  // PYTHONDONTWRITEBYTECODE (kept from python_environment) stops the imports compileall
-  // itself makes from leaving timestamp .pyc files with build paths, which compileall
-  // would then take as up to date; py_compile writes regardless, and -f rewrites anyway.
+  // PYTHONDONTWRITEBYTECODE stops the imports compileall itself makes from leaving timestamp
+  // .pyc files with build paths, which compileall would then take as up to date; py_compile
+  // writes regardless, and -f rewrites anyway.
+  environment.environment["PYTHONDONTWRITEBYTECODE"] = "1";
   environment.merge_stderr = true;
   auto result = run_process({python_of(venv_dir, mm), "-E", "-s", "-m", "compileall", "-q", "-f", "-j0",
                              "--invalidation-mode", "unchecked-hash", "-s", venv_dir.string(), "-p", "/opt/venv",
