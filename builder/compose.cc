@@ -17,6 +17,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kAnchor = "nanobot";
+// Part of every service's cached inputs (rendered_services.h): bump it when render_service
+// writes something else for the same instance, override and settings.
+constexpr const char* kServiceRendering = "service rendering 1";
 
 // A string that must stay a string for Compose's YAML 1.1 reader ("1.0", "3", "1000:1000").
 YAML::Node quoted(const std::string& text) {
@@ -390,10 +393,10 @@ std::string render_compose(const Deployment& deployment, const std::vector<Insta
   std::string text = std::string(head.c_str()) + "\n";
 
   // Everything a service's text follows from besides its own record and override: the shared
-  // part as emitted (settings, proxies), the settings instance_fields reads, and this version.
-  RenderedServices cache(deployment.compose_cache_file(), std::string("nanoforge " NANOFORGE_VERSION "\n") + text +
-                                                              to_string(settings.mode) + "\n" +
-                                                              settings.publish_address + "\n");
+  // part as emitted (settings, proxies), the settings instance_fields reads, and this code.
+  RenderedServices cache(deployment.compose_cache_file(),
+                         std::string("nanoforge " NANOFORGE_VERSION ", ") + kServiceRendering + "\n" + text +
+                             to_string(settings.mode) + "\n" + settings.publish_address + "\n");
   text += instances.empty() ? "services:\n  {}\n" : "services:\n";
   for (const auto& instance : instances) {
     fs::path override_file = deployment.instance_dir(instance.name) / instance_files::kOverride;

@@ -8,6 +8,9 @@
 // (base + instance + override), so whatever differs from the base is written explicitly and
 // the merged result is exactly the expanded service; one without is just its own keys.
 //
+// A service whose inputs (record, override, shared settings) are those of the last emit is
+// taken from it as text (rendered_services.h) instead of being rendered again.
+//
 // User additions live in instances/NAME/docker-compose.override.yml, never rewritten:
 // either a bare service mapping or a compose file with `services: {NAME: ...}`. It is merged
 // into that instance's service on every emit: mappings merge recursively, lists append the

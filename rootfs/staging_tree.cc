@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
-#include <nlohmann/json.hpp>
 
 #include "oci/atomic_file.h"
 #include "oci/error.h"
@@ -339,25 +338,6 @@ std::vector<oci::LayerEntry> StagingTree::entries() const {
     }
   }
   return entries;
-}
-
-void StagingTree::save_metadata(const fs::path& file) const {
-  nlohmann::json table = nlohmann::json::object();
-  for (const auto& [path, metadata] : metadata_)
-    table[path] = {metadata.mode, metadata.uid, metadata.gid};
-  write_file_atomically(file, table.dump());
-}
-
-void StagingTree::load_metadata(const fs::path& file) {
-  try {
-    auto table = nlohmann::json::parse(nanoforge::read_file(file));
-    metadata_.clear();
-    for (const auto& [path, value] : table.items())
-      metadata_[path] = FileMetadata{value.at(0).get<std::uint32_t>(), value.at(1).get<std::uint32_t>(),
-                                     value.at(2).get<std::uint32_t>()};
-  } catch (const nlohmann::json::exception& error) {
-    throw Error(file.string() + ": not a valid metadata table: " + error.what());
-  }
 }
 
 std::string merged_usr_path(const std::string& image_path) {

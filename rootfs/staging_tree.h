@@ -75,10 +75,6 @@ class StagingTree {
   // links inside the tree become Hardlink entries. The root itself is not an entry.
   std::vector<oci::LayerEntry> entries() const;
 
-  // The metadata table as a file beside the tree, so a cached tree can be reused.
-  void save_metadata(const std::filesystem::path& file) const;
-  void load_metadata(const std::filesystem::path& file);
-
  private:
   std::filesystem::path root_;
   std::map<std::string, FileMetadata> metadata_;

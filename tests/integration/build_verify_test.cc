@@ -54,6 +54,27 @@ TEST_CASE("a second build with nothing changed reuses every step, quickly", "[e2
   auto first = nlohmann::json::parse(example.build.output);
   CHECK(result["images"][0]["digest"] == first["images"][0]["digest"]);
   CHECK(result["seconds"].get<double>() < 5.0);  // the target (0.3 s) is measured by bench/, not here
+
+  // --report writes the same JSON where it is told, creating the directories.
+  TempDir elsewhere;
+  auto report_file = elsewhere.path() / "reports" / "build.json";
+  auto reported = run(nanoforge_command("build -q -f " + shell_quote(example.spec.string()) + " --find-links " +
+                                        shell_quote(example.wheelhouse) + " --report " +
+                                        shell_quote(report_file.string())));
+  INFO(reported.output);
+  REQUIRE(reported.exit_code == 0);
+  auto written = nlohmann::json::parse(read_text(report_file));
+  CHECK(written["nothingChanged"] == true);
+  CHECK(written["images"] == result["images"]);
+
+  // --digest-file belongs to --push: refused, and no file is written.
+  auto digest_file = elsewhere.path() / "digests.txt";
+  auto refused = run(nanoforge_command("build -f " + shell_quote(example.spec.string()) + " --find-links " +
+                                       shell_quote(example.wheelhouse) + " --digest-file " +
+                                       shell_quote(digest_file.string())));
+  CHECK(refused.exit_code != 0);
+  CHECK_THAT(refused.output, Catch::Contains("--digest-file is for --push"));
+  CHECK_FALSE(fs::exists(digest_file));
 }
 
 TEST_CASE("verify --run proves the guide's checks in a real engine", "[e2e][engines]") {
