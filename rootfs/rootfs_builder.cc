@@ -89,8 +89,7 @@ fs::path scratch_parent(const fs::path& fallback) {
   return fallback;
 }
 
-fs::path make_scratch_directory(const fs::path& fallback) {
-  fs::path parent = scratch_parent(fallback);
+fs::path make_scratch_directory(const fs::path& parent) {
   fs::create_directories(parent);
   std::string name = (parent / "nanoforge-rootfs-XXXXXX").string();
   if (!::mkdtemp(name.data())) throw_system_error("cannot create a scratch directory in", parent.string());
@@ -162,7 +161,7 @@ RootfsResult build_rootfs(const RootfsOptions& options, const fs::path& cache_di
 
   // Assembled in a scratch directory, archived into a directory under a temporary name, and
   // that renamed whole: a failed build leaves no tree behind and never touches a finished one.
-  const fs::path scratch = make_scratch_directory(trees);
+  const fs::path scratch = make_scratch_directory(options.scratch_dir.empty() ? scratch_parent(trees) : options.scratch_dir);
   RemovedOnExit remove_scratch(scratch);
   const fs::path partial = trees / (finished.filename().string() + ".partial-" + std::to_string(::getpid()));
   fs::remove_all(partial);

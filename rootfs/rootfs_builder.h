@@ -35,6 +35,9 @@ struct RootfsOptions {
   bool update_lock = false;  // resolve afresh even when the lock matches the request
   FixupOptions fixups;       // runtime user, time zone
   std::vector<SlimRule> slim_rules = runtime_slim_rules();
+  // Where the tree is assembled before it is archived; empty: a tmpfs with room
+  // ($XDG_RUNTIME_DIR, /dev/shm), else beside the cache. The archive is the same either way.
+  std::filesystem::path scratch_dir;
 };
 
 struct InstalledPackage {

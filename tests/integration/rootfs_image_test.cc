@@ -12,6 +12,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "oci/digest.h"
 #include "oci/error.h"
 #include "oci/layer_reader.h"
 #include "oci/layer_writer.h"
@@ -166,6 +167,25 @@ TEST_CASE("the minimal rootfs has dash as /bin/sh and fits in 25 MB", "[rootfs][
   CHECK(minimal.tar_bytes <= 25u * 1024 * 1024);
   auto sh = run("chroot --userspec=1000:1000 " + shell_quote(root.string()) + " /bin/sh -c 'echo $((6*7))'");
   CHECK(sh.output == "42\n");
+}
+
+TEST_CASE("a tree assembled on disk instead of in RAM archives to the same bytes", "[rootfs][network]") {
+  auto& minimal = built("minimal");
+  REQUIRE(minimal.error == "");
+  // Same packages and lock, a cache of its own (so nothing is reused), the scratch tree on /tmp.
+  TempDir cache("nanoforge-rootfs-disk-cache");
+  fs::copy(shared_cache() / "debs", cache / "debs", fs::copy_options::recursive);
+  TempDir scratch("nanoforge-rootfs-scratch");
+  RootfsOptions options;
+  options.profile = "minimal";
+  options.lock_file = shared_cache() / "minimal.lock.json";
+  options.scratch_dir = scratch.path();
+  RootfsResult on_disk = build_rootfs(options, cache.path());
+  CHECK_FALSE(on_disk.reused);
+  CHECK(on_disk.cache_key == minimal.result.cache_key);
+  CHECK(oci::sha256_of_file(on_disk.tree_archive).str() == oci::sha256_of_file(minimal.result.tree_archive).str());
+  CHECK(on_disk.entries.size() == minimal.result.entries.size());
+  CHECK(fs::is_empty(scratch.path()));  // the assembled tree is gone once archived
 }
 
 namespace {
