@@ -11,7 +11,7 @@ namespace fs = std::filesystem;
 std::optional<LocalEngine> find_local_engine(std::string& reason) {
   if (program_exists("docker")) {
     auto version = run_process({"docker", "version", "--format", "{{.Server.Version}}"},
-                               {.merge_stderr = true, .timeout_seconds = 20});
+                               within_seconds(20));
     if (version.ok()) return LocalEngine{"docker", ""};
     reason = "docker: no daemon answers";
   } else {
@@ -19,7 +19,7 @@ std::optional<LocalEngine> find_local_engine(std::string& reason) {
   }
   if (program_exists("podman")) {
     auto info = run_process({"podman", "info", "--format", "{{.Host.OCIRuntime.Name}}"},
-                            {.merge_stderr = true, .timeout_seconds = 30});
+                            within_seconds(30));
     if (info.ok()) return LocalEngine{"podman", "localhost/"};
     reason += "; podman: `podman info` failed";
   } else {
@@ -34,7 +34,7 @@ void load_images(const LocalEngine& engine, const oci::Layout& layout, const std
   auto archive = scratch / "load.tar";
   oci::export_docker_archive(layout, images, archive, progress);
   auto load = run_process({engine.program, "load", "-i", archive.string()},
-                          {.merge_stderr = true, .timeout_seconds = 600});
+                          within_seconds(600));
   std::error_code ignored;
   fs::remove(archive, ignored);
   if (!load.ok()) {

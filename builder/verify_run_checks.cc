@@ -50,7 +50,7 @@ void check_in_containers(const VerifyTarget& target, const oci::Layout& layout, 
   auto image = engine->image_name(*target.runtime_image);
   console.info("verify --run: using " + engine->program + " with " + image);
 
-  auto which = run_process({engine->program, "run", "--rm", image, "which", "python"}, {.timeout_seconds = 120});
+  auto which = run_process({engine->program, "run", "--rm", image, "which", "python"}, within_seconds(120, false));
   CheckResult no_python{"run: which python", CheckResult::Status::Pass,
                         "exit " + std::to_string(which.exit_code) + ", printed '" + first_line(which.output) + "'", ""};
   if (which.exit_code == 0 || !which.output.empty()) {
@@ -62,7 +62,7 @@ void check_in_containers(const VerifyTarget& target, const oci::Layout& layout, 
   if (target.venv_dir.empty()) return;
   auto mount = fs::absolute(target.venv_dir).string() + ":/opt/venv:ro";
   auto version = run_process({engine->program, "run", "--rm", "-v", mount, image, "/opt/venv/bin/python", "--version"},
-                             {.merge_stderr = true, .timeout_seconds = 120});
+                             within_seconds(120));
   CheckResult venv_version{"run: venv python --version", CheckResult::Status::Pass, first_line(version.output), ""};
   if (!version.ok() || !version.output.starts_with("Python " + target.python_version + ".")) {
     venv_version.status = CheckResult::Status::Fail;
@@ -75,7 +75,7 @@ void check_in_containers(const VerifyTarget& target, const oci::Layout& layout, 
   int port = free_local_port();
   auto started = run_process({engine->program, "run", "-d", "--name", name, "-p",
                               "127.0.0.1:" + std::to_string(port) + ":" + std::to_string(target.port), "-v", mount, image},
-                             {.merge_stderr = true, .timeout_seconds = 120});
+                             within_seconds(120));
   CheckResult health{"run: GET /health", CheckResult::Status::Fail, "", ""};
   if (!started.ok()) {
     health.detail = "the container did not start: " + first_line(started.output);
@@ -93,12 +93,12 @@ void check_in_containers(const VerifyTarget& target, const oci::Layout& layout, 
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     if (health.status == CheckResult::Status::Fail) {
-      auto logs = run_process({engine->program, "logs", name}, {.merge_stderr = true, .timeout_seconds = 30});
+      auto logs = run_process({engine->program, "logs", name}, within_seconds(30));
       health.detail = "http://127.0.0.1:" + std::to_string(port) + "/health did not answer 200 within 10 s; container log: " +
                       logs.output.substr(0, 400);
     }
   }
-  run_process({engine->program, "rm", "-f", name}, {.merge_stderr = true, .timeout_seconds = 60});
+  run_process({engine->program, "rm", "-f", name}, within_seconds(60));
   report.checks.push_back(health);
 }
 

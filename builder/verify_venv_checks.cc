@@ -21,7 +21,7 @@ void check_python_version(const VerifyTarget& target, VerifyReport& report) {
     result.status = CheckResult::Status::Fail;
     result.detail = python.string() + " does not exist";
   } else {
-    auto run = run_process({python.string(), "--version"}, {.merge_stderr = true, .timeout_seconds = 30});
+    auto run = run_process({python.string(), "--version"}, within_seconds(30));
     auto version = run.output.substr(0, run.output.find('\n'));
     result.figure = version;
     if (!run.ok() || !version.starts_with("Python " + target.python_version + ".")) {
@@ -45,7 +45,7 @@ void check_import(const VerifyTarget& target, VerifyReport& report) {
     result.detail = python.string() + " does not exist";
   } else {
     auto run = run_process({python.string(), "-c", "import " + target.module},
-                           {.merge_stderr = true, .timeout_seconds = 60});
+                           within_seconds(60));
     if (!run.ok()) {
       result.status = CheckResult::Status::Fail;
       auto last_line = run.output;

@@ -19,6 +19,16 @@ struct ProcessOptions {
   int timeout_seconds = 0;                         // 0: none; on expiry the child is killed
 };
 
+// A short command's options: stderr merged into its output (or not), killed after
+// `timeout_seconds`. (Designated initializers read as well, but GCC 12 warns about every
+// field they leave out.)
+inline ProcessOptions within_seconds(int timeout_seconds, bool merge_stderr = true) {
+  ProcessOptions options;
+  options.merge_stderr = merge_stderr;
+  options.timeout_seconds = timeout_seconds;
+  return options;
+}
+
 struct ProcessResult {
   int exit_code = -1;     // 128 + signal when killed by one
   std::string output;     // stdout (and stderr with merge_stderr)

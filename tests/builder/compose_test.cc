@@ -203,7 +203,7 @@ TEST_CASE("compose: unchanged services come from the last emit, changed ones are
   CHECK(republished == render_without_cache());
 
   // A damaged or foreign cache is no cache.
-  for (const std::string damaged : {std::string("nanoforge compose cache 1\nshared 99999\n"), std::string("{}"),
+  for (const std::string& damaged : {std::string("nanoforge compose cache 1\nshared 99999\n"), std::string("{}"),
                                     read_text(deployment.compose_cache_file()).substr(0, 900)}) {
     write_text(deployment.compose_cache_file(), damaged);
     CHECK(render() == republished);
