@@ -58,10 +58,6 @@ class StagingTree {
   // `existing` must be a regular file already in the tree.
   void make_hardlink(std::string_view image_path, std::string_view existing,
                      const std::string& context);
-  // Creates a new regular file for streaming content into; the caller closes the returned
-  // descriptor. `resolved_path`, when given, receives the resolved image path.
-  int open_new_file(std::string_view image_path, FileMetadata metadata, const std::string& context,
-                    std::string* resolved_path = nullptr);
   // Reads a regular file of the tree (refusing symlinks); throws Error naming the path.
   std::string read_file(std::string_view image_path) const;
   // Removes a path (recursively for directories) and its metadata.
@@ -76,6 +72,11 @@ class StagingTree {
   std::vector<oci::LayerEntry> entries() const;
 
  private:
+  // Creates a new regular file for write_file; the caller closes the returned descriptor.
+  // `resolved_path` receives the resolved image path.
+  int open_new_file(std::string_view image_path, FileMetadata metadata, const std::string& context,
+                    std::string* resolved_path);
+
   std::filesystem::path root_;
   std::map<std::string, FileMetadata> metadata_;
 };

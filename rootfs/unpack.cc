@@ -1,11 +1,7 @@
 #include "rootfs/unpack.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <condition_variable>
-#include <cstring>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -28,30 +24,7 @@ bool is_merged_top(const std::string& path) {
   return false;
 }
 
-void copy_content(EntryContent& content, int fd, std::uint64_t expected, const std::string& where) {
-  char buffer[64 * 1024];
-  std::uint64_t total = 0;
-  for (;;) {
-    std::size_t got = content.read(buffer, sizeof buffer);
-    if (got == 0) break;
-    total += got;
-    const char* data = buffer;
-    while (got > 0) {
-      ssize_t written = ::write(fd, data, got);
-      if (written < 0) {
-        if (errno == EINTR) continue;
-        throw_system_error("cannot write", where);
-      }
-      data += written;
-      got -= static_cast<std::size_t>(written);
-    }
-  }
-  if (total != expected)
-    throw Error(where + ": the archive said " + std::to_string(expected) + " bytes but held " +
-                std::to_string(total) + " (truncated?)");
-}
-
-void unpack_entry(const DataEntry& entry, EntryContent& content, StagingTree& tree,
+void unpack_entry(const DataEntry& entry, std::string_view content, StagingTree& tree,
                   const std::string& context) {
   const std::string target = merged_usr_path(entry.path);
   const std::string where = context + ": '" + entry.path + "'";
@@ -73,18 +46,9 @@ void unpack_entry(const DataEntry& entry, EntryContent& content, StagingTree& tr
       tree.make_directory(resolved, metadata, context);
       return;
     }
-    case oci::EntryType::Regular: {
-      std::string resolved;
-      int fd = tree.open_new_file(target, metadata, context, &resolved);
-      try {
-        copy_content(content, fd, entry.size, where);
-      } catch (...) {
-        ::close(fd);
-        throw;
-      }
-      if (::close(fd) != 0) throw_system_error("cannot write", tree.host_path(resolved).string());
+    case oci::EntryType::Regular:
+      tree.write_file(target, content, metadata, context);
       return;
-    }
     case oci::EntryType::Symlink:
       tree.make_symlink(target, entry.link_target, context);
       return;
@@ -111,25 +75,12 @@ namespace {
 // A package read whole into memory: what a worker thread hands to the unpacking thread.
 struct ReadEntry {
   DataEntry entry;
-  std::string content;  // regular files that are not excluded
+  bool excluded = false;  // by a slimming rule: listed, never written
+  std::string content;    // regular files that are not excluded
 };
 struct ReadPackage {
   DebControlFiles control_files;
   std::vector<ReadEntry> entries;
-};
-
-class InMemoryContent : public EntryContent {
- public:
-  explicit InMemoryContent(std::string_view content) : rest_(content) {}
-  std::size_t read(void* buffer, std::size_t size) override {
-    size = std::min(size, rest_.size());
-    std::memcpy(buffer, rest_.data(), size);
-    rest_.remove_prefix(size);
-    return size;
-  }
-
- private:
-  std::string_view rest_;
 };
 
 bool excluded_by(const std::vector<SlimRule>& exclusions, const DataEntry& entry) {
@@ -141,8 +92,8 @@ bool excluded_by(const std::vector<SlimRule>& exclusions, const DataEntry& entry
 ReadPackage read_package(const fs::path& deb, const std::vector<SlimRule>& exclusions) {
   ReadPackage package;
   auto visitor = [&](const DataEntry& entry, EntryContent& content) {
-    ReadEntry read{entry, {}};
-    if (entry.type == oci::EntryType::Regular && !excluded_by(exclusions, entry)) {
+    ReadEntry read{entry, excluded_by(exclusions, entry), {}};
+    if (entry.type == oci::EntryType::Regular && !read.excluded) {
       read.content.resize(entry.size);
       std::size_t filled = 0;
       while (filled < read.content.size()) {
@@ -161,16 +112,15 @@ ReadPackage read_package(const fs::path& deb, const std::vector<SlimRule>& exclu
 }
 
 // Writes a package read by read_package into the tree, in archive order.
-UnpackedPackage apply_package(const fs::path& deb, ReadPackage& read, StagingTree& tree,
-                              const std::vector<SlimRule>& exclusions) {
+UnpackedPackage apply_package(const fs::path& deb, ReadPackage& read, StagingTree& tree) {
   UnpackedPackage package;
   package.name = read.control_files.control.get_or("Package", "");
   package.architecture = read.control_files.control.get_or("Architecture", "");
   const std::string context = "package " + package.name + " (" + deb.filename().string() + ")";
   std::set<std::string> excluded;  // for hard links, which name an earlier entry of the package
-  for (auto& [entry, content] : read.entries) {
+  for (auto& [entry, excluded_entry, content] : read.entries) {
     package.listed_paths.push_back(entry.path.empty() ? "/." : "/" + entry.path);
-    if (excluded_by(exclusions, entry)) {
+    if (excluded_entry) {
       ++package.excluded_files;
       if (entry.type == oci::EntryType::Regular) package.excluded_bytes += entry.size;
       excluded.insert(merged_usr_path(entry.path));
@@ -179,8 +129,7 @@ UnpackedPackage apply_package(const fs::path& deb, ReadPackage& read, StagingTre
     if (entry.type == oci::EntryType::Hardlink && excluded.count(merged_usr_path(entry.link_target)))
       throw Error(context + ": '" + entry.path + "' is a hard link to '" + entry.link_target +
                   "', which a slimming rule excludes; include both or neither");
-    InMemoryContent source(content);
-    unpack_entry(entry, source, tree, context);
+    unpack_entry(entry, content, tree, context);
     std::string().swap(content);  // the tree has it now
   }
   package.control_files = std::move(read.control_files);
@@ -191,7 +140,7 @@ UnpackedPackage apply_package(const fs::path& deb, ReadPackage& read, StagingTre
 
 UnpackedPackage unpack_deb(const fs::path& deb, StagingTree& tree, const std::vector<SlimRule>& exclusions) {
   ReadPackage read = read_package(deb, exclusions);
-  return apply_package(deb, read, tree, exclusions);
+  return apply_package(deb, read, tree);
 }
 
 std::vector<UnpackedPackage> unpack_debs(const std::vector<fs::path>& debs, StagingTree& tree,
@@ -252,7 +201,7 @@ std::vector<UnpackedPackage> unpack_debs(const std::vector<fs::path>& debs, Stag
         next_to_apply = index + 1;
         changed.notify_all();
       }
-      unpacked.push_back(apply_package(debs[index], read, tree, exclusions));
+      unpacked.push_back(apply_package(debs[index], read, tree));
       if (on_unpacked) on_unpacked(index + 1);
     }
   } catch (...) {
