@@ -117,16 +117,15 @@ UnpackedPackage apply_package(const fs::path& deb, ReadPackage& read, StagingTre
   package.name = read.control_files.control.get_or("Package", "");
   package.architecture = read.control_files.control.get_or("Architecture", "");
   const std::string context = "package " + package.name + " (" + deb.filename().string() + ")";
-  std::set<std::string> excluded;  // for hard links, which name an earlier entry of the package
+  std::set<std::string> excluded_paths;  // for hard links, which name an earlier entry of the package
   for (auto& [entry, excluded_entry, content] : read.entries) {
     package.listed_paths.push_back(entry.path.empty() ? "/." : "/" + entry.path);
     if (excluded_entry) {
-      ++package.excluded_files;
       if (entry.type == oci::EntryType::Regular) package.excluded_bytes += entry.size;
-      excluded.insert(merged_usr_path(entry.path));
+      excluded_paths.insert(merged_usr_path(entry.path));
       continue;
     }
-    if (entry.type == oci::EntryType::Hardlink && excluded.count(merged_usr_path(entry.link_target)))
+    if (entry.type == oci::EntryType::Hardlink && excluded_paths.count(merged_usr_path(entry.link_target)))
       throw Error(context + ": '" + entry.path + "' is a hard link to '" + entry.link_target +
                   "', which a slimming rule excludes; include both or neither");
     unpack_entry(entry, content, tree, context);

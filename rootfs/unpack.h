@@ -23,8 +23,7 @@ struct UnpackedPackage {
   // (the paths of the package, before the merged-/usr rewrite, as dpkg records them).
   // Excluded paths are listed too, as dpkg lists them.
   std::vector<std::string> listed_paths;
-  // Files and symlinks not written because a slimming rule excludes them, and their bytes.
-  std::uint64_t excluded_files = 0;
+  // Bytes of the regular files not written because a slimming rule excludes them.
   std::uint64_t excluded_bytes = 0;
 };
 

@@ -172,3 +172,84 @@ TEST_CASE("unpack_deb unpacks real packages", "[unpack][network]") {
   auto ran = run("chroot " + shell_quote((dir / "root").string()) + " /bin/sh -c 'echo works' 2>&1");
   CHECK(ran.output == "works\n");
 }
+
+TEST_CASE("unpack_deb never writes what the slimming rules exclude, and still lists it", "[unpack]") {
+  TempDir dir;
+  auto deb = build_test_deb(dir.path(), "docs",
+                            {{"usr/bin/tool", {"ELF", 0755}},
+                             {"usr/share/doc/docs/changelog.gz", {std::string(1000, 'c')}},
+                             {"usr/share/doc/docs/copyright", {"(c)\n"}},
+                             {"usr/share/doc/docs/README", {"", 0, "changelog.gz"}},
+                             {"usr/share/man/man1/tool.1.gz", {std::string(500, 'm')}}});
+  StagingTree tree(dir / "root");
+  create_merged_usr_layout(tree);
+  auto package = unpack_deb(deb, tree, runtime_slim_rules());
+  CHECK(tree.exists("usr/bin/tool"));
+  CHECK(tree.exists("usr/share/doc/docs/copyright"));  // path-include wins
+  CHECK_FALSE(fs::exists(dir / "root/usr/share/doc/docs/changelog.gz"));
+  CHECK_FALSE(fs::is_symlink(dir / "root/usr/share/doc/docs/README"));
+  CHECK_FALSE(fs::exists(dir / "root/usr/share/man/man1/tool.1.gz"));
+  CHECK(package.excluded_bytes == 1500);
+  for (const char* listed : {"/usr/share/doc/docs/changelog.gz", "/usr/share/doc/docs/README",
+                             "/usr/share/man/man1/tool.1.gz", "/usr/bin/tool"})
+    CHECK(std::count(package.listed_paths.begin(), package.listed_paths.end(), listed) == 1);
+  // Without rules everything is written, as before.
+  StagingTree full(dir / "full");
+  create_merged_usr_layout(full);
+  CHECK(unpack_deb(deb, full).excluded_bytes == 0);
+  CHECK(fs::exists(dir / "full/usr/share/man/man1/tool.1.gz"));
+}
+
+TEST_CASE("unpack_deb refuses a kept hard link to an excluded file", "[unpack]") {
+  TempDir dir;
+  auto deb = craft_deb(dir / "linked.deb", "linked",
+                       {{"./", 'd', "", 0755},
+                        {"./usr/", 'd', "", 0755},
+                        {"./usr/share/", 'd', "", 0755},
+                        {"./usr/share/doc/", 'd', "", 0755},
+                        {"./usr/share/doc/linked/", 'd', "", 0755},
+                        {"./usr/share/doc/linked/notes", 'f', "text", 0644},
+                        {"./usr/share/linked-notes", 'h', "./usr/share/doc/linked/notes", 0644}});
+  StagingTree tree(dir / "root");
+  create_merged_usr_layout(tree);
+  CHECK_THROWS_WITH(unpack_deb(deb, tree, runtime_slim_rules()),
+                    Catch::Contains("package linked") && Catch::Contains("usr/share/linked-notes") &&
+                        Catch::Contains("a slimming rule excludes"));
+}
+
+TEST_CASE("unpack_debs writes what unpacking one package after another writes, errors in order", "[unpack]") {
+  TempDir dir;
+  std::vector<fs::path> debs;
+  for (int i = 0; i < 9; ++i) {
+    std::string name = "pkg" + std::to_string(i);
+    // Every package replaces the shared file: only the last one's content may remain.
+    debs.push_back(build_test_deb(dir.path(), name,
+                                  {{"usr/lib/" + name + "/data", {std::string(100 + i, 'x')}},
+                                   {"etc/shared.conf", {"from " + name + "\n"}}}));
+  }
+  StagingTree serial(dir / "serial");
+  create_merged_usr_layout(serial);
+  std::vector<UnpackedPackage> one_by_one;
+  for (const auto& deb : debs) one_by_one.push_back(unpack_deb(deb, serial));
+  StagingTree parallel(dir / "parallel");
+  create_merged_usr_layout(parallel);
+  std::size_t reported = 0;
+  auto together = unpack_debs(debs, parallel, {}, [&](std::size_t done) { reported = done; });
+  CHECK(reported == debs.size());
+  REQUIRE(together.size() == one_by_one.size());
+  for (std::size_t i = 0; i < debs.size(); ++i) {
+    CHECK(together[i].name == one_by_one[i].name);
+    CHECK(together[i].listed_paths == one_by_one[i].listed_paths);
+  }
+  CHECK(parallel.read_file("etc/shared.conf") == "from pkg8\n");
+  CHECK(serial.read_file("etc/shared.conf") == "from pkg8\n");
+  CHECK(parallel.entries().size() == serial.entries().size());
+
+  // A corrupt package in the middle: its error, and nothing after it is written.
+  write_text(debs[4], "not an ar archive");
+  StagingTree broken(dir / "broken");
+  create_merged_usr_layout(broken);
+  CHECK_THROWS_WITH(unpack_debs(debs, broken, {}), Catch::Contains(debs[4].filename().string()));
+  CHECK(broken.exists("usr/lib/pkg3/data"));
+  CHECK_FALSE(broken.exists("usr/lib/pkg5/data"));
+}
