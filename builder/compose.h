@@ -40,7 +40,8 @@ void merge_override(YAML::Node& service, const YAML::Node& addition, const std::
 // Errors name the file, line and column.
 YAML::Node load_override(const std::filesystem::path& file, const std::string& instance_name);
 
-// The whole file. Reads each instance's override from the deployment.
+// The whole file. Reads each instance's override from the deployment, takes unchanged services
+// from the last emit and leaves this emit's services for the next (rendered_services.h).
 std::string render_compose(const Deployment& deployment, const std::vector<Instance>& instances);
 // Loads settings and instances (a broken instance.json or config.json fails with its name and
 // line, before anything is written), renders, and replaces docker-compose.yml atomically.

@@ -19,15 +19,13 @@ namespace fs = std::filesystem;
 namespace {
 
 // The environment every venv python run gets: nothing from the user's Python setup leaks in.
-// Bytecode may be cached while pip runs: each of the four pip runs of a build would otherwise
-// compile pip's few hundred modules again (about a second each), and compile_bytecode removes
-// every __pycache__ before it writes the venv's own.
 ProcessOptions python_environment(const PipOptions* pip = nullptr) {
   ProcessOptions options;
   options.unset_environment = {"PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV",
                                "PIP_USER", "PIP_TARGET", "PIP_PREFIX", "PIP_ROOT", "PIP_REQUIRE_VIRTUALENV",
                                "__PYVENV_LAUNCHER__"};
-  options.environment = {{"PYTHONNOUSERSITE", "1"}, {"PIP_DISABLE_PIP_VERSION_CHECK", "1"}, {"PIP_NO_INPUT", "1"}};
+  options.environment = {{"PYTHONNOUSERSITE", "1"}, {"PYTHONDONTWRITEBYTECODE", "1"},
+                         {"PIP_DISABLE_PIP_VERSION_CHECK", "1"}, {"PIP_NO_INPUT", "1"}};
   if (pip) {
     if (pip->cache_dir.empty()) options.environment["PIP_NO_CACHE_DIR"] = "1";
     else options.environment["PIP_CACHE_DIR"] = pip->cache_dir.string();
@@ -294,10 +292,9 @@ void compile_bytecode(const fs::path& venv_dir, const std::string& mm, const Pro
   auto environment = python_environment();
   // Set and frozenset constants are marshalled in hash order: fix the seed.
   environment.environment["PYTHONHASHSEED"] = "0";
-  // PYTHONDONTWRITEBYTECODE stops the imports compileall itself makes from leaving timestamp
-  // .pyc files with build paths, which compileall would then take as up to date; py_compile
-  // writes regardless, and -f rewrites anyway.
-  environment.environment["PYTHONDONTWRITEBYTECODE"] = "1";
+  // PYTHONDONTWRITEBYTECODE (kept from python_environment) stops the imports compileall
+  // itself makes from leaving timestamp .pyc files with build paths, which compileall
+  // would then take as up to date; py_compile writes regardless, and -f rewrites anyway.
   environment.merge_stderr = true;
   auto result = run_process({python_of(venv_dir, mm), "-E", "-s", "-m", "compileall", "-q", "-f", "-j0",
                              "--invalidation-mode", "unchecked-hash", "-s", venv_dir.string(), "-p", "/opt/venv",
