@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include "oci/error.h"
+#include "base/error.h"
 #include "oci/layer_writer.h"
 
 using namespace nanoforge;

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "oci/atomic_file.h"
-#include "oci/digest.h"
+#include "base/atomic_file.h"
+#include "base/digest.h"
 
 namespace nanoforge::oci {
 

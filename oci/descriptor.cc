@@ -1,6 +1,6 @@
 #include "oci/descriptor.h"
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::oci {
 

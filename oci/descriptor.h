@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "oci/digest.h"
+#include "base/digest.h"
 
 namespace nanoforge::oci {
 

@@ -11,8 +11,8 @@
 #include <memory>
 #include <set>
 
-#include "oci/atomic_file.h"
-#include "oci/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 
 namespace nanoforge::oci {
 

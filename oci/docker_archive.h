@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "oci/layout.h"
-#include "oci/progress.h"
+#include "base/progress.h"
 
 namespace nanoforge::oci {
 

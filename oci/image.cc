@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::oci {
 

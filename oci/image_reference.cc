@@ -1,6 +1,6 @@
 #include "oci/image_reference.h"
 
-#include "oci/error.h"
+#include "base/error.h"
 #include "oci/reference_grammar.h"
 
 namespace nanoforge::oci {

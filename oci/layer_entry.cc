@@ -9,7 +9,7 @@
 #include <map>
 #include <utility>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::oci {
 

@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::oci {
 

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "oci/byte_pipe.h"
-#include "oci/error.h"
+#include "base/error.h"
 #include "oci/parallel_gzip.h"
 #include "oci/tar_stream.h"
 #include "oci/zstd_compressor.h"

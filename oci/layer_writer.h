@@ -9,7 +9,7 @@
 #include "oci/blob_store.h"
 #include "oci/descriptor.h"
 #include "oci/layer_entry.h"
-#include "oci/progress.h"
+#include "base/progress.h"
 
 namespace nanoforge::oci {
 

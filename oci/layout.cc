@@ -6,8 +6,8 @@
 #include <ctime>
 #include <set>
 
-#include "oci/atomic_file.h"
-#include "oci/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 
 namespace nanoforge::oci {
 

@@ -24,7 +24,7 @@
 
 #include "oci/blob_store.h"
 #include "oci/descriptor.h"
-#include "oci/file_lock.h"
+#include "base/file_lock.h"
 #include "oci/image.h"
 #include "oci/image_reference.h"
 

@@ -7,7 +7,7 @@
 #include <exception>
 #include <string>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::oci {
 

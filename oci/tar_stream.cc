@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::oci {
 

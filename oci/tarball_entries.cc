@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::oci {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <thread>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::oci {
 

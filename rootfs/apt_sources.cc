@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
-#include "oci/atomic_file.h"
-#include "oci/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 #include "rootfs/control.h"
 
 namespace nanoforge::rootfs {

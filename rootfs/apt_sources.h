@@ -11,7 +11,7 @@ namespace nanoforge::rootfs {
 
 struct AptSource {
   std::vector<std::string> types;          // "deb", "deb-src"
-  std::vector<std::string> uris;           // "http://deb.debian.org/debian" (no trailing '/')
+  std::vector<std::string> uris;           // "http://MIRROR/debian" (no trailing '/')
   std::vector<std::string> suites;         // "bookworm", "bookworm-updates"
   std::vector<std::string> components;     // "main"
   std::vector<std::string> architectures;  // empty: any

@@ -2,7 +2,7 @@
 
 #include <strings.h>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::rootfs {
 

@@ -2,9 +2,9 @@
 
 #include <map>
 
-#include "oci/digest.h"
-#include "oci/error.h"
-#include "oci/http_download.h"
+#include "base/digest.h"
+#include "base/error.h"
+#include "base/http_download.h"
 
 namespace nanoforge::rootfs {
 
@@ -21,7 +21,7 @@ bool valid_sha256(const std::string& hex) {
 bool cache_entry_intact(const fs::path& path, const PackageRecord& record) {
   std::error_code error;
   if (!fs::is_regular_file(path, error)) return false;
-  if (fs::file_size(path, error) == record.size && oci::sha256_of_file(path).hex == record.sha256)
+  if (fs::file_size(path, error) == record.size && sha256_of_file(path).hex == record.sha256)
     return true;
   fs::remove(path, error);
   return false;
@@ -64,7 +64,7 @@ std::vector<fs::path> fetch_packages(const std::vector<PackageRecord>& records,
       continue;
     }
     requests.push_back({url, cached_deb_path(cache_dir, *record),
-                        oci::Digest{"sha256", record->sha256}, record->size});
+                        Digest{"sha256", record->sha256}, record->size});
   }
   try {
     download_files(requests, options.parallel, progress);
@@ -90,7 +90,7 @@ std::vector<fs::path> fetch_packages(const std::vector<PackageRecord>& records,
     bool fetched = false;
     for (const auto& url : record->fallback_urls) {
       try {
-        download_file({url, path, oci::Digest{"sha256", record->sha256}, record->size}, progress);
+        download_file({url, path, Digest{"sha256", record->sha256}, record->size}, progress);
         fetched = true;
         break;
       } catch (const Error& error) {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "oci/progress.h"
+#include "base/progress.h"
 #include "rootfs/package_record.h"
 
 namespace nanoforge::rootfs {

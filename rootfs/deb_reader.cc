@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::rootfs {
 

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::rootfs {
 

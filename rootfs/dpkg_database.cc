@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::rootfs {
 

@@ -13,7 +13,7 @@
 #include <set>
 #include <vector>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::rootfs {
 

@@ -6,10 +6,10 @@
 #include <algorithm>
 #include <memory>
 
-#include "oci/atomic_file.h"
-#include "oci/digest.h"
-#include "oci/error.h"
-#include "oci/http_download.h"
+#include "base/atomic_file.h"
+#include "base/digest.h"
+#include "base/error.h"
+#include "base/http_download.h"
 #include "rootfs/control.h"
 #include "rootfs/debian_version.h"
 #include "rootfs/relation.h"
@@ -127,7 +127,7 @@ struct IndexPlan {
 bool cache_entry_valid(const fs::path& path, const std::string& sha256) {
   std::error_code error;
   if (!fs::is_regular_file(path, error)) return false;
-  return oci::sha256_of_file(path).hex == sha256;
+  return sha256_of_file(path).hex == sha256;
 }
 
 IndexPlan plan_index(const SuiteSource& suite, const Release& release, const std::string& component,
@@ -200,7 +200,7 @@ PackageUniverse load_package_universe(const RepositoryConfig& config, const fs::
                        cache_entry_valid(plan.uncompressed_cache, plan.uncompressed->sha256);
     if (plan.text_cached || cache_entry_valid(plan.compressed_cache, plan.compressed.sha256)) continue;
     downloads.push_back({plan.url, plan.compressed_cache,
-                         oci::Digest{"sha256", plan.compressed.sha256}, plan.compressed.size});
+                         Digest{"sha256", plan.compressed.sha256}, plan.compressed.size});
   }
   if (!downloads.empty()) download_files(downloads, config.parallel_downloads, progress);
 
@@ -229,7 +229,7 @@ PackageUniverse load_package_universe(const RepositoryConfig& config, const fs::
       text = decompress_file(plan.compressed_cache);
       if (plan.uncompressed) {
         // The decompressed text is checked too: the signed list names both.
-        if (oci::sha256_of(text).hex != plan.uncompressed->sha256)
+        if (sha256_of(text).hex != plan.uncompressed->sha256)
           throw Error(source + ": decompressed index does not match the SHA-256 of " +
                       plan.component + "/binary-" + config.architecture + "/Packages in " +
                       inrelease_url(*plan.suite));

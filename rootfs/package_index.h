@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "oci/progress.h"
+#include "base/progress.h"
 #include "rootfs/package_record.h"
 #include "rootfs/repository_config.h"
 
@@ -26,7 +26,7 @@ struct Provision {
 // can later find its packages in Debian's snapshot archive.
 struct LoadedSuite {
   std::string suite;    // "bookworm-security"
-  std::string mirror;   // "http://deb.debian.org/debian-security"
+  std::string mirror;   // "http://MIRROR/debian-security"
   std::string archive;  // snapshot archive name: "debian" or "debian-security"
   std::chrono::system_clock::time_point date{};  // the InRelease Date
 };

@@ -16,7 +16,7 @@ struct PackageRecord {
   std::string filename;      // pool path relative to the mirror root: "pool/main/g/glibc/libc6_….deb"
   std::string sha256;        // lowercase hex of the .deb, from the signed index or the lock
   std::uint64_t size = 0;    // bytes of the .deb
-  // Mirror root the package came from ("http://deb.debian.org/debian"); the fetcher
+  // Mirror root the package came from ("http://MIRROR/debian"); the fetcher
   // joins it with `filename`. Empty for records read back from a lock.
   std::string mirror;
   std::string suite;  // the suite whose index offered this version: "bookworm-security"

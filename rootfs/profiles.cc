@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::rootfs {
 

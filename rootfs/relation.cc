@@ -1,6 +1,6 @@
 #include "rootfs/relation.h"
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::rootfs {
 

@@ -6,10 +6,10 @@
 #include <cstring>
 #include <sstream>
 
-#include "oci/atomic_file.h"
-#include "oci/error.h"
-#include "oci/http_download.h"
-#include "oci/subprocess.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
+#include "base/http_download.h"
+#include "base/subprocess.h"
 #include "rootfs/control.h"
 
 namespace nanoforge::rootfs {

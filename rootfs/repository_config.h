@@ -11,7 +11,7 @@ namespace nanoforge::rootfs {
 
 struct SuiteSource {
   std::string suite;   // codename, never "stable": "bookworm", "bookworm-security"
-  std::string mirror;  // archive root holding dists/ and pool/: "http://deb.debian.org/debian"
+  std::string mirror;  // archive root holding dists/ and pool/: "http://MIRROR/debian"
 };
 
 struct RepositoryConfig {

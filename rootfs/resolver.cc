@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "oci/error.h"
+#include "base/error.h"
 #include "rootfs/debian_version.h"
 #include "rootfs/relation.h"
 

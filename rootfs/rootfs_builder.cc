@@ -9,11 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "oci/atomic_file.h"
-#include "oci/digest.h"
-#include "oci/error.h"
+#include "base/atomic_file.h"
+#include "base/digest.h"
+#include "base/error.h"
 #include "oci/layer_writer.h"
-#include "oci/removed_on_exit.h"
+#include "base/removed_on_exit.h"
 #include "oci/tarball_entries.h"
 #include "rootfs/deb_fetch.h"
 #include "rootfs/dpkg_database.h"
@@ -114,7 +114,7 @@ std::string rootfs_cache_key(const LockFile& lock, const RootfsOptions& options)
   inputs["user"] = {user.name, user.uid, user.gid, user.home};
   inputs["timezone"] = options.fixups.timezone;
   for (const auto& rule : options.slim_rules) inputs["slim"].push_back({rule.include, rule.pattern});
-  return oci::sha256_of(inputs.dump()).str();
+  return sha256_of(inputs.dump()).str();
 }
 
 RootfsResult build_rootfs(const RootfsOptions& options, const fs::path& cache_dir,
@@ -146,7 +146,7 @@ RootfsResult build_rootfs(const RootfsOptions& options, const fs::path& cache_di
 
   const std::string key = rootfs_cache_key(lock, options);
   const fs::path trees = cache_dir / "rootfs";
-  const fs::path finished = trees / oci::Digest::parse(key).hex;
+  const fs::path finished = trees / Digest::parse(key).hex;
   if (fs::exists(finished / "record.json")) {
     if (!from_lock && !options.lock_file.empty()) write_lock_file(options.lock_file, lock);
     RootfsResult result = load_cached_tree(finished, lock, key);

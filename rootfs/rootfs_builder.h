@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "oci/layer_entry.h"
-#include "oci/progress.h"
+#include "base/progress.h"
 #include "rootfs/fixups.h"
 #include "rootfs/lock_file.h"
 #include "rootfs/repository_config.h"

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::rootfs {
 

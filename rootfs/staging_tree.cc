@@ -9,8 +9,8 @@
 #include <cstring>
 #include <deque>
 
-#include "oci/atomic_file.h"
-#include "oci/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 
 namespace nanoforge::rootfs {
 

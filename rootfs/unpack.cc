@@ -8,7 +8,7 @@
 #include <set>
 #include <thread>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::rootfs {
 

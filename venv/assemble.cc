@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "oci/atomic_file.h"
-#include "oci/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 #include "venv/elf.h"
 #include "venv/process.h"
 #include "venv/prune.h"

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "oci/progress.h"
+#include "base/progress.h"
 #include "venv/python_source.h"
 
 namespace nanoforge::venv {

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <fstream>
 
-#include "oci/atomic_file.h"
-#include "oci/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 
 namespace nanoforge::venv {
 namespace {

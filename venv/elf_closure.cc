@@ -4,7 +4,7 @@
 #include <map>
 #include <set>
 
-#include "oci/error.h"
+#include "base/error.h"
 #include "venv/elf.h"
 
 namespace nanoforge::venv {

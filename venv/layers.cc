@@ -4,8 +4,8 @@
 #include <set>
 #include <sstream>
 
-#include "oci/atomic_file.h"
-#include "oci/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 #include "venv/pip_install.h"
 #include "venv/version_file.h"
 

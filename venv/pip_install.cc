@@ -7,9 +7,9 @@
 #include <set>
 #include <sstream>
 
-#include "oci/atomic_file.h"
-#include "oci/digest.h"
-#include "oci/error.h"
+#include "base/atomic_file.h"
+#include "base/digest.h"
+#include "base/error.h"
 #include "venv/elf.h"
 #include "venv/process.h"
 #include "venv/scripts.h"
@@ -83,7 +83,7 @@ std::vector<std::string> pip_command(const fs::path& venv_dir, const std::string
 
 // RECORD's hash form: "sha256=" + urlsafe base64 without padding.
 std::string record_hash(const fs::path& file) {
-  std::string hex = oci::sha256_of_file(file).hex;
+  std::string hex = sha256_of_file(file).hex;
   unsigned char raw[32];
   for (int i = 0; i < 32; ++i) raw[i] = static_cast<unsigned char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
   unsigned char encoded[64] = {};

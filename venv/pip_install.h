@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "oci/progress.h"
+#include "base/progress.h"
 
 namespace nanoforge::venv {
 

@@ -1,6 +1,6 @@
 #include "venv/process.h"
 
-#include "oci/error.h"
+#include "base/error.h"
 
 namespace nanoforge::venv {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "oci/subprocess.h"
+#include "base/subprocess.h"
 
 namespace nanoforge::venv {
 

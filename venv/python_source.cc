@@ -8,9 +8,9 @@
 #include <cstdlib>
 #include <memory>
 
-#include "oci/digest.h"
-#include "oci/error.h"
-#include "oci/http_download.h"
+#include "base/digest.h"
+#include "base/error.h"
+#include "base/http_download.h"
 #include "venv/process.h"
 
 namespace nanoforge::venv {
@@ -154,7 +154,7 @@ PythonInstall from_tarball(const PythonRequest& request, const fs::path& cache_d
         DownloadRequest download;
         download.url = request.tarball;
         download.destination = tarball;
-        download.expected = oci::Digest{"sha256", hex};
+        download.expected = Digest{"sha256", hex};
         download_file(download, progress);
       }
     } else {
@@ -162,7 +162,7 @@ PythonInstall from_tarball(const PythonRequest& request, const fs::path& cache_d
       if (!fs::is_regular_file(tarball)) throw Error("Python tarball " + tarball.string() + " does not exist");
     }
     // Verify, then trust: a cached or local file is checked again before it is unpacked.
-    auto actual = oci::sha256_of_file(tarball);
+    auto actual = sha256_of_file(tarball);
     if (actual.hex != hex)
       throw Error("Python tarball " + request.tarball + " has SHA-256 " + actual.hex + ", expected " + hex);
     fs::path partial = cache / (hex + ".partial-" + std::to_string(::getpid()));
@@ -220,10 +220,10 @@ PythonInstall inspect_prefix(const fs::path& prefix, const std::string& source) 
     throw Error("Python prefix " + prefix.string() + " has no standard library at lib/python" +
                 install.major_minor);
   // The interpreter's identity: its binary and libpython, whichever exist.
-  oci::Sha256 identity;
-  identity.update(oci::sha256_of_file(fs::canonical(install.executable())).hex);
+  Sha256 identity;
+  identity.update(sha256_of_file(fs::canonical(install.executable())).hex);
   fs::path libpython = prefix / "lib" / ("libpython" + install.major_minor + ".so.1.0");
-  if (fs::exists(libpython)) identity.update(oci::sha256_of_file(libpython).hex);
+  if (fs::exists(libpython)) identity.update(sha256_of_file(libpython).hex);
   install.sha256 = identity.finish().hex;
   return install;
 }

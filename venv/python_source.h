@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "oci/progress.h"
+#include "base/progress.h"
 
 namespace nanoforge::venv {
 

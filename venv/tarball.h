@@ -5,12 +5,12 @@
 #include <filesystem>
 #include <string>
 
-#include "oci/digest.h"
+#include "base/digest.h"
 
 namespace nanoforge::venv {
 
 // Writes `venv_dir` as `top`/... into `target` atomically; returns the digest of the file.
-oci::Digest write_venv_tarball(const std::filesystem::path& venv_dir, const std::filesystem::path& target,
+Digest write_venv_tarball(const std::filesystem::path& venv_dir, const std::filesystem::path& target,
                                const std::string& top, std::int64_t epoch);
 
 }  // namespace nanoforge::venv

@@ -8,9 +8,9 @@
 #include <cstring>
 #include <sstream>
 
-#include "oci/atomic_file.h"
-#include "oci/digest.h"
-#include "oci/error.h"
+#include "base/atomic_file.h"
+#include "base/digest.h"
+#include "base/error.h"
 #include "venv/assemble.h"
 #include "venv/pip_install.h"
 #include "venv/prune.h"
@@ -57,11 +57,11 @@ std::string options_digest(const VenvOptions& options) {
   text << "prune_defaults=" << options.prune_defaults << "\nkeep_ensurepip=" << options.keep_ensurepip
        << "\nstrip_debug=" << options.strip_debug << "\nepoch=" << options.epoch << "\n";
   for (const auto& [name, value] : options.build_env) text << "env=" << name << "=" << value << "\n";
-  return oci::sha256_of(text.str()).hex;
+  return sha256_of(text.str()).hex;
 }
 
 std::string file_sha256_or_none(const fs::path& path) {
-  return fs::exists(path) ? oci::sha256_of_file(path).hex : "none";
+  return fs::exists(path) ? sha256_of_file(path).hex : "none";
 }
 
 // Swaps two directory entries in one step (renameat2 RENAME_EXCHANGE): there is never a
@@ -155,8 +155,8 @@ VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progre
     info.python_version = python.version;
     info.project_name = installed.name;
     info.project_version = installed.version;
-    info.pyproject_sha256 = oci::sha256_of(pyproject_text).hex;
-    info.lock_sha256 = oci::sha256_of(installed.lock_text).hex;
+    info.pyproject_sha256 = sha256_of(pyproject_text).hex;
+    info.lock_sha256 = sha256_of(installed.lock_text).hex;
     info.interpreter_source = python.source;
     info.interpreter_sha256 = python.sha256;
     info.options_sha256 = options_digest(options);
@@ -219,7 +219,7 @@ UpdateResult update_venv(const VenvOptions& options, bool force, const ProgressC
   }
   std::string pyproject_text = read_file(pyproject);
   if (read_file(output / ".pyproject.md5").substr(0, 32) != md5_hex(pyproject_text) ||
-      oci::sha256_of(pyproject_text).hex != info.pyproject_sha256)
+      sha256_of(pyproject_text).hex != info.pyproject_sha256)
     return rebuild("pyproject.toml changed");
   if (file_sha256_or_none(lock_path(options)) != info.lock_sha256)
     return rebuild("the lock " + lock_path(options).string() + " changed");

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "oci/progress.h"
+#include "base/progress.h"
 #include "venv/assemble.h"
 #include "venv/python_source.h"
 

@@ -4,8 +4,8 @@
 #include <map>
 #include <sstream>
 
-#include "oci/atomic_file.h"
-#include "oci/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 
 namespace nanoforge::venv {
 

@@ -32,7 +32,7 @@
 #include <string>
 #include <vector>
 
-#include "builder/deployment.h"
+#include "deploy/deployment.h"
 #include "test_support.h"
 
 using namespace nanoforge::testing;
@@ -234,7 +234,7 @@ TEST_CASE("every command of README.docker.md works in order on the harness engin
       " NANOBOT_HOME=" + shell_quote((scratch / "nanobot-home").string());
 
   // Whatever happens, leave no containers or networks of this deployment behind.
-  const std::string project = nanoforge::builder::project_name_for(deployment);
+  const std::string project = nanoforge::deploy::project_name_for(deployment);
   struct Cleanup {
     std::string environment, docker, project, directory;
     ~Cleanup() {

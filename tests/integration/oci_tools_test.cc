@@ -21,6 +21,7 @@
 #include "test_support.h"
 
 using namespace nanoforge::testing;
+using namespace nanoforge;
 using namespace nanoforge::oci;
 namespace fs = std::filesystem;
 

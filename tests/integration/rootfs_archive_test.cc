@@ -9,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "oci/error.h"
+#include "base/error.h"
 #include "rootfs/deb_fetch.h"
 #include "rootfs/lock_file.h"
 #include "rootfs/package_index.h"

@@ -12,8 +12,8 @@
 #include <thread>
 #include <unistd.h>
 
-#include "oci/digest.h"
-#include "oci/error.h"
+#include "base/digest.h"
+#include "base/error.h"
 #include "oci/layer_reader.h"
 #include "oci/layer_writer.h"
 #include "rootfs/python_guard.h"
@@ -183,7 +183,7 @@ TEST_CASE("a tree assembled on disk instead of in RAM archives to the same bytes
   RootfsResult on_disk = build_rootfs(options, cache.path());
   CHECK_FALSE(on_disk.reused);
   CHECK(on_disk.cache_key == minimal.result.cache_key);
-  CHECK(oci::sha256_of_file(on_disk.tree_archive).str() == oci::sha256_of_file(minimal.result.tree_archive).str());
+  CHECK(sha256_of_file(on_disk.tree_archive).str() == sha256_of_file(minimal.result.tree_archive).str());
   CHECK(on_disk.entries.size() == minimal.result.entries.size());
   CHECK(fs::is_empty(scratch.path()));  // the assembled tree is gone once archived
 }

@@ -9,7 +9,7 @@
 #include <set>
 #include <thread>
 
-#include "oci/digest.h"
+#include "base/digest.h"
 #include "oci/layer_entry.h"
 #include "test_support.h"
 #include "venv/elf_closure.h"
@@ -69,7 +69,7 @@ fs::path copy_example(const TempDir& dir) {
   return project;
 }
 
-std::string sha256(const fs::path& file) { return oci::sha256_of_file(file).hex; }
+std::string sha256(const fs::path& file) { return sha256_of_file(file).hex; }
 
 std::uint64_t tree_bytes(const fs::path& root, const std::string& skip_prefix = "") {
   std::uint64_t total = 0;

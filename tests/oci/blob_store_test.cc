@@ -7,9 +7,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "oci/atomic_file.h"
+#include "base/atomic_file.h"
 #include "oci/blob_store.h"
-#include "oci/error.h"
+#include "base/error.h"
 #include "test_support.h"
 
 using namespace nanoforge;

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "oci/byte_pipe.h"
-#include "oci/error.h"
+#include "base/error.h"
 #include "oci/layer_writer.h"
 #include "oci/parallel_gzip.h"
 #include "oci/zstd_compressor.h"

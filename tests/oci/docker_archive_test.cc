@@ -6,9 +6,10 @@
 #include <map>
 
 #include "oci/docker_archive.h"
-#include "oci/error.h"
+#include "base/error.h"
 #include "test_support.h"
 
+using namespace nanoforge;
 using namespace nanoforge::oci;
 using nanoforge::testing::read_text;
 using nanoforge::testing::TempDir;

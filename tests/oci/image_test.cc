@@ -1,10 +1,11 @@
 #include <catch2/catch.hpp>
 
-#include "oci/error.h"
+#include "base/error.h"
 #include "oci/image.h"
 #include "oci/image_reference.h"
 #include "test_support.h"
 
+using namespace nanoforge;
 using namespace nanoforge::oci;
 using nanoforge::Error;
 using nanoforge::testing::TempDir;

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "oci/error.h"
+#include "base/error.h"
 #include "oci/layer_entry.h"
 #include "oci/layer_writer.h"
 #include "test_support.h"

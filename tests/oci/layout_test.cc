@@ -7,10 +7,11 @@
 #include <chrono>
 #include <thread>
 
-#include "oci/error.h"
+#include "base/error.h"
 #include "oci/layout.h"
 #include "test_support.h"
 
+using namespace nanoforge;
 using namespace nanoforge::oci;
 using nanoforge::Error;
 using nanoforge::testing::read_text;

@@ -1,7 +1,7 @@
 // Reading apt sources in both forms, and choosing mirrors per suite from them.
 #include <catch2/catch.hpp>
 
-#include "oci/error.h"
+#include "base/error.h"
 #include "rootfs/apt_sources.h"
 #include "rootfs/repository_config.h"
 #include "test_support.h"

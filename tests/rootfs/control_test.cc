@@ -1,7 +1,7 @@
 // deb822 control parsing (Packages, status, InRelease bodies) and relationship fields.
 #include <catch2/catch.hpp>
 
-#include "oci/error.h"
+#include "base/error.h"
 #include "rootfs/control.h"
 #include "rootfs/relation.h"
 

@@ -2,7 +2,7 @@
 // dpkg's lib/dpkg/t/t-version.c, and against the host's `dpkg --compare-versions`.
 #include <catch2/catch.hpp>
 
-#include "oci/error.h"
+#include "base/error.h"
 #include "rootfs/debian_version.h"
 #include "test_support.h"
 

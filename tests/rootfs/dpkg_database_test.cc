@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "oci/error.h"
+#include "base/error.h"
 #include "rootfs/unpack.h"
 #include "test_debs.h"
 #include "test_support.h"

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <regex>
 
-#include "oci/error.h"
+#include "base/error.h"
 #include "rootfs/unpack.h"
 #include "test_debs.h"
 #include "test_support.h"

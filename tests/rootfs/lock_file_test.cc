@@ -3,8 +3,8 @@
 // a snapshot archive once the mirror has dropped the version.
 #include <catch2/catch.hpp>
 
-#include "oci/digest.h"
-#include "oci/error.h"
+#include "base/digest.h"
+#include "base/error.h"
 #include "rootfs/deb_fetch.h"
 #include "rootfs/lock_file.h"
 #include "test_support.h"
@@ -32,7 +32,7 @@ struct FakeArchive {
       write_text(root / ("debian/" + filename), content);
       packages += "Package: " + name + "\nVersion: 1.0-1\nArchitecture: amd64\nFilename: " +
                   filename + "\nSize: " + std::to_string(content.size()) +
-                  "\nSHA256: " + oci::sha256_of(content).hex + "\nDescription: " + name + "\n" +
+                  "\nSHA256: " + sha256_of(content).hex + "\nDescription: " + name + "\n" +
                   (name == "app" ? "Depends: libone, libtwo\n" : "") + "\n";
     }
     std::string mirror = "file://" + (root / "debian").string();
@@ -113,13 +113,13 @@ TEST_CASE("locked packages are fetched into the cache, verified, and refetched w
   REQUIRE(paths.size() == 3);
   for (std::size_t i = 0; i < 3; ++i) {
     CHECK(paths[i] == cache / ("debs/" + records[i].sha256 + ".deb"));
-    CHECK(oci::sha256_of_file(paths[i]).hex == records[i].sha256);
+    CHECK(sha256_of_file(paths[i]).hex == records[i].sha256);
   }
   // Corrupt one entry in the cache and remove the mirror copy of another: the corrupt entry
   // is never returned; it is fetched again from the mirror.
   write_text(paths[1], "garbage");
   auto again = fetch_packages(records, cache.path());
-  CHECK(oci::sha256_of_file(again[1]).hex == records[1].sha256);
+  CHECK(sha256_of_file(again[1]).hex == records[1].sha256);
   // A warm cache needs no mirror at all.
   std::filesystem::remove_all(archive.root / "debian");
   CHECK_NOTHROW(fetch_packages(records, cache.path()));
@@ -146,7 +146,7 @@ TEST_CASE("a version that left the mirror comes from the snapshot archive, or a 
 
   TempDir cache;
   auto paths = fetch_packages(records, cache.path());
-  CHECK(oci::sha256_of_file(paths[2]).hex == libtwo.sha256);
+  CHECK(sha256_of_file(paths[2]).hex == libtwo.sha256);
 
   // Neither the pool nor the snapshot has it: the message names the package and the fix.
   std::filesystem::remove(snapshot_copy);

@@ -2,7 +2,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 using namespace nanoforge;
 using namespace nanoforge::rootfs;

@@ -5,10 +5,10 @@
 
 #include <chrono>
 
-#include "oci/atomic_file.h"
-#include "oci/digest.h"
-#include "oci/error.h"
-#include "oci/http_download.h"
+#include "base/atomic_file.h"
+#include "base/digest.h"
+#include "base/error.h"
+#include "base/http_download.h"
 #include "rootfs/package_index.h"
 #include "rootfs/release.h"
 #include "rootfs/repository_config.h"
@@ -189,7 +189,7 @@ TEST_CASE("indices are fetched by hash, cached, and a corrupt cache entry is fet
   // The real index, from the real mirror's by-hash path.
   download_file({real.suite.mirror + "/dists/bookworm-updates/main/binary-amd64/by-hash/SHA256/" +
                      mirror.packages_xz.sha256,
-                 mirror.by_hash_file, oci::Digest{"sha256", mirror.packages_xz.sha256},
+                 mirror.by_hash_file, Digest{"sha256", mirror.packages_xz.sha256},
                  mirror.packages_xz.size});
   TempDir cache;
   auto first = load_package_universe(mirror.config, cache.path());
@@ -199,7 +199,7 @@ TEST_CASE("indices are fetched by hash, cached, and a corrupt cache entry is fet
   for (const auto& entry : std::filesystem::directory_iterator(cache / "indices"))
     cached.push_back(entry.path());
   REQUIRE(cached.size() == 1);
-  CHECK(oci::sha256_of_file(cached.front()).hex == cached.front().filename().string());
+  CHECK(sha256_of_file(cached.front()).hex == cached.front().filename().string());
 
   // Warm: the mirror's index disappears, the cache alone serves.
   std::filesystem::remove(mirror.by_hash_file);
@@ -210,10 +210,10 @@ TEST_CASE("indices are fetched by hash, cached, and a corrupt cache entry is fet
   REQUIRE_THROWS(load_package_universe(mirror.config, cache.path()));  // mirror copy gone
   download_file({real.suite.mirror + "/dists/bookworm-updates/main/binary-amd64/by-hash/SHA256/" +
                      mirror.packages_xz.sha256,
-                 mirror.by_hash_file, oci::Digest{"sha256", mirror.packages_xz.sha256},
+                 mirror.by_hash_file, Digest{"sha256", mirror.packages_xz.sha256},
                  mirror.packages_xz.size});
   auto again = load_package_universe(mirror.config, cache.path());
   CHECK(again.size() == first.size());
   CHECK(again.find("evil") == nullptr);
-  CHECK(oci::sha256_of_file(cached.front()).hex == cached.front().filename().string());
+  CHECK(sha256_of_file(cached.front()).hex == cached.front().filename().string());
 }

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "oci/error.h"
+#include "base/error.h"
 #include "rootfs/package_index.h"
 #include "rootfs/resolver.h"
 

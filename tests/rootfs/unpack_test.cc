@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "oci/error.h"
+#include "base/error.h"
 #include "test_debs.h"
 #include "test_support.h"
 

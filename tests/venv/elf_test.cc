@@ -3,8 +3,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "oci/atomic_file.h"
-#include "oci/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 #include "test_support.h"
 
 using namespace nanoforge;

@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
-#include "oci/digest.h"
-#include "oci/error.h"
+#include "base/digest.h"
+#include "base/error.h"
 #include "test_support.h"
 
 using namespace nanoforge;
@@ -67,11 +67,11 @@ TEST_CASE("a tarball is verified against its SHA-256 before use", "[python]") {
   CHECK_THROWS_WITH(provide_python(request, dir / "cache"), Catch::Contains("not a SHA-256"));
   request.tarball_sha256 = std::string(64, '0');
   CHECK_THROWS_WITH(provide_python(request, dir / "cache"),
-                    Catch::Contains("has SHA-256 " + oci::sha256_of_file(dir / "python.tar.gz").hex) &&
+                    Catch::Contains("has SHA-256 " + sha256_of_file(dir / "python.tar.gz").hex) &&
                         Catch::Contains("expected " + std::string(64, '0')));
   CHECK_FALSE(std::filesystem::exists(dir / "cache" / "python" / std::string(64, '0')));
   // The right digest of a file that is not a tarball: an error from the unpacker, nothing cached.
-  request.tarball_sha256 = oci::sha256_of_file(dir / "python.tar.gz").hex;
+  request.tarball_sha256 = sha256_of_file(dir / "python.tar.gz").hex;
   CHECK_THROWS_AS(provide_python(request, dir / "cache"), Error);
   CHECK_FALSE(std::filesystem::exists(dir / "cache" / "python" / request.tarball_sha256));
 }

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
-#include "oci/error.h"
+#include "base/error.h"
 
 using namespace nanoforge;
 using namespace nanoforge::venv;

@@ -1,0 +1,17 @@
+// Each family of commands registers itself on the CLI11 app; one file per family.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include "builder/cli/global_options.h"
+
+namespace nanoforge::builder {
+
+void add_build_command(CLI::App& app, GlobalOptions& options);      // build_command.cc
+void add_image_commands(CLI::App& app, GlobalOptions& options);     // image_commands.cc: inspect, export, gc
+void add_verify_command(CLI::App& app, GlobalOptions& options);     // verify_command.cc
+void add_rootfs_commands(CLI::App& app, GlobalOptions& options);    // rootfs_commands.cc: rootfs why
+void add_registry_commands(CLI::App& app, GlobalOptions& options);  // registry_commands.cc: push, pull, login
+void add_instance_commands(CLI::App& app, GlobalOptions& options);  // instance_commands.cc: instance, compose, up, down, status...
+void add_venv_commands(CLI::App& app, GlobalOptions& options);      // venv_commands.cc: venv build, update, rollback, pull, closure
+
+}  // namespace nanoforge::builder

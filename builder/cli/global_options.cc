@@ -1,0 +1,26 @@
+#include "builder/cli/global_options.h"
+
+#include <cstdlib>
+
+namespace nanoforge::builder {
+
+namespace fs = std::filesystem;
+
+fs::path GlobalOptions::spec_path() const {
+  return spec_file.empty() ? fs::path("nanoforge.yaml") : fs::path(spec_file);
+}
+
+fs::path GlobalOptions::layout_path() const {
+  if (!layout_dir.empty()) return layout_dir;
+  auto spec_directory = fs::absolute(spec_path()).parent_path();
+  return spec_directory / ".nanoforge" / "oci";
+}
+
+fs::path GlobalOptions::cache_path() const {
+  if (!cache_dir.empty()) return cache_dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "nanoforge";
+  if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "nanoforge";
+  return fs::temp_directory_path() / "nanoforge-cache";
+}
+
+}  // namespace nanoforge::builder

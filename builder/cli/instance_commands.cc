@@ -1,0 +1,469 @@
+// `instance create|delete|backup|restore|migrate|list`, `compose`, `up`, `down`, `start`,
+// `stop`, `restart`, `logs`, `status`: the guide's day-to-day commands on a deployment directory.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include "deploy/backup.h"
+#include "builder/cli/commands.h"
+#include "deploy/compose.h"
+#include "deploy/deployment.h"
+#include "deploy/engine.h"
+#include "deploy/engine_process.h"
+#include "deploy/instance_create.h"
+#include "deploy/migrate.h"
+#include "deploy/status.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
+
+namespace nanoforge::builder {
+// The instance commands are the front end of deploy/.
+using namespace nanoforge::deploy;
+
+namespace {
+
+// Options the deployment commands share.
+struct DeploymentOptions {
+  std::string dir = ".";
+  std::string engine;  // --engine; empty: $NANOFORGE_ENGINE or auto
+};
+
+void add_deployment_options(CLI::App* command, DeploymentOptions& options, bool with_engine) {
+  command->add_option("--dir", options.dir, "Deployment directory (default: the current directory)");
+  if (with_engine)
+    command->add_option("--engine", options.engine,
+                        "auto, docker, docker-compose, docker-compose-v2 or podman (default: $NANOFORGE_ENGINE or auto)");
+}
+
+// Backup and delete stop and start instances through the engine when one is there.
+class EngineRuntime : public InstanceRuntime {
+ public:
+  explicit EngineRuntime(const ComposeProject& project) : project_(project) {}
+  bool is_running(const std::string& name) override {
+    if (!states_) states_ = project_.container_states();
+    auto found = states_->find("nanobot-" + name);
+    return found != states_->end() && found->second.state == "running";
+  }
+  void stop(const std::vector<std::string>& names) override {
+    project_.stop(names);
+    states_.reset();
+  }
+  void start(const std::vector<std::string>& names) override {
+    project_.start(names);
+    states_.reset();
+  }
+
+ private:
+  const ComposeProject& project_;
+  std::optional<std::map<std::string, ContainerState>> states_;
+};
+
+std::unique_ptr<ComposeProject> project_if_available(const Deployment& deployment, const std::string& engine,
+                                                     std::string* why_not = nullptr) {
+  try {
+    if (!std::filesystem::exists(deployment.compose_file())) return nullptr;
+    auto project = std::make_unique<ComposeProject>(detect_engine(engine), deployment);
+    project->container_states();  // the engine answers
+    return project;
+  } catch (const Error& error) {
+    if (why_not) *why_not = error.what();
+    return nullptr;
+  }
+}
+
+std::string ask(const std::string& question) {
+  std::cout << question << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer;
+}
+
+std::string ask_soul() {
+  std::cout << "Choose a personality for the instance:\n"
+               "  1) assistant  friendly, professional personal assistant\n"
+               "  2) expert     technical expert, in-depth analysis\n"
+               "  3) creative   creative writing, brainstorming\n"
+               "  4) custom     start from a stub you write yourself\n";
+  std::string answer = ask("Choice [1]: ");
+  if (answer.empty() || answer == "1") return "assistant";
+  if (answer == "2") return "expert";
+  if (answer == "3") return "creative";
+  if (answer == "4") return "custom";
+  return answer;  // a name typed out; validated like --soul
+}
+
+void add_create(CLI::App* instance_app, GlobalOptions& global) {
+  struct Options {
+    DeploymentOptions deployment;
+    CreateRequest request;
+    int port = 0;
+    int webui_port = 0;
+  };
+  auto options = std::make_shared<Options>();
+  auto* command = instance_app->add_subcommand("create", "Create an instance: directories, config.json, SOUL.md, .env");
+  command->add_option("name", options->request.name, "Instance name (a-z, 0-9, '-')")->required();
+  auto* port = command->add_option("port", options->port, "Host port (default: the next free one from 18790)");
+  command->add_option("model", options->request.model, "Model (default: gpt-4o-mini)");
+  auto* soul = command->add_option("--soul", options->request.soul, "assistant, expert, creative or custom");
+  command->add_option("--provider", options->request.provider, "Provider in config.json (default: implied by the model)");
+  command->add_option("--api-key-env", options->request.api_key_env,
+                      "Variable holding the API key (default: <PROVIDER>_API_KEY); its value, when set, goes to .env");
+  command->add_option("--webui-port", options->webui_port, "Also publish Nanobot's WebUI (8765 inside) on this host port");
+  add_deployment_options(command, options->deployment, false);
+  command->callback([options, soul, port, &global] {
+    Deployment deployment(options->deployment.dir);
+    CreateRequest request = options->request;
+    if (port->count() > 0) request.port = options->port;
+    if (options->webui_port != 0) request.webui_port = options->webui_port;
+    if (soul->count() == 0 && ::isatty(0) && ::isatty(1)) request.soul = ask_soul();
+    request.api_key_from_environment = true;
+    DeploymentLock lock(deployment);
+    Instance instance = create_instance(deployment, request);
+    const char* key = std::getenv(instance.api_key_env.c_str());
+    bool key_written = key && *key;
+    if (global.json) {
+      std::cout << to_json(instance).dump(2) << "\n";
+    } else if (!global.quiet) {
+      std::cout << "Created instance '" << instance.name << "' on port " << instance.port << " (model "
+                << instance.model << ", soul " << instance.soul << ") in "
+                << deployment.instance_dir(instance.name).string() << "\n";
+      if (!key_written)
+        std::cout << "Set " << instance.api_key_env << " in " << (deployment.instance_dir(instance.name) / ".env").string()
+                  << " before starting it; then: nanoforge up " << instance.name << "\n";
+      else
+        std::cout << "Start it with: nanoforge up " << instance.name << "\n";
+    }
+  });
+}
+
+void add_delete(CLI::App* instance_app, GlobalOptions& global) {
+  struct Options {
+    DeploymentOptions deployment;
+    std::string name;
+    bool yes = false;
+    bool no_backup = false;
+  };
+  auto options = std::make_shared<Options>();
+  auto* command = instance_app->add_subcommand("delete", "Delete an instance (after a backup unless --no-backup)");
+  command->add_option("name", options->name, "Instance name")->required();
+  command->add_flag("-y,--yes", options->yes, "Do not ask");
+  command->add_flag("--no-backup", options->no_backup, "Delete without taking a backup first");
+  add_deployment_options(command, options->deployment, true);
+  command->callback([options, &global] {
+    Deployment deployment(options->deployment.dir);
+    validate_instance_name(options->name);
+    DeploymentLock lock(deployment);
+    Instance instance = deployment.load_instance(options->name);
+    if (!options->yes) {
+      if (!::isatty(0))
+        throw Error("deleting instance '" + instance.name + "' needs confirmation: pass --yes (stdin is not a terminal)");
+      std::string answer = ask("Delete instance '" + instance.name + "' and its data" +
+                               (options->no_backup ? " WITHOUT a backup" : " (a backup is taken first)") + "? [y/N] ");
+      if (answer != "y" && answer != "Y" && answer != "yes") throw Error("not deleted: no confirmation");
+    }
+    auto project = project_if_available(deployment, options->deployment.engine);
+    std::unique_ptr<EngineRuntime> runtime;
+    if (project) runtime = std::make_unique<EngineRuntime>(*project);
+    if (!options->no_backup) {
+      BackupOptions backup_options;
+      backup_options.include_secrets = true;  // a delete must be undoable; the archive is mode 0600
+      auto result = backup_instances(deployment, {instance.name}, default_backup_path(deployment, instance.name),
+                                     backup_options, nullptr);
+      if (!global.quiet) std::cout << "Backup: " << result.archive.string() << "\n";
+    }
+    if (project) project->remove_container(instance);
+    // Out of the way first, so compose never sees half a directory; then gone.
+    auto doomed = deployment.instances_dir() / (".deleting-" + instance.name);
+    std::filesystem::remove_all(doomed);
+    std::filesystem::rename(deployment.instance_dir(instance.name), doomed);
+    write_compose(deployment);
+    std::filesystem::remove_all(doomed);
+    if (!global.quiet) std::cout << "Deleted instance '" << instance.name << "'\n";
+  });
+}
+
+void add_backup(CLI::App* instance_app, GlobalOptions& global) {
+  struct Options {
+    DeploymentOptions deployment;
+    std::vector<std::string> names;
+    bool all = false;
+    bool include_secrets = false;
+    std::string output;
+  };
+  auto options = std::make_shared<Options>();
+  auto* command = instance_app->add_subcommand("backup", "Back up instances to a .tar.zst with SHA-256 manifest");
+  command->add_option("names", options->names, "Instances to back up");
+  command->add_flag("--all", options->all, "Every instance");
+  command->add_flag("--include-secrets", options->include_secrets, "Include instances/NAME/.env (the API keys)");
+  command->add_option("-o,--output", options->output, "Archive to write (default: backups/NAME-DATE.tar.zst)");
+  add_deployment_options(command, options->deployment, true);
+  command->callback([options, &global] {
+    Deployment deployment(options->deployment.dir);
+    DeploymentLock lock(deployment);
+    std::vector<std::string> names = options->all ? deployment.instance_names() : options->names;
+    if (!options->all && names.empty()) throw CLI::ValidationError("instance backup", "name instances or pass --all");
+    if (options->all && !options->names.empty()) throw CLI::ValidationError("instance backup", "--all takes no names");
+    for (const auto& name : names) validate_instance_name(name);
+    std::string label = options->all ? "all" : names.size() == 1 ? names[0] : "instances";
+    std::filesystem::path output = options->output.empty() ? default_backup_path(deployment, label)
+                                                                   : std::filesystem::path(options->output);
+    auto project = project_if_available(deployment, options->deployment.engine);
+    std::unique_ptr<EngineRuntime> runtime;
+    BackupOptions backup_options;
+    backup_options.include_secrets = options->include_secrets;
+    if (project) {
+      runtime = std::make_unique<EngineRuntime>(*project);
+      auto inspected = run_captured({project->engine().cli, "image", "inspect", "--format", "{{.Id}}",
+                                     deployment.settings().image});
+      if (inspected.ok()) {
+        backup_options.image_id = inspected.out;
+        while (!backup_options.image_id.empty() && std::isspace(static_cast<unsigned char>(backup_options.image_id.back())))
+          backup_options.image_id.pop_back();
+      }
+    }
+    auto result = backup_instances(deployment, names, output, backup_options, runtime.get());
+    if (global.json) {
+      std::cout << nlohmann::json{{"archive", result.archive.string()}, {"paused", result.paused},
+                                  {"instances", names}, {"secretsIncluded", options->include_secrets}}
+                       .dump(2)
+                << "\n";
+    } else if (!global.quiet) {
+      std::cout << "Backed up " << names.size() << " instance(s) to " << result.archive.string() << " ("
+                << result.manifest["files"].size() << " entries"
+                << (options->include_secrets ? ", secrets included" : ", without secrets") << ")\n";
+      if (!result.paused.empty()) std::cout << "Stopped and restarted for a consistent copy: " << result.paused.size() << "\n";
+    }
+  });
+}
+
+void add_restore(CLI::App* instance_app, GlobalOptions& global) {
+  struct Options {
+    DeploymentOptions deployment;
+    std::string archive;
+    bool force = false;
+  };
+  auto options = std::make_shared<Options>();
+  auto* command = instance_app->add_subcommand("restore", "Restore instances from a backup (every SHA-256 checked first)");
+  command->add_option("archive", options->archive, "Backup file (.tar.zst)")->required();
+  command->add_flag("--force", options->force, "Replace existing instances (running ones are stopped)");
+  add_deployment_options(command, options->deployment, true);
+  command->callback([options, &global] {
+    Deployment deployment(options->deployment.dir);
+    DeploymentLock lock(deployment);
+    auto project = project_if_available(deployment, options->deployment.engine);
+    std::unique_ptr<EngineRuntime> runtime;
+    if (project) runtime = std::make_unique<EngineRuntime>(*project);
+    auto result = restore_backup(deployment, options->archive, options->force, runtime.get());
+    write_compose(deployment);
+    if (global.json) {
+      std::cout << nlohmann::json{{"instances", result.instances}, {"secretsToSupply", result.secrets_to_supply}}.dump(2)
+                << "\n";
+    } else if (!global.quiet) {
+      for (const auto& name : result.instances) std::cout << "Restored instance '" << name << "'\n";
+      for (const auto& name : result.secrets_to_supply)
+        std::cout << "The backup holds no secrets: set the API key in "
+                  << (deployment.instance_dir(name) / ".env").string() << " again\n";
+      std::cout << "Start with: nanoforge up\n";
+    }
+  });
+}
+
+void add_migrate(CLI::App* instance_app, GlobalOptions& global) {
+  struct Options {
+    DeploymentOptions deployment;
+    MigrateRequest request;
+    int port = 0;
+  };
+  auto options = std::make_shared<Options>();
+  auto* command = instance_app->add_subcommand("migrate", "Make an instance from a single-instance Nanobot home");
+  command->add_option("--from", options->request.from, "The Nanobot home (e.g. ~/.nanobot)")->required();
+  command->add_option("name", options->request.name, "New instance name")->required();
+  auto* port = command->add_option("port", options->port, "Host port (default: the next free one)");
+  add_deployment_options(command, options->deployment, false);
+  command->callback([options, port, &global] {
+    Deployment deployment(options->deployment.dir);
+    MigrateRequest request = options->request;
+    if (port->count() > 0) request.port = options->port;
+    DeploymentLock lock(deployment);
+    auto result = migrate_instance(deployment, request);
+    if (global.json) {
+      std::cout << nlohmann::json{{"instance", to_json(result.instance)}, {"filesCopied", result.files_copied},
+                                  {"droppedKeys", result.dropped}}
+                       .dump(2)
+                << "\n";
+    } else if (!global.quiet) {
+      std::cout << "Migrated " << request.from.string() << " to instance '" << result.instance.name << "' on port "
+                << result.instance.port << " (" << result.files_copied << " files)\n";
+      for (const auto& key : result.dropped)
+        std::cout << "  dropped '" << key << "': the container layout decides it\n";
+    }
+  });
+}
+
+void add_list(CLI::App* instance_app, GlobalOptions& global) {
+  auto options = std::make_shared<DeploymentOptions>();
+  auto* command = instance_app->add_subcommand("list", "List the instances");
+  add_deployment_options(command, *options, false);
+  command->callback([options, &global] {
+    Deployment deployment(options->dir);
+    auto instances = deployment.load_instances();
+    if (global.json) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& instance : instances) list.push_back(to_json(instance));
+      std::cout << list.dump(2) << "\n";
+      return;
+    }
+    for (const auto& instance : instances) {
+      std::cout << instance.name << "\t" << instance.port << "\t" << instance.model << "\t" << instance.soul << "\n";
+    }
+  });
+}
+
+void add_compose(CLI::App& app, GlobalOptions& global) {
+  struct Options {
+    DeploymentOptions deployment;
+    std::string image, mode, publish, project;
+  };
+  auto options = std::make_shared<Options>();
+  auto* command = app.add_subcommand("compose", "Write docker-compose.yml from the instances (and their overrides)");
+  command->add_option("--image", options->image, "Pinned image reference (repo@sha256:... or the build's content tag)");
+  command->add_option("--mode", options->mode, "mounted (./venv mounted read-only) or self-contained");
+  command->add_option("--publish", options->publish, "Address ports are published on (default 127.0.0.1)");
+  command->add_option("--project", options->project, "Compose project name (default: the directory's name)");
+  add_deployment_options(command, options->deployment, false);
+  command->callback([options, &global] {
+    Deployment deployment(options->deployment.dir);
+    DeploymentLock lock(deployment);
+    DeploymentSettings settings = deployment.settings();
+    bool changed = false;
+    if (!options->mode.empty()) {
+      RuntimeMode mode = parse_runtime_mode(options->mode);
+      // The self-contained image carries the venv; keep the user's image unless they gave none.
+      if (mode != settings.mode && options->image.empty() &&
+          (settings.image == "nanobot:latest" || settings.image == "nanobot-full:latest"))
+        settings.image = mode == RuntimeMode::mounted ? "nanobot:latest" : "nanobot-full:latest";
+      settings.mode = mode;
+      changed = true;
+    }
+    if (!options->image.empty()) settings.image = options->image, changed = true;
+    if (!options->publish.empty()) {
+      if (options->publish != "127.0.0.1" && options->publish != "0.0.0.0" && options->publish.find_first_not_of("0123456789.") != std::string::npos)
+        throw Error("--publish " + options->publish + ": expected an IPv4 address such as 127.0.0.1 or 0.0.0.0");
+      settings.publish_address = options->publish, changed = true;
+    }
+    if (!options->project.empty()) settings.project = project_name_for(options->project), changed = true;
+    // Render before saving anything: a broken instance fails the command with nothing changed.
+    auto instances = deployment.load_instances();
+    if (changed) {
+      DeploymentSettings previous = deployment.settings();
+      deployment.save_settings(settings);
+      try {
+        write_file_atomically(deployment.compose_file(), render_compose(deployment, instances));
+      } catch (...) {
+        deployment.save_settings(previous);
+        throw;
+      }
+    } else {
+      write_file_atomically(deployment.compose_file(), render_compose(deployment, instances));
+    }
+    if (!global.quiet)
+      std::cout << "Wrote " << deployment.compose_file().string() << " (" << instances.size() << " instance(s), image "
+                << settings.image << ")\n";
+  });
+}
+
+// up/start/stop/restart/down share their shape: optional instance names, an engine.
+void add_lifecycle(CLI::App& app, GlobalOptions& global, const std::string& verb, const std::string& help) {
+  struct Options {
+    DeploymentOptions deployment;
+    std::vector<std::string> names;
+  };
+  auto options = std::make_shared<Options>();
+  auto* command = app.add_subcommand(verb, help);
+  if (verb != "down") command->add_option("names", options->names, "Instances (default: all)");
+  add_deployment_options(command, options->deployment, true);
+  command->callback([options, verb, &global] {
+    Deployment deployment(options->deployment.dir);
+    DeploymentLock lock(deployment);
+    for (const auto& name : options->names) deployment.load_instance(name);  // exists, readable
+    if (verb == "up") write_compose(deployment);  // picks up overrides and hand edits, or fails here
+    ComposeProject project(detect_engine(options->deployment.engine), deployment);
+    if (verb == "up") project.up(options->names);
+    else if (verb == "start") project.start(options->names);
+    else if (verb == "stop") project.stop(options->names);
+    else if (verb == "restart") project.restart(options->names);
+    else project.down();
+    if (!global.quiet)
+      std::cout << verb << ": done (" << project.engine().describe() << ")\n";
+  });
+}
+
+void add_logs(CLI::App& app, GlobalOptions&) {
+  struct Options {
+    DeploymentOptions deployment;
+    std::vector<std::string> names;
+    bool follow = false;
+    std::string tail;
+  };
+  auto options = std::make_shared<Options>();
+  auto* command = app.add_subcommand("logs", "Show instance logs");
+  command->add_option("names", options->names, "Instances (default: all)");
+  command->add_flag("-f,--follow", options->follow, "Follow the log");
+  command->add_option("--tail", options->tail, "Lines from the end");
+  add_deployment_options(command, options->deployment, true);
+  command->callback([options] {
+    Deployment deployment(options->deployment.dir);
+    for (const auto& name : options->names) deployment.load_instance(name);
+    ComposeProject project(detect_engine(options->deployment.engine), deployment);
+    int code = project.logs(options->names, options->follow, options->tail);
+    if (code != 0) throw Error("the compose tool's logs command failed (exit " + std::to_string(code) + ")");
+  });
+}
+
+void add_status(CLI::App& app, GlobalOptions& global) {
+  auto options = std::make_shared<DeploymentOptions>();
+  auto* command = app.add_subcommand("status", "Instances: state, health (own /health probe), CPU and memory");
+  add_deployment_options(command, *options, true);
+  command->callback([options, &global] {
+    Deployment deployment(options->dir);
+    deployment.load_instances();  // a broken config.json is reported before the engine is asked
+    std::string why_not;
+    auto project = project_if_available(deployment, options->engine, &why_not);
+    auto statuses = collect_status(deployment, project.get());
+    if (global.json) {
+      nlohmann::json out = {{"engine", project ? project->engine().describe() : ""}, {"instances", status_json(statuses)}};
+      if (!project) out["engineUnavailable"] = why_not;
+      std::cout << out.dump(2) << "\n";
+      return;
+    }
+    std::cout << "Nanobot instances in " << deployment.root().string() << "\n";
+    if (!project) std::cout << "(no engine: " << why_not << ")\n";
+    std::cout << format_status_table(statuses);
+  });
+}
+
+}  // namespace
+
+void add_instance_commands(CLI::App& app, GlobalOptions& options) {
+  auto* instance_app = app.add_subcommand("instance", "Create, delete, back up, restore, migrate and list instances");
+  instance_app->require_subcommand(1);
+  add_create(instance_app, options);
+  add_delete(instance_app, options);
+  add_backup(instance_app, options);
+  add_restore(instance_app, options);
+  add_migrate(instance_app, options);
+  add_list(instance_app, options);
+  add_compose(app, options);
+  add_lifecycle(app, options, "up", "Create and start instances (writes docker-compose.yml first)");
+  add_lifecycle(app, options, "down", "Stop and remove all instances' containers and the network");
+  add_lifecycle(app, options, "start", "Start stopped instances");
+  add_lifecycle(app, options, "stop", "Stop instances");
+  add_lifecycle(app, options, "restart", "Restart instances");
+  add_logs(app, options);
+  add_status(app, options);
+}
+
+}  // namespace nanoforge::builder

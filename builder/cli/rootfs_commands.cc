@@ -1,0 +1,44 @@
+// `nanoforge rootfs why PACKAGE`: which requested package pulled a Debian package into the
+// runtime, through which dependencies — or why it is not there.
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "builder/cli/commands.h"
+#include "builder/cli/console.h"
+#include "builder/plan/runtime_stage.h"
+#include "base/error.h"
+#include "rootfs/package_index.h"
+#include "rootfs/profiles.h"
+#include "rootfs/resolver.h"
+
+namespace nanoforge::builder {
+
+void add_rootfs_commands(CLI::App& app, GlobalOptions& options) {
+  auto* rootfs = app.add_subcommand("rootfs", "Look into the Debian runtime's package set");
+  rootfs->require_subcommand(1);
+  auto package = std::make_shared<std::string>();
+  auto* why = rootfs->add_subcommand("why", "Explain which requested package pulled PACKAGE in");
+  why->add_option("package", *package, "Debian package name")->required();
+  why->callback([&options, package] {
+    Console console(options.quiet, options.json);
+    auto spec = load_spec(options.spec_path());
+    if (!spec.runtime) throw Error(spec.file.string() + ": the spec has no 'runtime' section");
+    auto rootfs_options = builder::rootfs_options(spec, {});
+    auto universe = rootfs::load_package_universe(rootfs_options.repository, options.cache_path(), console.progress());
+    rootfs::ResolveOptions resolve_options;
+    if (!rootfs_options.exclusions.empty()) resolve_options.exclusions = rootfs_options.exclusions;
+    auto requested = rootfs::packages_for(rootfs_options.profile, rootfs_options.extra_packages);
+    auto resolution = rootfs::resolve_packages(universe, requested, resolve_options);
+    auto steps = resolution.why(*package);  // throws, naming the package, when it is not in the set
+    if (options.json) {
+      nlohmann::json chain = nlohmann::json::array();
+      for (const auto& step : steps) chain.push_back({{"package", step.package}, {"relation", step.relation}});
+      std::cout << nlohmann::json{{"package", *package}, {"chain", chain}}.dump(2) << "\n";
+    } else {
+      std::cout << resolution.explain(*package) << "\n";
+    }
+  });
+}
+
+}  // namespace nanoforge::builder

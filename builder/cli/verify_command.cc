@@ -1,0 +1,135 @@
+// `nanoforge verify`: what `build` produced from the spec (or an image / a venv named on
+// the command line), checked and reported; exit code 3 when a check fails.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "builder/plan/build.h"
+#include "builder/cli/commands.h"
+#include "builder/verify/verify.h"
+#include "base/error.h"
+#include "oci/layer_reader.h"
+#include "venv/version_file.h"
+
+namespace nanoforge::builder {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct VerifyCommandOptions {
+  std::string image;
+  std::string venv;
+  std::string module;
+  std::string python_version = "3.12";
+  bool run = false;
+  bool rebuild = false;
+};
+
+bool holds_venv(const oci::Layout& layout, const oci::ImageReference& reference) {
+  auto image = layout.load(reference);
+  bool found = false;
+  for (const auto& layer : image.layers) {
+    oci::for_each_layer_member(layout.blobs().path_of(layer.digest), [&](const oci::LayerMember& member) {
+      found = found || member.path == "opt/venv/bin/python";
+    });
+    if (found) break;
+  }
+  return found;
+}
+
+// The target of a plain `nanoforge verify`: everything the spec's build produced.
+VerifyTarget target_from_spec(const Spec& spec) {
+  VerifyTarget target;
+  target.budgets = spec.budgets;
+  if (spec.runtime) {
+    target.runtime_image = oci::ImageReference{spec.name, spec.version};
+    target.port = spec.runtime->port;
+    if (spec.venv) target.full_image = oci::ImageReference{spec.name + "-full", spec.version};
+  }
+  if (spec.venv) {
+    target.venv_dir = spec.venv->output;
+    target.module = spec.venv->module;
+    target.python_version = spec.venv->python_version;
+    target.build_paths = {spec.venv->project.string(), fs::absolute(spec.venv->output).string()};
+    if (!spec.venv->python.empty()) target.build_paths.push_back(spec.venv->python);
+    // The interpreter the venv was made from ("found /root/.pyenv/versions/3.12.1").
+    auto version_file = spec.venv->output / "VERSION.txt";
+    if (fs::exists(version_file)) {
+      auto source = venv::read_version_file(version_file).interpreter_source;
+      auto slash = source.find('/');
+      if (slash != std::string::npos) target.interpreter_prefix = source.substr(slash, source.find(' ', slash) - slash);
+    }
+  }
+  return target;
+}
+
+}  // namespace
+
+void add_verify_command(CLI::App& app, GlobalOptions& options) {
+  auto command_options = std::make_shared<VerifyCommandOptions>();
+  auto* command = app.add_subcommand("verify", "Check the built images and venv against the guide's invariants");
+  command->add_option("image", command_options->image, "NAME:TAG in the layout (default: what the spec builds)");
+  command->add_option("--venv", command_options->venv, "Check this venv directory");
+  command->add_option("--module", command_options->module, "Module the app-import check imports");
+  command->add_option("--python-version", command_options->python_version, "Expected Python version prefix (default 3.12)");
+  command->add_flag("--run", command_options->run, "Also run the guide's checks in Docker or Podman");
+  command->add_flag("--rebuild", command_options->rebuild, "Rebuild in a temporary directory and compare digests");
+  command->callback([&options, command_options] {
+    Console console(options.quiet, options.json);
+    VerifyTarget target;
+    std::optional<Spec> spec;
+    if (command_options->image.empty() && command_options->venv.empty()) {
+      spec = load_spec(options.spec_path());
+      target = target_from_spec(*spec);
+    }
+    std::optional<oci::Layout> layout;
+    if (target.runtime_image || !command_options->image.empty()) {
+      auto path = options.layout_path();
+      if (!fs::exists(path / "index.json"))
+        throw Error("no OCI layout at " + path.string() + " (build first, or give --layout DIR)");
+      layout.emplace(path);
+    }
+    if (!command_options->image.empty()) {
+      auto reference = oci::ImageReference::parse(command_options->image);
+      layout->resolve(reference);
+      if (holds_venv(*layout, reference)) target.full_image = reference;
+      else target.runtime_image = reference;
+    }
+    if (!command_options->venv.empty()) {
+      target.venv_dir = command_options->venv;
+      target.build_paths.push_back(fs::absolute(command_options->venv).lexically_normal().string());
+    }
+    if (!command_options->module.empty()) target.module = command_options->module;
+    if (command_options->python_version != "3.12" || target.python_version.empty())
+      target.python_version = command_options->python_version;
+
+    VerifyOptions verify_options;
+    verify_options.run = command_options->run;
+    verify_options.rebuild = command_options->rebuild;
+    if (command_options->rebuild) {
+      if (!spec) throw Error("--rebuild needs the spec (run it without an image or --venv argument)");
+      verify_options.rebuild_digests = [&] {
+        auto scratch = fs::temp_directory_path() / ("nanoforge-rebuild-" + std::to_string(::getpid()));
+        fs::remove_all(scratch);
+        oci::Layout fresh(scratch / "oci");
+        Console quiet(true, false);
+        BuildOptions build_options;
+        build_options.step_cache_dir = scratch / "steps";
+        build_options.venv_as_input = true;
+        auto result = run_build(*spec, fresh, options.cache_path(), quiet, build_options);
+        std::map<std::string, std::string> digests;
+        for (const auto& image : result.images)
+          for (const auto& reference : image.references) digests[reference.str()] = image.image.manifest.digest.str();
+        fs::remove_all(scratch);
+        return digests;
+      };
+    }
+    auto report = verify(target, layout ? &*layout : nullptr, verify_options, console);
+    if (options.json) std::cout << report.to_json().dump(2) << "\n";
+    else if (!options.quiet) std::cout << report.to_text();
+    if (!report.passed()) throw CheckFailed("verify: " + std::to_string(report.failures()) + " check(s) failed");
+  });
+}
+
+}  // namespace nanoforge::builder

@@ -1,0 +1,57 @@
+// What every build step shares: the spec, the layout it writes into, the step cache, the
+// console, the layer options, and the record of what each step did.
+#pragma once
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "builder/cli/console.h"
+#include "builder/spec/spec.h"
+#include "builder/plan/step_cache.h"
+#include "oci/layer_writer.h"
+#include "oci/layout.h"
+
+namespace nanoforge::builder {
+
+struct StepRecord {
+  std::string name;
+  bool reused = false;   // a cache hit: nothing was redone
+  double seconds = 0;
+};
+
+struct BuildContext {
+  const Spec& spec;
+  oci::Layout& layout;
+  StepCache& cache;
+  Console& console;
+  oci::LayerOptions layer_options;
+  std::filesystem::path cache_dir;
+  std::vector<StepRecord> steps;
+};
+
+// Times a step and records it in the context.
+class StepTimer {
+ public:
+  StepTimer(BuildContext& context, std::string name);
+  ~StepTimer();
+  void reused() { reused_ = true; }
+  void discard() { discarded_ = true; }  // records nothing
+
+ private:
+  BuildContext& context_;
+  std::string name_;
+  bool reused_ = false;
+  bool discarded_ = false;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// A layer as the step cache records it, and back (nullopt for a damaged record).
+nlohmann::json layer_record(const oci::Layer& layer);
+std::optional<oci::Layer> layer_from_record(const nlohmann::json& record);
+
+// Writes a layer, or reuses the one an identical earlier step wrote (same entries, same
+// options) when its blob is still in the layout.
+oci::Layer build_layer(BuildContext& context, const std::string& step_name, std::vector<oci::LayerEntry> entries);
+
+}  // namespace nanoforge::builder

@@ -1,0 +1,32 @@
+// The Nanobot runtime image's own pieces: its entrypoint script and its config (user,
+// HOME, PATH through /opt/venv, exposed gateway port, healthcheck). The files come from
+// rootfs/; this says how a container of it starts.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "builder/spec/spec.h"
+#include "oci/image.h"
+#include "oci/layer_entry.h"
+
+namespace nanoforge::builder {
+
+inline constexpr const char* kVenvMountPoint = "/opt/venv";
+inline constexpr const char* kEntrypointPath = "usr/local/bin/nanobot-entrypoint";
+
+// The entrypoint: runs the given command when it names an executable on PATH, otherwise
+// starts the app from /opt/venv with the given arguments (or the spec's default ones).
+// Only /bin/sh builtins are used, so it works in the `minimal` profile too.
+std::string entrypoint_script(const std::vector<std::string>& app_command);
+
+// The entrypoint as a layer entry (mode 0755, root-owned).
+oci::LayerEntry entrypoint_entry(const std::vector<std::string>& app_command);
+
+// The config of the runtime image (and, with the venv layers added, of the full image).
+oci::ImageConfig runtime_image_config(const Spec& spec);
+
+// The healthcheck command: GET /health through the venv's Python, which every runtime
+// profile can run (the minimal one has no curl).
+std::vector<std::string> healthcheck_command(int port);
+
+}  // namespace nanoforge::builder

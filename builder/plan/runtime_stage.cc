@@ -1,0 +1,96 @@
+#include "builder/plan/runtime_stage.h"
+
+#include "builder/plan/runtime_image.h"
+#include "rootfs/repository_config.h"
+#include "rootfs/rootfs_builder.h"
+
+namespace nanoforge::builder {
+
+namespace fs = std::filesystem;
+
+rootfs::RootfsOptions rootfs_options(const Spec& spec, const BuildOptions& options) {
+  const RuntimeSpec& runtime = *spec.runtime;
+  rootfs::RootfsOptions result;
+  result.profile = runtime.profile;
+  result.extra_packages = runtime.packages;
+  if (runtime.exclude_given) result.exclusions = runtime.exclude;
+  result.repository = rootfs::default_repository_config(runtime.suites);
+  if (!runtime.mirrors.empty()) {
+    // One mirror for every suite, or one per suite in the order of `suites`.
+    for (std::size_t i = 0; i < result.repository.suites.size(); ++i)
+      result.repository.suites[i].mirror = runtime.mirrors[std::min(i, runtime.mirrors.size() - 1)];
+  }
+  if (!runtime.snapshot_url.empty()) result.repository.snapshot_url = runtime.snapshot_url;
+  result.lock_file = runtime.lock_file;
+  result.update_lock = options.update_lock;
+  result.fixups.user = {runtime.user, runtime.uid, runtime.gid, runtime.home};
+  return result;
+}
+
+namespace {
+
+// With a lock in place, the lock and the options decide the runtime layer, so an unchanged
+// build finds the layer by this key without touching the archive, the .debs or the tree.
+Digest runtime_step_key(const BuildContext& context) {
+  const Spec& spec = context.spec;
+  StepKey step("runtime");
+  step.add_file("lock", spec.runtime->lock_file)
+      .add("profile", spec.runtime->profile)
+      .add("user", spec.runtime->user + ":" + std::to_string(spec.runtime->uid) + ":" +
+                       std::to_string(spec.runtime->gid) + ":" + spec.runtime->home)
+      .add("entrypoint", entrypoint_script(spec.venv ? spec.venv->command : std::vector<std::string>{}))
+      .add("compression", oci::compression_name(context.layer_options.compression))
+      .add("level", context.layer_options.level)
+      .add("epoch", context.layer_options.epoch);
+  for (const auto& package : spec.runtime->packages) step.add("package", package);
+  step.add("exclude-given", spec.runtime->exclude_given ? 1 : 0);
+  for (const auto& excluded : spec.runtime->exclude) step.add("exclude", excluded);
+  for (const auto& mirror : spec.runtime->mirrors) step.add("mirror", mirror);
+  for (const auto& suite : spec.runtime->suites) step.add("suite", suite);
+  return step.digest();
+}
+
+}  // namespace
+
+RuntimeStage build_runtime_stage(BuildContext& context, const BuildOptions& options) {
+  const Spec& spec = context.spec;
+  RuntimeStage stage;
+  const std::string layer_name = "runtime layer (Debian " + spec.runtime->profile + ")";
+  stage.layer_names.push_back(layer_name);
+  if (!options.update_lock && fs::exists(spec.runtime->lock_file)) {
+    StepTimer timer(context, layer_name);
+    if (auto record = context.cache.get(runtime_step_key(context))) {
+      auto layer = layer_from_record(*record);
+      if (layer && context.layout.blobs().contains(layer->descriptor.digest)) {
+        timer.reused();
+        stage.layers.push_back(*layer);
+        stage.package_count = record->value("packages", std::size_t{0});
+        return stage;
+      }
+    }
+    timer.discard();  // a miss: the rootfs and layer steps below are timed on their own
+  }
+
+  rootfs::RootfsResult rootfs;
+  {
+    StepTimer timer(context, "rootfs (Debian " + spec.runtime->profile + ")");
+    rootfs = rootfs::build_rootfs(rootfs_options(spec, options), context.cache_dir, context.console.progress());
+    if (rootfs.reused) timer.reused();
+  }
+  context.console.info("rootfs: " + std::to_string(rootfs.packages.size()) + " packages, " +
+                       std::to_string(rootfs.file_count) + " entries, " + human_bytes(rootfs.installed_bytes) +
+                       " installed, " + std::to_string(rootfs.ca_certificates) + " CA certificates");
+  auto entries = std::move(rootfs.entries);
+  entries.push_back(entrypoint_entry(spec.venv ? spec.venv->command : std::vector<std::string>{}));
+  auto layer = build_layer(context, layer_name, std::move(entries));
+  stage.layers.push_back(layer);
+  stage.package_count = rootfs.packages.size();
+  if (fs::exists(spec.runtime->lock_file)) {
+    auto record = layer_record(layer);
+    record["packages"] = stage.package_count;
+    context.cache.put(runtime_step_key(context), record);
+  }
+  return stage;
+}
+
+}  // namespace nanoforge::builder

@@ -1,0 +1,434 @@
+#include "deploy/compose.h"
+
+#include <cctype>
+#include <cstdlib>
+#include <optional>
+#include <set>
+#include <string_view>
+
+#include "deploy/compose_cache.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
+
+namespace nanoforge::deploy {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kAnchor = "nanobot";
+// Part of every service's cached inputs (rendered_services.h): bump it when render_service
+// writes something else for the same instance, override and settings.
+constexpr const char* kServiceRendering = "service rendering 1";
+
+// A string that must stay a string for Compose's YAML 1.1 reader ("1.0", "3", "1000:1000").
+YAML::Node quoted(const std::string& text) {
+  YAML::Node node(text);
+  node.SetTag("!");
+  return node;
+}
+
+YAML::Node flow_list(std::initializer_list<std::string> items) {
+  YAML::Node list(YAML::NodeType::Sequence);
+  for (const auto& item : items) list.push_back(quoted(item));
+  list.SetStyle(YAML::EmitterStyle::Flow);
+  return list;
+}
+
+// Nothing but blank lines and comments: what YAML reads as an empty document.
+bool is_blank_or_comments(std::string_view text) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    std::size_t first = line.find_first_not_of(" \t\r");
+    if (first != std::string_view::npos && line[first] != '#') return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+// Words YAML 1.1 (PyYAML, which Compose v1 and podman-compose use) reads as booleans or null.
+bool is_yaml11_special(std::string_view text) {
+  static const std::set<std::string_view> special{
+      "y",    "Y",    "yes",  "Yes",   "YES",   "n",     "N",     "no",   "No",   "NO",   "on",
+      "On",   "ON",   "off",  "Off",   "OFF",   "true",  "True",  "TRUE", "false", "False", "FALSE",
+      "null", "Null", "NULL", "~"};
+  return special.count(text) > 0;
+}
+
+// An integer or decimal number (as [-+]digits[.digits][e[-+]digits]).
+bool looks_numeric(std::string_view text) {
+  std::size_t i = 0;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+  bool digits = false;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '_')) ++i, digits = true;
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, digits = true;
+  }
+  if (digits && i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+    bool exponent = false;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, exponent = true;
+    if (!exponent) return false;
+  }
+  return digits && i == text.size();
+}
+
+// Letters, digits and _ . / @ -, not starting with a digit, '-', '.' followed by nothing odd.
+bool is_safe_word(std::string_view text) {
+  if (text.empty()) return false;
+  char first = text.front();
+  if (!(std::isalpha(static_cast<unsigned char>(first)) || first == '_' || first == '.' || first == '/')) return false;
+  for (char c : text)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '/' || c == '@' || c == '-'))
+      return false;
+  return true;
+}
+
+// Plain only when Compose's YAML 1.1 reader reads it back as the same kind of value.
+void emit_scalar(YAML::Emitter& out, const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  bool force_string = node.Tag() == "!";
+  bool plain = false;
+  if (!force_string) {
+    if (text == "true" || text == "false" || looks_numeric(text)) plain = true;  // meant as bool/number
+    else plain = is_safe_word(text) && !is_yaml11_special(text);
+  }
+  if (plain) out << text;
+  else out << YAML::DoubleQuoted << text;
+}
+
+void emit_node(YAML::Emitter& out, const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      out << YAML::Null;
+      break;
+    case YAML::NodeType::Scalar:
+      emit_scalar(out, node);
+      break;
+    case YAML::NodeType::Sequence:
+      if (node.Style() == YAML::EmitterStyle::Flow) out << YAML::Flow;
+      out << YAML::BeginSeq;
+      for (const auto& item : node) emit_node(out, item);
+      out << YAML::EndSeq;
+      break;
+    case YAML::NodeType::Map:
+      if (node.Style() == YAML::EmitterStyle::Flow) out << YAML::Flow;
+      out << YAML::BeginMap;
+      for (const auto& entry : node) {
+        out << YAML::Key;
+        emit_scalar(out, entry.first);
+        out << YAML::Value;
+        emit_node(out, entry.second);
+      }
+      out << YAML::EndMap;
+      break;
+  }
+}
+
+// Same value as Compose would read it (a forced-string scalar differs from a plain one).
+bool same_value(const YAML::Node& a, const YAML::Node& b) {
+  if (a.Type() != b.Type()) return false;
+  switch (a.Type()) {
+    case YAML::NodeType::Scalar:
+      return a.Scalar() == b.Scalar() && (a.Tag() == "!") == (b.Tag() == "!");
+    case YAML::NodeType::Sequence: {
+      if (a.size() != b.size()) return false;
+      for (std::size_t i = 0; i < a.size(); ++i)
+        if (!same_value(a[i], b[i])) return false;
+      return true;
+    }
+    case YAML::NodeType::Map: {
+      if (a.size() != b.size()) return false;
+      auto left = a.begin(), right = b.begin();
+      for (; left != a.end(); ++left, ++right)
+        if (left->first.Scalar() != right->first.Scalar() || !same_value(left->second, right->second)) return false;
+      return true;
+    }
+    default:
+      return true;
+  }
+}
+
+// Compose accepts `environment` as a list of KEY=VALUE or a mapping; merge in mapping form.
+YAML::Node environment_as_map(const YAML::Node& environment) {
+  if (!environment.IsSequence()) return environment;
+  YAML::Node map(YAML::NodeType::Map);
+  for (const auto& item : environment) {
+    auto text = item.Scalar();
+    auto equals = text.find('=');
+    if (equals == std::string::npos) map[text] = YAML::Node(YAML::NodeType::Null);
+    else map[text.substr(0, equals)] = quoted(text.substr(equals + 1));
+  }
+  return map;
+}
+
+void merge_nodes(YAML::Node target, const YAML::Node& addition, const std::string& key_path);
+
+void merge_into_map(YAML::Node target, const YAML::Node& addition, const std::string& key_path) {
+  for (const auto& entry : addition) {
+    std::string key = entry.first.Scalar();
+    std::string path = key_path.empty() ? key : key_path + "." + key;
+    YAML::Node value = entry.second;
+    if (key == "environment") value = environment_as_map(value);
+    if (!target[key] || target[key].IsNull()) {
+      target[key] = YAML::Clone(value);
+      continue;
+    }
+    YAML::Node existing = target[key];
+    if (key == "environment" && existing.IsSequence()) {
+      existing = environment_as_map(existing);
+      target[key] = existing;
+    }
+    merge_nodes(target[key], value, path);
+  }
+}
+
+void merge_nodes(YAML::Node target, const YAML::Node& addition, const std::string& key_path) {
+  if (target.IsMap() && addition.IsMap()) {
+    merge_into_map(target, addition, key_path);
+  } else if (target.IsSequence() && addition.IsSequence()) {
+    for (const auto& item : addition) {
+      bool present = false;
+      for (const auto& have : target) present = present || same_value(have, item);
+      if (!present) target.push_back(YAML::Clone(item));
+    }
+  } else {
+    target = YAML::Clone(addition);
+  }
+}
+
+// The shared part with the instance's own keys set on it (restart replaces the shared one in place).
+YAML::Node expanded_service(const YAML::Node& base, const YAML::Node& own) {
+  YAML::Node service = YAML::Clone(base);
+  for (const auto& entry : own) service[entry.first.Scalar()] = entry.second;
+  return service;
+}
+
+void check_emitted(const YAML::Emitter& out, const Deployment& deployment) {
+  if (!out.good()) throw Error("cannot emit " + deployment.compose_file().string() + ": " + out.GetLastError());
+}
+
+}  // namespace
+
+YAML::Node shared_service(const DeploymentSettings& settings) {
+  YAML::Node base(YAML::NodeType::Map);
+  base["image"] = settings.image;
+  base["user"] = quoted(std::to_string(kInstanceUid) + ":" + std::to_string(kInstanceGid));
+  base["restart"] = "unless-stopped";
+  base["read_only"] = "true";
+  base["tmpfs"] = flow_list({"/tmp"});
+  base["cap_drop"] = flow_list({"ALL"});
+  base["security_opt"] = flow_list({"no-new-privileges:true"});
+  YAML::Node environment(YAML::NodeType::Map);
+  environment["HOME"] = "/data";
+  // Proxies pass through from the environment compose runs in, never written into this file.
+  for (const char* name : {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"})
+    if (const char* value = std::getenv(name); value && *value)
+      environment[name] = quoted(std::string("${") + name + "}");
+  base["environment"] = environment;
+  // Through the venv's Python: the runtime image has no curl or wget.
+  YAML::Node healthcheck(YAML::NodeType::Map);
+  healthcheck["test"] = flow_list(
+      {"CMD", "/opt/venv/bin/python", "-c",
+       "import sys,urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:" +
+           std::to_string(kContainerGatewayPort) + "/health', timeout=4).status == 200 else 1)"});
+  healthcheck["interval"] = "10s";
+  healthcheck["timeout"] = "5s";
+  healthcheck["retries"] = "3";
+  healthcheck["start_period"] = "20s";
+  base["healthcheck"] = healthcheck;
+  YAML::Node networks(YAML::NodeType::Sequence);
+  networks.push_back(settings.network);
+  base["networks"] = networks;
+  return base;
+}
+
+YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& settings) {
+  YAML::Node service(YAML::NodeType::Map);
+  if (instance.restart != "unless-stopped") service["restart"] = instance.restart;
+  service["container_name"] = instance.container_name();
+  service["hostname"] = instance.name;
+  YAML::Node labels(YAML::NodeType::Map);
+  labels["io.nanoforge.instance"] = instance.name;
+  service["labels"] = labels;
+  YAML::Node volumes(YAML::NodeType::Sequence);
+  for (const auto& mount : instance.volumes(settings.mode)) volumes.push_back(quoted(mount.compose_form()));
+  service["volumes"] = volumes;
+  YAML::Node ports(YAML::NodeType::Sequence);
+  ports.push_back(quoted(settings.publish_address + ":" + std::to_string(instance.port) + ":" +
+                         std::to_string(kContainerGatewayPort)));
+  if (instance.webui_port)
+    ports.push_back(quoted(settings.publish_address + ":" + std::to_string(*instance.webui_port) + ":" +
+                           std::to_string(kContainerWebuiPort)));
+  service["ports"] = ports;
+  YAML::Node env_file(YAML::NodeType::Sequence);
+  env_file.push_back("./" + (instance_files::directory(instance.name) / instance_files::kSecrets).string());
+  service["env_file"] = env_file;
+  YAML::Node resources;
+  resources["limits"]["cpus"] = quoted(instance.limits.cpus);
+  resources["limits"]["memory"] = instance.limits.memory;
+  resources["reservations"]["cpus"] = quoted(instance.limits.reserved_cpus);
+  resources["reservations"]["memory"] = instance.limits.reserved_memory;
+  service["deploy"]["resources"] = resources;
+  service["logging"]["driver"] = "json-file";
+  service["logging"]["options"]["max-size"] = quoted(instance.logging.max_size);
+  service["logging"]["options"]["max-file"] = quoted(std::to_string(instance.logging.max_files));
+  return service;
+}
+
+YAML::Node instance_service(const Instance& instance, const DeploymentSettings& settings) {
+  return expanded_service(shared_service(settings), instance_fields(instance, settings));
+}
+
+void merge_override(YAML::Node& service, const YAML::Node& addition, const std::string& source) {
+  if (!addition || addition.IsNull()) return;
+  if (!addition.IsMap())
+    throw Error(source + ": expected a mapping of service keys (e.g. environment:, deploy:)");
+  merge_into_map(service, addition, "");
+}
+
+namespace {
+
+// One service as it stands under `services:`: emitted on its own, then indented one level,
+// which is exactly what the emitter writes for it inside the whole file.
+std::string render_service(const Instance& instance, const DeploymentSettings& settings, const YAML::Node& base,
+                           const YAML::Node& addition, const fs::path& override_file, const Deployment& deployment) {
+  YAML::Node own = instance_fields(instance, settings);
+  YAML::Emitter out;
+  out.SetIndent(2);
+  out << YAML::BeginMap << YAML::Key << instance.name << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "<<" << YAML::Value << YAML::Alias(kAnchor);
+  if (addition.IsNull()) {
+    // Without an override the instance's own keys are exactly what differs from the anchor.
+    for (const auto& entry : own) {
+      out << YAML::Key << entry.first.Scalar() << YAML::Value;
+      emit_node(out, entry.second);
+    }
+  } else {
+    YAML::Node service = expanded_service(base, own);
+    merge_override(service, addition, override_file.string());
+    for (const auto& entry : service) {
+      const std::string& key = entry.first.Scalar();
+      if (base[key] && same_value(base[key], entry.second)) continue;  // from the anchor
+      out << YAML::Key << key << YAML::Value;
+      emit_node(out, entry.second);
+    }
+  }
+  out << YAML::EndMap << YAML::EndMap;
+  check_emitted(out, deployment);
+  std::string indented;
+  std::string_view emitted = out.c_str();
+  for (std::size_t start = 0; start < emitted.size();) {
+    std::size_t end = emitted.find('\n', start);
+    if (end == std::string_view::npos) end = emitted.size();
+    indented.append("  ").append(emitted.substr(start, end - start)).append("\n");
+    start = end + 1;
+  }
+  return indented;
+}
+
+// The override file's text; nothing when there is none.
+std::optional<std::string> read_override(const fs::path& file) {
+  try {
+    return read_file(file);
+  } catch (const Error&) {
+    if (!fs::exists(file)) return std::nullopt;
+    throw;
+  }
+}
+
+YAML::Node parse_override(const std::string& text, const fs::path& file, const std::string& instance_name) {
+  // The stub every create writes is only comments; most instances keep it, so skip the parser.
+  if (is_blank_or_comments(text)) return YAML::Node(YAML::NodeType::Null);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& error) {
+    throw Error(file.string() + ":" + std::to_string(error.mark.line + 1) + ":" +
+                std::to_string(error.mark.column + 1) + ": not valid YAML: " + error.msg);
+  }
+  if (!root || root.IsNull()) return YAML::Node(YAML::NodeType::Null);
+  if (!root.IsMap())
+    throw Error(file.string() + ": expected a mapping (service keys, or services: {" + instance_name + ": ...})");
+  if (YAML::Node services = root["services"]) {
+    if (!services.IsMap() || !services[instance_name])
+      throw Error(file.string() + ": has 'services:' but no service named '" + instance_name +
+                  "' (this file only adds to that instance's service)");
+    if (services.size() != 1)
+      throw Error(file.string() + ": names services other than '" + instance_name +
+                  "'; an instance's override may only change its own service");
+    return services[instance_name];
+  }
+  return root;
+}
+
+}  // namespace
+
+YAML::Node load_override(const fs::path& file, const std::string& instance_name) {
+  std::optional<std::string> text = read_override(file);
+  if (!text) return YAML::Node(YAML::NodeType::Null);
+  return parse_override(*text, file, instance_name);
+}
+
+std::string render_compose(const Deployment& deployment, const std::vector<Instance>& instances) {
+  DeploymentSettings settings = deployment.settings();
+  const YAML::Node base = shared_service(settings);
+
+  YAML::Emitter head;
+  head.SetIndent(2);
+  head << YAML::Comment(
+      "Written by nanoforge from instances/*/instance.json; rewritten on every create, delete\n"
+      "and `nanoforge compose`. Put your changes in instances/NAME/docker-compose.override.yml.");
+  head << YAML::BeginMap;
+  head << YAML::Key << "x-nanobot" << YAML::Value << YAML::Anchor(kAnchor);
+  emit_node(head, base);
+  head << YAML::EndMap;
+  check_emitted(head, deployment);
+  std::string text = std::string(head.c_str()) + "\n";
+
+  // Everything a service's text follows from besides its own record and override: the shared
+  // part as emitted (settings, proxies), the settings instance_fields reads, and this code.
+  RenderedServices cache(deployment.compose_cache_file(),
+                         std::string("nanoforge " NANOFORGE_VERSION ", ") + kServiceRendering + "\n" + text +
+                             to_string(settings.mode) + "\n" + settings.publish_address + "\n");
+  text += instances.empty() ? "services:\n  {}\n" : "services:\n";
+  for (const auto& instance : instances) {
+    fs::path override_file = deployment.instance_dir(instance.name) / instance_files::kOverride;
+    std::optional<std::string> override_text = read_override(override_file);
+    std::string inputs = to_json(instance).dump() + (override_text ? "\noverride\n" + *override_text : "\n");
+    std::string service;
+    if (const std::string* rendered = cache.find(instance.name, inputs)) {
+      service = *rendered;
+    } else {
+      YAML::Node addition = override_text ? parse_override(*override_text, override_file, instance.name)
+                                          : YAML::Node(YAML::NodeType::Null);
+      service = render_service(instance, settings, base, addition, override_file, deployment);
+    }
+    cache.keep(instance.name, std::move(inputs), service);
+    text += service;
+  }
+
+  YAML::Emitter tail;
+  tail.SetIndent(2);
+  tail << YAML::BeginMap << YAML::Key << "networks" << YAML::Value << YAML::BeginMap;
+  tail << YAML::Key << settings.network << YAML::Value << YAML::BeginMap << YAML::Key << "driver"
+       << YAML::Value << "bridge" << YAML::EndMap;
+  tail << YAML::EndMap << YAML::EndMap;
+  check_emitted(tail, deployment);
+  text += std::string(tail.c_str()) + "\n";
+  cache.save();
+  return text;
+}
+
+void write_compose(const Deployment& deployment) {
+  std::string text = render_compose(deployment, deployment.load_instances());
+  write_file_atomically(deployment.compose_file(), text);
+}
+
+}  // namespace nanoforge::deploy

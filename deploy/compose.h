@@ -1,0 +1,50 @@
+// docker-compose.yml from the instance model: yaml-cpp nodes, emitted by yaml-cpp.
+//
+// Shape: a top-level `x-nanobot: &nanobot` extension holds what every service shares (image,
+// user, read-only root, dropped capabilities, healthcheck, network...), and each service
+// `<<: *nanobot` merges it and adds only what differs (its volumes, ports, env_file, limits).
+// The anchor, the alias and the `<<` key are plain YAML; Compose (v1, v2 and podman-compose)
+// resolves the merge key itself. A service with an override is computed fully expanded
+// (base + instance + override), so whatever differs from the base is written explicitly and
+// the merged result is exactly the expanded service; one without is just its own keys.
+//
+// A service whose inputs (record, override, shared settings) are those of the last emit is
+// taken from it as text (rendered_services.h) instead of being rendered again.
+//
+// User additions live in instances/NAME/docker-compose.override.yml, never rewritten:
+// either a bare service mapping or a compose file with `services: {NAME: ...}`. It is merged
+// into that instance's service on every emit: mappings merge recursively, lists append the
+// entries not already present, scalars replace.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "deploy/deployment.h"
+#include "deploy/instance.h"
+
+namespace nanoforge::deploy {
+
+// What every service shares (the x-nanobot extension).
+YAML::Node shared_service(const DeploymentSettings& settings);
+// The keys only this instance's service has; none of them is in the shared part (restart
+// only when it differs), so without an override they are exactly what follows `<<: *nanobot`.
+YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& settings);
+// One instance's service, fully expanded (shared part included), before its override.
+YAML::Node instance_service(const Instance& instance, const DeploymentSettings& settings);
+// Merges `addition` into `service` (see above); `source` names the file for errors.
+void merge_override(YAML::Node& service, const YAML::Node& addition, const std::string& source);
+// Reads instances/NAME/docker-compose.override.yml; a null node when absent or only comments.
+// Errors name the file, line and column.
+YAML::Node load_override(const std::filesystem::path& file, const std::string& instance_name);
+
+// The whole file. Reads each instance's override from the deployment, takes unchanged services
+// from the last emit and leaves this emit's services for the next (rendered_services.h).
+std::string render_compose(const Deployment& deployment, const std::vector<Instance>& instances);
+// Loads settings and instances (a broken instance.json or config.json fails with its name and
+// line, before anything is written), renders, and replaces docker-compose.yml atomically.
+void write_compose(const Deployment& deployment);
+
+}  // namespace nanoforge::deploy

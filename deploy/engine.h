@@ -1,0 +1,64 @@
+// The container engine and compose tool that run the deployment: `docker compose` (v2),
+// `docker-compose` (v1) or `podman-compose` with Podman. DOCKER_HOST and CONTAINERS_CONF
+// pass through from the environment to every tool nanoforge runs.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "deploy/deployment.h"
+
+namespace nanoforge::deploy {
+
+enum class EngineKind { docker, podman };
+
+struct Engine {
+  EngineKind kind = EngineKind::docker;
+  std::string cli;                   // "docker" | "podman"
+  std::vector<std::string> compose;  // {"docker","compose"} | {"docker-compose"} | {"podman-compose"}
+  std::string describe() const;      // "docker-compose (Compose v1) with docker"
+};
+
+// `preference`: "auto", "docker", "podman", "docker-compose", "podman-compose", "docker-compose-v2";
+// empty means $NANOFORGE_ENGINE, else auto (Docker when DOCKER_HOST is set or
+// /var/run/docker.sock exists, else Podman). Throws naming what is missing.
+Engine detect_engine(const std::string& preference = "");
+
+// What the engine says about one instance's container.
+struct ContainerState {
+  std::string state;   // running | exited | paused | created | restarting | "" (no container)
+  std::string health;  // the engine's healthcheck state when it runs one ("healthy", ...), else ""
+};
+
+// The deployment's compose project on an engine.
+class ComposeProject {
+ public:
+  ComposeProject(Engine engine, const Deployment& deployment);
+
+  const Engine& engine() const { return engine_; }
+  // compose -f docker-compose.yml -p PROJECT <args...>
+  std::vector<std::string> command(const std::vector<std::string>& args) const;
+
+  // Each throws nanoforge::Error with the tool's own message when it fails.
+  void up(const std::vector<std::string>& services) const;
+  void down() const;
+  void start(const std::vector<std::string>& services) const;
+  void stop(const std::vector<std::string>& services) const;
+  void restart(const std::vector<std::string>& services) const;
+  // Stops and removes one instance's container (delete).
+  void remove_container(const Instance& instance) const;
+  // Streams logs to the terminal; returns the tool's exit code.
+  int logs(const std::vector<std::string>& services, bool follow, const std::string& tail) const;
+
+  // Container state by container name (nanobot-NAME), for all containers on the engine.
+  std::map<std::string, ContainerState> container_states() const;
+
+ private:
+  void run_compose(const std::vector<std::string>& args) const;
+  Engine engine_;
+  std::string root_;
+  std::string project_;
+  std::string network_;
+};
+
+}  // namespace nanoforge::deploy

@@ -1,0 +1,226 @@
+#include "deploy/instance.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "base/atomic_file.h"
+#include "base/error.h"
+
+namespace nanoforge::deploy {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string VolumeMount::compose_form() const {
+  return host + ":" + container + (read_only ? ":ro" : "");
+}
+
+std::string to_string(RuntimeMode mode) {
+  return mode == RuntimeMode::mounted ? "mounted" : "self-contained";
+}
+
+RuntimeMode parse_runtime_mode(std::string_view text) {
+  if (text == "mounted") return RuntimeMode::mounted;
+  if (text == "self-contained") return RuntimeMode::self_contained;
+  throw Error("unknown runtime mode '" + std::string(text) +
+              "': expected 'mounted' (shared ./venv mounted read-only) or 'self-contained'");
+}
+
+std::vector<int> Instance::host_ports() const {
+  std::vector<int> ports{port};
+  if (webui_port) ports.push_back(*webui_port);
+  return ports;
+}
+
+std::vector<VolumeMount> Instance::volumes(RuntimeMode mode) const {
+  std::string dir = "./" + instance_files::directory(name).string();
+  std::vector<VolumeMount> mounts;
+  if (mode == RuntimeMode::mounted) mounts.push_back({"./venv", "/opt/venv", true});
+  mounts.push_back({dir + "/config", "/data/.nanobot", false});
+  mounts.push_back({dir + "/workspace", "/data/workspace", false});
+  return mounts;
+}
+
+namespace instance_files {
+fs::path directory(std::string_view name) { return fs::path("instances") / std::string(name); }
+}  // namespace instance_files
+
+json to_json(const Instance& instance) {
+  json out = {
+      {"name", instance.name},
+      {"port", instance.port},
+      {"model", instance.model},
+      {"soul", instance.soul},
+      {"provider", instance.provider},
+      {"apiKeyEnv", instance.api_key_env},
+      {"temperature", instance.temperature},
+      {"maxTokens", instance.max_tokens},
+      {"restart", instance.restart},
+      {"limits",
+       {{"cpus", instance.limits.cpus},
+        {"memory", instance.limits.memory},
+        {"reservedCpus", instance.limits.reserved_cpus},
+        {"reservedMemory", instance.limits.reserved_memory}}},
+      {"logging", {{"maxSize", instance.logging.max_size}, {"maxFiles", instance.logging.max_files}}},
+  };
+  if (instance.webui_port) out["webuiPort"] = *instance.webui_port;
+  return out;
+}
+
+namespace {
+
+template <typename T>
+T field(const json& object, const char* key, const std::string& source, const T& fallback,
+        bool required = false) {
+  auto found = object.find(key);
+  if (found == object.end() || found->is_null()) {
+    if (required) throw Error(source + ": missing field '" + key + "'");
+    return fallback;
+  }
+  try {
+    return found->get<T>();
+  } catch (const json::exception&) {
+    throw Error(source + ": field '" + key + "' has the wrong type (" + found->type_name() + ")");
+  }
+}
+
+}  // namespace
+
+Instance instance_from_json(const json& object, const std::string& source) {
+  if (!object.is_object()) throw Error(source + ": expected a JSON object");
+  Instance instance;
+  instance.name = field<std::string>(object, "name", source, "", true);
+  instance.port = field<int>(object, "port", source, 0, true);
+  instance.model = field<std::string>(object, "model", source, "", true);
+  instance.soul = field<std::string>(object, "soul", source, "custom");
+  instance.provider = field<std::string>(object, "provider", source, provider_for_model(instance.model));
+  instance.api_key_env =
+      field<std::string>(object, "apiKeyEnv", source, default_api_key_env(instance.provider));
+  instance.temperature = field<double>(object, "temperature", source, 0.7);
+  instance.max_tokens = field<int>(object, "maxTokens", source, 4096);
+  instance.restart = field<std::string>(object, "restart", source, "unless-stopped");
+  if (object.contains("webuiPort") && !object["webuiPort"].is_null())
+    instance.webui_port = field<int>(object, "webuiPort", source, 0);
+  if (auto limits = object.find("limits"); limits != object.end()) {
+    std::string where = source + " (limits)";
+    instance.limits.cpus = field<std::string>(*limits, "cpus", where, instance.limits.cpus);
+    instance.limits.memory = field<std::string>(*limits, "memory", where, instance.limits.memory);
+    instance.limits.reserved_cpus =
+        field<std::string>(*limits, "reservedCpus", where, instance.limits.reserved_cpus);
+    instance.limits.reserved_memory =
+        field<std::string>(*limits, "reservedMemory", where, instance.limits.reserved_memory);
+  }
+  if (auto logging = object.find("logging"); logging != object.end()) {
+    std::string where = source + " (logging)";
+    instance.logging.max_size = field<std::string>(*logging, "maxSize", where, instance.logging.max_size);
+    instance.logging.max_files = field<int>(*logging, "maxFiles", where, instance.logging.max_files);
+  }
+  try {
+    validate_instance_name(instance.name);
+    validate_port(instance.port);
+    if (instance.webui_port) validate_port(*instance.webui_port, "webuiPort");
+    validate_model(instance.model);
+    validate_soul(instance.soul);
+    validate_env_var_name(instance.api_key_env);
+  } catch (const Error& error) {
+    throw Error(source + ": " + error.what());
+  }
+  return instance;
+}
+
+void validate_instance_name(std::string_view name) {
+  auto quoted = "'" + std::string(name) + "'";
+  if (name.empty()) throw Error("instance name is empty: expected 1-63 of a-z, 0-9 and '-'");
+  if (name.size() > 63)
+    throw Error("instance name " + quoted + " is " + std::to_string(name.size()) +
+                " characters long: at most 63 are allowed (it becomes a DNS label)");
+  bool characters_ok = std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+  if (!characters_ok || name.front() == '-' || name.back() == '-')
+    throw Error("invalid instance name " + quoted +
+                ": expected lower-case letters, digits and '-', starting and ending with a "
+                "letter or digit (^[a-z0-9]([a-z0-9-]*[a-z0-9])?$)");
+}
+
+void validate_port(int port, std::string_view what) {
+  if (port < 1024 || port > 65535)
+    throw Error("invalid " + std::string(what) + " " + std::to_string(port) +
+                ": expected a number from 1024 to 65535 (ports below 1024 need root on the host)");
+}
+
+void validate_model(std::string_view model) {
+  if (model.empty()) throw Error("model name is empty: expected e.g. gpt-4o-mini or anthropic/claude-3-5-sonnet");
+  if (model.size() > 200) throw Error("model name is longer than 200 characters");
+  for (char c : model) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' ||
+          c == '/' || c == ':' || c == '@'))
+      throw Error("invalid model name '" + std::string(model) +
+                  "': expected letters, digits and - _ . / : @ only");
+  }
+}
+
+const std::vector<std::string>& known_souls() {
+  static const std::vector<std::string> souls{"assistant", "expert", "creative", "custom"};
+  return souls;
+}
+
+void validate_soul(std::string_view soul) {
+  const auto& souls = known_souls();
+  if (std::find(souls.begin(), souls.end(), soul) == souls.end())
+    throw Error("unknown soul '" + std::string(soul) + "': expected assistant, expert, creative or custom");
+}
+
+void validate_env_var_name(std::string_view name) {
+  bool ok = !name.empty() && !std::isdigit(static_cast<unsigned char>(name.front())) &&
+            std::all_of(name.begin(), name.end(), [](char c) {
+              return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+            });
+  if (!ok)
+    throw Error("invalid environment variable name '" + std::string(name) +
+                "': expected letters, digits and '_', not starting with a digit");
+}
+
+std::string provider_for_model(std::string_view model) {
+  if (model.find('/') != std::string_view::npos) return "openrouter";
+  auto starts = [&](std::string_view prefix) { return model.substr(0, prefix.size()) == prefix; };
+  if (starts("gpt-") || starts("o1") || starts("o3") || starts("o4")) return "openai";
+  if (starts("claude")) return "anthropic";
+  if (starts("deepseek")) return "deepseek";
+  if (starts("gemini")) return "gemini";
+  if (starts("qwen")) return "dashscope";
+  if (starts("glm")) return "zhipu";
+  if (starts("moonshot") || starts("kimi")) return "moonshot";
+  return "openrouter";
+}
+
+std::string default_api_key_env(std::string_view provider) {
+  std::string variable;
+  for (char c : provider)
+    variable += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::toupper(c)) : '_';
+  return variable + "_API_KEY";
+}
+
+json parse_json_file(const fs::path& path) { return parse_json_text(read_file(path), path.string()); }
+
+void check_json_text(const std::string& text, const std::string& source) {
+  if (!json::accept(text)) parse_json_text(text, source);  // throws, naming line and column
+}
+
+json parse_json_text(const std::string& text, const std::string& source) {
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& error) {
+    // nlohmann reports a byte offset; people edit lines.
+    std::size_t offset = std::min<std::size_t>(error.byte == 0 ? 0 : error.byte - 1, text.size());
+    std::size_t line = 1 + std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n');
+    auto line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+    std::size_t column = offset - (line_start == std::string::npos ? 0 : line_start + 1) + 1;
+    std::string reason = error.what();
+    if (auto colon = reason.find("syntax error"); colon != std::string::npos) reason = reason.substr(colon);
+    throw Error(source + ":" + std::to_string(line) + ":" + std::to_string(column) +
+                ": not valid JSON: " + reason);
+  }
+}
+
+}  // namespace nanoforge::deploy

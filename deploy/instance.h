@@ -1,0 +1,111 @@
+// The instance model: everything nanoforge knows about one Nanobot instance, in one place.
+// The compose emitter, status, backup and any later emitter (e.g. Kubernetes) read this
+// struct; nothing else decides an instance's ports, volumes, secrets or limits.
+#pragma once
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace nanoforge::deploy {
+
+// Inside every container the gateway listens on this port and the WebUI on the other;
+// only the host side differs between instances.
+inline constexpr int kContainerGatewayPort = 18790;
+inline constexpr int kContainerWebuiPort = 8765;
+// The first host port handed out when `instance create` is given none.
+inline constexpr int kFirstInstancePort = 18790;
+// The runtime image's user; instance directories are owned by it so the container can write.
+inline constexpr unsigned kInstanceUid = 1000;
+inline constexpr unsigned kInstanceGid = 1000;
+
+// What the guide's "高级配置" section sets per service: deploy.resources and json-file logs.
+struct ResourceLimits {
+  std::string cpus = "1.0";
+  std::string memory = "1G";
+  std::string reserved_cpus = "0.25";
+  std::string reserved_memory = "128M";
+  friend bool operator==(const ResourceLimits&, const ResourceLimits&) = default;
+};
+
+struct LogRotation {
+  std::string max_size = "10m";
+  int max_files = 3;
+  friend bool operator==(const LogRotation&, const LogRotation&) = default;
+};
+
+// A bind mount, host path relative to the deployment directory.
+struct VolumeMount {
+  std::string host;
+  std::string container;
+  bool read_only = false;
+  std::string compose_form() const;  // "./instances/alice/config:/data/.nanobot" (+":ro")
+};
+
+// How the runtime gets its Python: the shared ./venv mounted read-only into `nanobot`,
+// or an image (`nanobot-full`) that carries the venv itself.
+enum class RuntimeMode { mounted, self_contained };
+std::string to_string(RuntimeMode mode);
+RuntimeMode parse_runtime_mode(std::string_view text);  // "mounted" | "self-contained"
+
+struct Instance {
+  std::string name;                // ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$, at most 63 characters
+  int port = 0;                    // host port of the gateway
+  std::string model;               // agents.defaults.model
+  std::string soul = "assistant";  // assistant | expert | creative | custom
+  std::string provider;            // providers.<provider>.apiKey in config.json
+  std::string api_key_env;         // the variable that holds the key, set in instances/NAME/.env
+  std::optional<int> webui_port;   // host port of Nanobot's WebUI/WebSocket (8765 inside)
+  double temperature = 0.7;
+  int max_tokens = 4096;
+  std::string restart = "unless-stopped";
+  ResourceLimits limits;
+  LogRotation logging;
+
+  std::string container_name() const { return "nanobot-" + name; }
+  // The host ports this instance publishes (gateway, then WebUI when set).
+  std::vector<int> host_ports() const;
+  // Bind mounts, none nested in another so the engine never creates root-owned mount points
+  // inside the instance's own files.
+  std::vector<VolumeMount> volumes(RuntimeMode mode) const;
+};
+
+// Files of an instance, relative to the deployment directory.
+namespace instance_files {
+std::filesystem::path directory(std::string_view name);         // instances/NAME
+inline constexpr const char* kRecord = "instance.json";         // this model, for nanoforge
+inline constexpr const char* kConfig = "config/config.json";    // Nanobot's own config
+inline constexpr const char* kSecrets = ".env";                 // API key; mode 0600
+inline constexpr const char* kOverride = "docker-compose.override.yml";  // the user's, never rewritten
+inline constexpr const char* kInfo = "INSTANCE_INFO.txt";
+inline constexpr const char* kSoul = "workspace/SOUL.md";
+}  // namespace instance_files
+
+nlohmann::json to_json(const Instance& instance);
+// Throws nanoforge::Error naming `source` and the field when a value is missing or invalid.
+Instance instance_from_json(const nlohmann::json& json, const std::string& source);
+
+// Validation; each throws nanoforge::Error saying what was expected.
+void validate_instance_name(std::string_view name);
+void validate_port(int port, std::string_view what = "port");
+void validate_model(std::string_view model);
+void validate_soul(std::string_view soul);
+void validate_env_var_name(std::string_view name);
+const std::vector<std::string>& known_souls();
+
+// The provider a model name implies ("gpt-4o-mini" -> openai, "vendor/model" -> openrouter).
+std::string provider_for_model(std::string_view model);
+// "openai" -> "OPENAI_API_KEY"
+std::string default_api_key_env(std::string_view provider);
+
+// Parses JSON text; a syntax error names the file, line and column.
+nlohmann::json parse_json_file(const std::filesystem::path& path);
+// The same for text already read from `source`.
+nlohmann::json parse_json_text(const std::string& text, const std::string& source);
+// Throws like parse_json_text when `text` is not JSON, without building the document.
+void check_json_text(const std::string& text, const std::string& source);
+
+}  // namespace nanoforge::deploy

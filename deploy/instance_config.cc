@@ -1,0 +1,74 @@
+#include "deploy/instance_config.h"
+
+#include <sstream>
+
+namespace nanoforge::deploy {
+
+using nlohmann::json;
+
+json nanobot_config(const Instance& instance) {
+  json config;
+  config["agents"]["defaults"] = {{"workspace", "/data/workspace"},
+                                  {"model", instance.model},
+                                  {"temperature", instance.temperature},
+                                  {"maxTokens", instance.max_tokens}};
+  config["providers"][instance.provider] = {{"apiKey", "${" + instance.api_key_env + "}"}};
+  config["gateway"] = {{"host", "0.0.0.0"}, {"port", kContainerGatewayPort}};
+  return config;
+}
+
+std::string agents_md(const Instance& instance) {
+  std::ostringstream out;
+  out << "# Agents\n\n"
+      << "Instructions for the Nanobot instance '" << instance.name << "'.\n\n"
+      << "- Your personality is described in SOUL.md; follow it.\n"
+      << "- Keep long-term notes in memory/ and reusable procedures in skills/.\n"
+      << "- Everything you may write lives under /data/workspace; the rest of the system is read-only.\n";
+  return out.str();
+}
+
+std::string instance_info(const Instance& instance, const DeploymentSettings& settings) {
+  std::ostringstream out;
+  out << "Nanobot instance: " << instance.name << "\n"
+      << "Container:        " << instance.container_name() << "\n"
+      << "Gateway:          http://" << settings.publish_address << ":" << instance.port << " (18790 inside)\n";
+  if (instance.webui_port)
+    out << "WebUI:            http://" << settings.publish_address << ":" << *instance.webui_port
+        << " (8765 inside)\n";
+  out << "Model:            " << instance.model << "\n"
+      << "Provider:         " << instance.provider << " (API key in .env as " << instance.api_key_env << ")\n"
+      << "Soul:             " << instance.soul << " (workspace/SOUL.md)\n"
+      << "Config:           config/config.json (mounted at /data/.nanobot)\n"
+      << "Workspace:        workspace/ (mounted at /data/workspace)\n"
+      << "Your additions:   docker-compose.override.yml (merged into this service; never rewritten)\n\n"
+      << "Start:   nanoforge up " << instance.name << "\n"
+      << "Logs:    nanoforge logs -f " << instance.name << "\n"
+      << "Status:  nanoforge status\n"
+      << "Backup:  nanoforge instance backup " << instance.name << "\n";
+  return out.str();
+}
+
+std::string secrets_env(const Instance& instance, const std::optional<std::string>& api_key) {
+  std::ostringstream out;
+  out << "# Secrets of the Nanobot instance '" << instance.name << "' (mode 0600).\n"
+      << "# The compose tool passes them to the container; config.json refers to them as ${"
+      << instance.api_key_env << "}.\n";
+  if (!api_key || api_key->empty()) out << "# Set the API key here before starting the instance:\n";
+  out << instance.api_key_env << "=" << api_key.value_or("") << "\n";
+  return out.str();
+}
+
+std::string override_stub(const Instance& instance) {
+  return "# Your additions to the '" + instance.name +
+         "' service. nanoforge never rewrites this file and merges it\n"
+         "# into the service each time it writes docker-compose.yml (maps merge, lists append).\n"
+         "# Example:\n"
+         "# environment:\n"
+         "#   TZ: Asia/Shanghai\n"
+         "# deploy:\n"
+         "#   resources:\n"
+         "#     limits:\n"
+         "#       memory: 2G\n";
+}
+
+}  // namespace nanoforge::deploy

@@ -1,0 +1,24 @@
+// The files an instance is made of, as text: Nanobot's config.json (its real camelCase
+// schema), AGENTS.md, INSTANCE_INFO.txt, the .env holding the secret, the override stub.
+#pragma once
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "deploy/deployment.h"
+#include "deploy/instance.h"
+
+namespace nanoforge::deploy {
+
+// agents.defaults.{workspace,model,temperature,maxTokens}, providers.<p>.apiKey as a "${VAR}"
+// placeholder Nanobot resolves from the environment, gateway.{host,port} inside the container.
+nlohmann::json nanobot_config(const Instance& instance);
+std::string agents_md(const Instance& instance);
+std::string instance_info(const Instance& instance, const DeploymentSettings& settings);
+// "VAR=value" (or "VAR=" with a note to fill it in); written with mode 0600.
+std::string secrets_env(const Instance& instance, const std::optional<std::string>& api_key);
+// Commented example for instances/NAME/docker-compose.override.yml.
+std::string override_stub(const Instance& instance);
+
+}  // namespace nanoforge::deploy

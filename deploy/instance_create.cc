@@ -1,0 +1,215 @@
+#include "deploy/instance_create.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "deploy/compose.h"
+#include "deploy/instance_config.h"
+#include "deploy/instance_souls.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
+
+namespace nanoforge::deploy {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool can_bind(int port, in_addr_t address) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return true;  // cannot tell; do not claim the port is taken
+  int yes = 1;
+  // TIME_WAIT leftovers do not keep an engine from publishing the port; listeners do.
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  sockaddr_in socket_address{};
+  socket_address.sin_family = AF_INET;
+  socket_address.sin_port = htons(static_cast<uint16_t>(port));
+  socket_address.sin_addr.s_addr = address;
+  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&socket_address), sizeof socket_address) == 0;
+  ::close(fd);
+  return ok || errno != EADDRINUSE;
+}
+
+std::string random_suffix() {
+  static thread_local std::mt19937_64 generator{std::random_device{}()};
+  std::ostringstream out;
+  out << std::hex << generator();
+  return out.str();
+}
+
+}  // namespace
+
+bool port_in_use_on_host(int port) {
+  return !can_bind(port, htonl(INADDR_ANY)) || !can_bind(port, htonl(INADDR_LOOPBACK));
+}
+
+int next_free_port(const std::vector<Instance>& instances, const PortInUse& in_use, int after) {
+  std::set<int> taken;
+  for (const auto& instance : instances)
+    for (int port : instance.host_ports()) taken.insert(port);
+  for (int port = std::max(kFirstInstancePort, after + 1); port <= 65535; ++port)
+    if (!taken.count(port) && !in_use(port)) return port;
+  throw Error("no free port from " + std::to_string(kFirstInstancePort) + " to 65535");
+}
+
+void write_new_file(const fs::path& path, std::string_view content, unsigned mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) throw_system_error("cannot create", path.string());
+  ::fchmod(fd, mode);
+  const char* bytes = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    ssize_t written = ::write(fd, bytes, left);
+    if (written < 0 && errno == EINTR) continue;
+    if (written < 0) {
+      ::close(fd);
+      throw_system_error("cannot write", path.string());
+    }
+    bytes += written;
+    left -= static_cast<std::size_t>(written);
+  }
+  if (::close(fd) != 0) throw_system_error("cannot write", path.string());
+}
+
+void give_to_instance_user(const fs::path& tree) {
+  if (::geteuid() != 0) return;  // only root can; rootless engines map the user themselves
+  auto give = [](const fs::path& path) {
+    if (::lchown(path.c_str(), kInstanceUid, kInstanceGid) != 0)
+      throw_system_error("cannot give to uid 1000", path.string());
+  };
+  give(tree);
+  for (const auto& entry : fs::recursive_directory_iterator(tree)) give(entry.path());
+}
+
+StagedInstance::StagedInstance(const Deployment& deployment, Instance instance)
+    : target_(deployment.instance_dir(instance.name)), instance_(std::move(instance)) {
+  fs::create_directories(deployment.instances_dir());
+  staging_ = deployment.instances_dir() / (".staging-" + instance_.name + "-" + random_suffix());
+  fs::create_directory(staging_);
+}
+
+StagedInstance::~StagedInstance() {
+  if (committed_) return;
+  std::error_code ignored;
+  fs::remove_all(staging_, ignored);
+}
+
+void StagedInstance::commit() {
+  if (fs::exists(target_))
+    throw Error("instance '" + instance_.name + "' already exists: " + target_.string() +
+                " (nanoforge never overwrites an instance)");
+  if (::rename(staging_.c_str(), target_.c_str()) != 0)
+    throw_system_error("cannot move the new instance into place", target_.string());
+  committed_ = true;
+}
+
+Instance plan_instance(const Deployment& deployment, const std::vector<Instance>& existing,
+                       const CreateRequest& request, const PortInUse& in_use) {
+  validate_instance_name(request.name);
+  validate_model(request.model);
+  validate_soul(request.soul);
+  if (deployment.has_instance(request.name))
+    throw Error("instance '" + request.name + "' already exists in " +
+                deployment.instance_dir(request.name).string() +
+                "; nanoforge never overwrites an instance (delete it first, or pick another name)");
+
+  auto check_port = [&](int port, const std::string& what) {
+    validate_port(port, what);
+    for (const auto& other : existing)
+      for (int used : other.host_ports())
+        if (used == port)
+          throw Error(what + " " + std::to_string(port) + " is already used by instance '" + other.name + "'");
+    if (in_use(port))
+      throw Error(what + " " + std::to_string(port) +
+                  " is in use on this host (something listens on it); pick another port");
+  };
+
+  Instance instance;
+  instance.name = request.name;
+  instance.model = request.model;
+  instance.soul = request.soul;
+  instance.provider = request.provider.empty() ? provider_for_model(request.model) : request.provider;
+  instance.api_key_env = request.api_key_env.empty() ? default_api_key_env(instance.provider) : request.api_key_env;
+  validate_env_var_name(instance.api_key_env);
+  if (request.port) {
+    check_port(*request.port, "port");
+    instance.port = *request.port;
+  } else {
+    instance.port = next_free_port(existing, in_use);
+  }
+  if (request.webui_port) {
+    if (*request.webui_port == instance.port)
+      throw Error("WebUI port " + std::to_string(*request.webui_port) + " is the instance's gateway port");
+    check_port(*request.webui_port, "WebUI port");
+    instance.webui_port = request.webui_port;
+  }
+  return instance;
+}
+
+std::unique_ptr<StagedInstance> stage_instance(const Deployment& deployment, const Instance& instance,
+                                               const std::optional<std::string>& api_key) {
+  auto staged = std::make_unique<StagedInstance>(deployment, instance);
+  const fs::path& dir = staged->path();
+  for (const char* sub : {"config", "config/sessions", "workspace", "workspace/memory", "workspace/skills"})
+    fs::create_directory(dir / sub);
+  DeploymentSettings settings = deployment.settings();
+  write_new_file(dir / instance_files::kConfig, nanobot_config(instance).dump(2) + "\n");
+  write_new_file(dir / instance_files::kSoul, soul_text(instance.soul, instance.name, deployment.root()));
+  write_new_file(dir / "workspace/AGENTS.md", agents_md(instance));
+  write_new_file(dir / instance_files::kInfo, instance_info(instance, settings));
+  write_new_file(dir / instance_files::kOverride, override_stub(instance));
+  write_new_file(dir / instance_files::kRecord, to_json(instance).dump(2) + "\n");
+  // The container only needs config/ and workspace/; the record, the override and the secret
+  // stay with the user who runs nanoforge.
+  give_to_instance_user(dir / "config");
+  give_to_instance_user(dir / "workspace");
+  write_new_file(dir / instance_files::kSecrets, secrets_env(instance, api_key), 0600);
+  return staged;
+}
+
+void commit_instance_and_compose(const Deployment& deployment, StagedInstance& staged,
+                                 std::vector<Instance> existing) {
+  std::vector<Instance> instances = std::move(existing);
+  instances.push_back(staged.instance());
+  std::sort(instances.begin(), instances.end(),
+            [](const Instance& a, const Instance& b) { return a.name < b.name; });
+  // Render first: a broken override or config elsewhere fails the create before anything moves.
+  std::string compose = render_compose(deployment, instances);
+  staged.commit();
+  try {
+    write_file_atomically(deployment.compose_file(), compose);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(deployment.instance_dir(staged.instance().name), ignored);
+    throw;
+  }
+  // Last: the compose file's fsync has already committed this rename to the journal on most
+  // filesystems, so this costs nothing there; a directory fsync first would wait for a commit
+  // of its own, which on a busy disk takes longer than everything else a create does.
+  sync_directory(deployment.instances_dir());
+}
+
+Instance create_instance(const Deployment& deployment, const CreateRequest& request, const PortInUse& in_use) {
+  // One read of every instance serves the name and port checks and the compose file.
+  std::vector<Instance> existing = deployment.load_instances();
+  Instance instance = plan_instance(deployment, existing, request, in_use);
+  std::optional<std::string> api_key = request.api_key;
+  if (!api_key && request.api_key_from_environment)
+    if (const char* value = std::getenv(instance.api_key_env.c_str()); value && *value) api_key = value;
+  auto staged = stage_instance(deployment, instance, api_key);
+  commit_instance_and_compose(deployment, *staged, std::move(existing));
+  return instance;
+}
+
+}  // namespace nanoforge::deploy

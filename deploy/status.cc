@@ -1,0 +1,191 @@
+#include "deploy/status.h"
+
+#include <curl/curl.h>
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "deploy/engine_process.h"
+#include "base/error.h"
+
+namespace nanoforge::deploy {
+
+using nlohmann::json;
+
+bool probe_health(int port, long timeout_ms) {
+  CURL* curl = curl_easy_init();
+  if (!curl) return false;
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/health";
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");  // a proxy from the environment must not answer for us
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
+                   +[](char*, size_t size, size_t count, void*) -> size_t { return size * count; });
+  CURLcode code = curl_easy_perform(curl);
+  long http_status = 0;
+  if (code == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);
+  curl_easy_cleanup(curl);
+  return code == CURLE_OK && http_status == 200;
+}
+
+std::optional<std::uint64_t> parse_memory_size(const std::string& text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (...) {
+    return std::nullopt;
+  }
+  std::string unit = text.substr(used);
+  while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  static const std::map<std::string, double> factors = {
+      {"", 1},         {"B", 1},       {"kB", 1e3},           {"KB", 1e3},           {"MB", 1e6},
+      {"GB", 1e9},     {"TB", 1e12},   {"KiB", 1024.0},       {"MiB", 1048576.0},    {"GiB", 1073741824.0},
+      {"TiB", 1099511627776.0}};
+  auto factor = factors.find(unit);
+  if (factor == factors.end()) return std::nullopt;
+  return static_cast<std::uint64_t>(std::llround(value * factor->second));
+}
+
+namespace {
+
+struct Usage {
+  std::optional<double> cpu;
+  std::optional<std::uint64_t> used, limit;
+};
+
+void read_usage(const std::string& cpu_text, const std::string& memory_text, Usage& usage) {
+  try {
+    usage.cpu = std::stod(cpu_text);
+  } catch (...) {
+  }
+  auto slash = memory_text.find('/');
+  if (slash != std::string::npos) {
+    std::string used = memory_text.substr(0, slash), limit = memory_text.substr(slash + 1);
+    while (!used.empty() && used.back() == ' ') used.pop_back();
+    while (!limit.empty() && limit.front() == ' ') limit.erase(0, 1);
+    usage.used = parse_memory_size(used);
+    usage.limit = parse_memory_size(limit);
+  }
+}
+
+std::map<std::string, Usage> engine_usage(const ComposeProject& project, const std::vector<std::string>& names) {
+  std::map<std::string, Usage> usage;
+  if (names.empty()) return usage;
+  bool podman = project.engine().kind == EngineKind::podman;
+  std::vector<std::string> argv{project.engine().cli, "stats", "--no-stream", "--format",
+                                podman ? "json" : "{{json .}}"};
+  argv.insert(argv.end(), names.begin(), names.end());
+  ProcessResult result = run_captured(argv);
+  if (!result.ok()) return usage;  // a container stopped meanwhile; usage stays unknown
+  try {
+    if (podman) {
+      for (const auto& entry : json::parse(result.out.empty() ? "[]" : result.out))
+        read_usage(entry.value("cpu_percent", ""), entry.value("mem_usage", ""), usage[entry.value("name", "")]);
+    } else {
+      std::istringstream lines(result.out);
+      std::string line;
+      while (std::getline(lines, line)) {
+        if (line.empty()) continue;
+        json entry = json::parse(line);
+        read_usage(entry.value("CPUPerc", ""), entry.value("MemUsage", ""), usage[entry.value("Name", "")]);
+      }
+    }
+  } catch (const json::exception&) {
+    return {};
+  }
+  return usage;
+}
+
+std::string human_bytes(std::uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, unit == 0 ? "%.0f%s" : "%.1f%s", value, units[unit]);
+  return text;
+}
+
+}  // namespace
+
+std::vector<InstanceStatus> collect_status(const Deployment& deployment, const ComposeProject* project) {
+  std::vector<Instance> instances = deployment.load_instances();
+  std::map<std::string, ContainerState> states;
+  if (project) states = project->container_states();
+  std::vector<InstanceStatus> statuses;
+  std::vector<std::string> running;
+  for (const auto& instance : instances) {
+    InstanceStatus status;
+    status.name = instance.name;
+    status.port = instance.port;
+    if (auto found = states.find(instance.container_name()); found != states.end()) {
+      status.state = found->second.state;
+      status.engine_health = found->second.health;
+    }
+    if (status.state == "running") {
+      status.health = probe_health(instance.port) ? "healthy" : "unhealthy";
+      running.push_back(instance.container_name());
+    }
+    statuses.push_back(status);
+  }
+  if (project) {
+    auto usage = engine_usage(*project, running);
+    for (auto& status : statuses) {
+      auto found = usage.find("nanobot-" + status.name);
+      if (found == usage.end()) continue;
+      status.cpu_percent = found->second.cpu;
+      status.memory_used = found->second.used;
+      status.memory_limit = found->second.limit;
+    }
+  }
+  return statuses;
+}
+
+std::string format_status_table(const std::vector<InstanceStatus>& statuses) {
+  std::ostringstream out;
+  char line[256];
+  std::snprintf(line, sizeof line, "   %-20s %-6s %-10s %-10s %8s  %s\n", "INSTANCE", "PORT", "STATE", "HEALTH",
+                "CPU %", "MEM USAGE / LIMIT");
+  out << line;
+  for (const auto& status : statuses) {
+    std::string cpu = status.cpu_percent ? [&] {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.2f%%", *status.cpu_percent);
+      return std::string(text);
+    }()
+                                         : "-";
+    std::string memory = "-";
+    if (status.memory_used)
+      memory = human_bytes(*status.memory_used) + " / " +
+               (status.memory_limit ? human_bytes(*status.memory_limit) : std::string("-"));
+    std::snprintf(line, sizeof line, " %s %-20s %-6d %-10s %-10s %8s  %s\n", status.ok() ? "✓" : "✗",
+                  status.name.c_str(), status.port, status.state.c_str(), status.health.c_str(), cpu.c_str(),
+                  memory.c_str());
+    out << line;
+  }
+  return out.str();
+}
+
+json status_json(const std::vector<InstanceStatus>& statuses) {
+  json list = json::array();
+  for (const auto& status : statuses) {
+    json entry = {{"name", status.name},     {"port", status.port},     {"state", status.state},
+                  {"health", status.health}, {"ok", status.ok()},       {"cpuPercent", nullptr},
+                  {"memoryUsedBytes", nullptr}, {"memoryLimitBytes", nullptr}};
+    if (!status.engine_health.empty()) entry["engineHealth"] = status.engine_health;
+    if (status.cpu_percent) entry["cpuPercent"] = *status.cpu_percent;
+    if (status.memory_used) entry["memoryUsedBytes"] = *status.memory_used;
+    if (status.memory_limit) entry["memoryLimitBytes"] = *status.memory_limit;
+    list.push_back(entry);
+  }
+  return list;
+}
+
+}  // namespace nanoforge::deploy

@@ -1,0 +1,93 @@
+// HTTP for the registry client, over libcurl: HTTPS by default, plain HTTP or unverified TLS
+// only for hosts named insecure, a custom CA file, HTTP/2 when the server offers it, and a
+// retry policy (exponential backoff with jitter, Retry-After) the client applies per request.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+
+namespace nanoforge::oci {
+
+struct TransportOptions {
+  // "host:port" (or "host") served over plain HTTP, or over TLS with an unverified certificate.
+  std::vector<std::string> insecure_registries;
+  std::filesystem::path ca_file;         // extra trust anchor (PEM); empty: the system's
+  int max_attempts = 6;                  // per request, counting the first
+  std::chrono::milliseconds initial_backoff{200};
+  std::chrono::milliseconds max_backoff{8000};
+  std::chrono::seconds max_retry_after{60};  // longer Retry-After values are cut to this
+  long connect_timeout_seconds = 15;
+  long stall_timeout_seconds = 60;       // a transfer slower than 1 KiB/s for this long fails
+};
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;                  // sent when body_file is empty
+  // A byte range of a file streamed as the body (blob uploads): never loaded whole.
+  std::filesystem::path body_file;
+  std::uint64_t body_offset = 0;
+  std::uint64_t body_length = 0;
+  // Called with each piece of a 2xx response body instead of collecting it in `body`;
+  // returning false aborts the transfer.
+  std::function<bool(const char*, std::size_t)> on_body;
+  // Called with the number of body bytes just handed to the network.
+  std::function<void(std::uint64_t)> on_sent;
+  bool follow_redirects = false;     // blob GETs may be redirected to storage
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::multimap<std::string, std::string> headers;  // names lowercased
+  std::string body;
+  // First value of a header (name in any case), empty when absent.
+  std::string header(const std::string& name) const;
+};
+
+// A failure below HTTP: no answer, connection reset, TLS failure, unknown host.
+class TransportError : public Error {
+ public:
+  TransportError(const std::string& message, bool transient) : Error(message), transient_(transient) {}
+  // Worth retrying (reset, timeout, refused); an unknown host or a bad certificate is not.
+  bool transient() const { return transient_; }
+
+ private:
+  bool transient_;
+};
+
+class HttpTransport {
+ public:
+  explicit HttpTransport(TransportOptions options = {});
+
+  const TransportOptions& options() const { return options_; }
+  // "https://host" or, for an insecure registry answering plain HTTP, "http://host".
+  std::string base_url(const std::string& host) const;
+  bool is_insecure(const std::string& host) const;
+  // Remembers that an insecure host speaks plain HTTP (found by the first ping).
+  void use_plain_http(const std::string& host);
+
+  // One attempt. Throws TransportError when no HTTP answer came back.
+  HttpResponse perform(const HttpRequest& request) const;
+
+  // How long to wait before attempt `attempt` (1 for the first retry): exponential with full
+  // jitter, or what Retry-After asked for (capped).
+  std::chrono::milliseconds backoff(int attempt, const HttpResponse* response) const;
+  // 408, 429 and 5xx except 501/505 (which will not change on a retry).
+  static bool retryable_status(long status);
+
+ private:
+  TransportOptions options_;
+  mutable std::mutex mutex_;
+  std::vector<std::string> plain_http_hosts_;
+};
+
+}  // namespace nanoforge::oci

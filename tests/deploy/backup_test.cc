@@ -1,0 +1,221 @@
+#include <archive.h>
+#include <archive_entry.h>
+#include <sys/stat.h>
+
+#include <set>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "deploy/backup.h"
+#include "deploy/migrate.h"
+#include "instance_test_support.h"
+#include "base/error.h"
+#include "test_support.h"
+
+using namespace nanoforge;
+using namespace nanoforge::deploy;
+using namespace nanoforge::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Files with their modes and mtimes, so "byte-identical" covers metadata too.
+std::map<std::string, std::string> snapshot_with_metadata(const fs::path& root) {
+  auto files = snapshot(root);
+  for (auto& [path, content] : files) {
+    struct stat info {};
+    ::lstat((root / path).c_str(), &info);
+    if (!S_ISDIR(info.st_mode)) content += "|mtime=" + std::to_string(info.st_mtim.tv_sec);
+    content += "|mode=" + std::to_string(info.st_mode) + "|uid=" + std::to_string(info.st_uid);
+  }
+  return files;
+}
+
+class FakeRuntime : public InstanceRuntime {
+ public:
+  std::set<std::string> running;
+  std::vector<std::string> log;
+  bool is_running(const std::string& name) override { return running.count(name) > 0; }
+  void stop(const std::vector<std::string>& names) override {
+    for (const auto& name : names) running.erase(name), log.push_back("stop " + name);
+  }
+  void start(const std::vector<std::string>& names) override {
+    for (const auto& name : names) running.insert(name), log.push_back("start " + name);
+  }
+};
+
+// Rewrites a backup with `path`'s content replaced, keeping the manifest: a tampered archive.
+void tamper(const fs::path& from, const fs::path& to, const std::string& path, const std::string& content) {
+  archive* in = archive_read_new();
+  archive_read_support_filter_all(in);
+  archive_read_support_format_all(in);
+  REQUIRE(archive_read_open_filename(in, from.c_str(), 65536) == ARCHIVE_OK);
+  archive* out = archive_write_new();
+  archive_write_add_filter_zstd(out);
+  archive_write_set_format_pax_restricted(out);
+  REQUIRE(archive_write_open_filename(out, to.c_str()) == ARCHIVE_OK);
+  archive_entry* entry;
+  while (archive_read_next_header(in, &entry) == ARCHIVE_OK) {
+    std::string data;
+    char buffer[8192];
+    la_ssize_t got;
+    while ((got = archive_read_data(in, buffer, sizeof buffer)) > 0) data.append(buffer, got);
+    if (archive_entry_pathname(entry) == path) data = content, archive_entry_set_size(entry, data.size());
+    archive_write_header(out, entry);
+    if (!data.empty()) archive_write_data(out, data.data(), data.size());
+  }
+  archive_write_close(out);
+  archive_write_free(out);
+  archive_read_free(in);
+}
+
+}  // namespace
+
+TEST_CASE("backup is deterministic and restore gives back identical files", "[backup]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  make_instance(deployment, "alice", 18790, "expert");
+  make_instance(deployment, "bob", 18791, "creative");
+  write_text(deployment.instance_dir("alice") / "workspace/memory/notes.md", "remember the milk\n");
+  write_text(deployment.instance_dir("alice") / "config/sessions/s1.jsonl", "{\"role\":\"user\"}\n");
+  auto before = snapshot_with_metadata(deployment.instances_dir());
+
+  BackupOptions options;
+  FakeRuntime runtime;
+  runtime.running = {"alice"};
+  auto first = backup_instances(deployment, {"bob", "alice"}, dir / "one.tar.zst", options, &runtime);
+  CHECK(runtime.log == std::vector<std::string>{"stop alice", "start alice"});
+  CHECK(first.paused == std::vector<std::string>{"alice"});
+  backup_instances(deployment, {"alice", "bob"}, dir / "two.tar.zst", options, nullptr);
+  CHECK(read_text(dir / "one.tar.zst") == read_text(dir / "two.tar.zst"));
+  struct stat info {};
+  ::stat((dir / "one.tar.zst").c_str(), &info);
+  CHECK((info.st_mode & 0777) == 0600);
+
+  const auto& manifest = first.manifest;
+  CHECK(manifest["format"] == kBackupFormat);
+  CHECK(manifest["image"] == "nanobot:latest");
+  CHECK(manifest["secretsIncluded"] == false);
+  bool found_soul = false;
+  for (const auto& file : manifest["files"]) {
+    CHECK(file["path"].get<std::string>().find(".env") == std::string::npos);
+    if (file["path"] == "instances/alice/workspace/SOUL.md") found_soul = file["sha256"].get<std::string>().size() == 64;
+  }
+  CHECK(found_soul);
+
+  fs::remove_all(deployment.instances_dir());
+  auto restored = restore_backup(deployment, dir / "one.tar.zst", false, nullptr);
+  CHECK(restored.instances == std::vector<std::string>{"alice", "bob"});
+  CHECK(restored.secrets_to_supply == std::vector<std::string>{"alice", "bob"});
+  auto after = snapshot_with_metadata(deployment.instances_dir());
+  // The secrets were not in the backup; a fresh .env asks for them again.
+  CHECK_THAT(after["alice/.env"], Catch::Contains("OPENAI_API_KEY=\n"));
+  after.erase("alice/.env"), after.erase("bob/.env");
+  before.erase("alice/.env"), before.erase("bob/.env");
+  CHECK(after == before);
+}
+
+TEST_CASE("backup with secrets restores .env, existing instances need --force", "[backup]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  make_instance(deployment, "alice");
+  auto before = snapshot_with_metadata(deployment.instances_dir());
+  BackupOptions options;
+  options.include_secrets = true;
+  backup_instances(deployment, {"alice"}, dir / "a.tar.zst", options, nullptr);
+
+  write_text(deployment.instance_dir("alice") / "workspace/SOUL.md", "changed after the backup\n");
+  auto changed = snapshot(deployment.instances_dir());
+  FakeRuntime runtime;
+  runtime.running = {"alice"};
+  CHECK_THROWS_WITH(restore_backup(deployment, dir / "a.tar.zst", false, &runtime),
+                    Catch::Contains("exists") && Catch::Contains("running") && Catch::Contains("--force"));
+  CHECK(snapshot(deployment.instances_dir()) == changed);
+  CHECK(runtime.log.empty());
+
+  auto restored = restore_backup(deployment, dir / "a.tar.zst", true, &runtime);
+  CHECK(restored.secrets_to_supply.empty());
+  CHECK(runtime.log == std::vector<std::string>{"stop alice"});
+  CHECK(snapshot_with_metadata(deployment.instances_dir()) == before);
+}
+
+TEST_CASE("restore refuses tampered and damaged backups, changing nothing", "[backup]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  make_instance(deployment, "alice");
+  backup_instances(deployment, {"alice"}, dir / "good.tar.zst", {}, nullptr);
+  fs::remove_all(deployment.instance_dir("alice"));
+  auto before = snapshot(dir.path());
+
+  tamper(dir / "good.tar.zst", dir / "tampered.tar.zst", "instances/alice/workspace/SOUL.md", "I am someone else\n");
+  before = snapshot(dir.path());
+  CHECK_THROWS_WITH(restore_backup(deployment, dir / "tampered.tar.zst", false, nullptr),
+                    Catch::Contains("altered") && Catch::Contains("instances/alice/workspace/SOUL.md"));
+  CHECK(snapshot(dir.path()) == before);
+
+  std::string bytes = read_text(dir / "good.tar.zst");
+  write_text(dir / "truncated.tar.zst", bytes.substr(0, bytes.size() / 2));
+  before = snapshot(dir.path());
+  CHECK_THROWS_WITH(restore_backup(deployment, dir / "truncated.tar.zst", false, nullptr), Catch::Contains("damaged"));
+  CHECK(snapshot(dir.path()) == before);
+
+  write_text(dir / "noise.tar.zst", "this is not an archive at all");
+  before = snapshot(dir.path());
+  CHECK_THROWS_AS(restore_backup(deployment, dir / "noise.tar.zst", false, nullptr), Error);
+  CHECK(snapshot(dir.path()) == before);
+}
+
+TEST_CASE("migrate converts the guide's flat config and copies the home", "[migrate]") {
+  TempDir dir;
+  fs::path home = dir / "dot-nanobot";
+  write_text(home / "config.json",
+             R"({"model": "gpt-4o-mini", "api_key": "sk-real-key", "temperature": 0.5, "max_tokens": 2048,
+                 "gateway": {"host": "0.0.0.0", "port": 18790}, "workspace": "/data/.nanobot/workspace",
+                 "sessions_dir": "/data/.nanobot/sessions", "log_level": "INFO"})");
+  write_text(home / "workspace/SOUL.md", "my old soul\n");
+  write_text(home / "workspace/memory/m.md", "memory\n");
+  write_text(home / "sessions/one.jsonl", "{}\n");
+  Deployment deployment(dir / "deploy");
+  MigrateRequest request{home, "migrated", std::nullopt};
+  auto result = migrate_instance(deployment, request, no_port_in_use);
+  fs::path instance = deployment.instance_dir("migrated");
+  auto config = nlohmann::json::parse(read_text(instance / "config/config.json"));
+  CHECK(config["agents"]["defaults"]["model"] == "gpt-4o-mini");
+  CHECK(config["agents"]["defaults"]["maxTokens"] == 2048);
+  CHECK(config["agents"]["defaults"]["temperature"] == 0.5);
+  CHECK(config["agents"]["defaults"]["workspace"] == "/data/workspace");
+  CHECK(config["providers"]["openai"]["apiKey"] == "${OPENAI_API_KEY}");
+  CHECK_FALSE(config.contains("api_key"));
+  CHECK_THAT(read_text(instance / ".env"), Catch::Contains("OPENAI_API_KEY=sk-real-key"));
+  CHECK(read_text(instance / "workspace/SOUL.md") == "my old soul\n");
+  CHECK(read_text(instance / "workspace/memory/m.md") == "memory\n");
+  CHECK(read_text(instance / "config/sessions/one.jsonl") == "{}\n");
+  CHECK(result.dropped == std::vector<std::string>{"log_level", "sessions_dir", "workspace"});
+  CHECK(result.instance.soul == "custom");
+  CHECK(read_text(home / "config.json").find("sk-real-key") != std::string::npos);  // the source is only read
+}
+
+TEST_CASE("migrate keeps Nanobot's own schema, moving keys to .env", "[migrate]") {
+  auto converted = convert_nanobot_config(
+      nlohmann::json::parse(R"({"agents": {"defaults": {"model": "anthropic/claude-3-5-sonnet", "workspace": "~/.nanobot/workspace"}},
+                                "providers": {"openrouter": {"apiKey": "sk-or-1"}}, "channels": {"telegram": {"enabled": false}}})"),
+      "config.json");
+  CHECK(converted.config["providers"]["openrouter"]["apiKey"] == "${OPENROUTER_API_KEY}");
+  CHECK(converted.secrets.at("OPENROUTER_API_KEY") == "sk-or-1");
+  CHECK(converted.config["agents"]["defaults"]["workspace"] == "/data/workspace");
+  CHECK(converted.config["channels"]["telegram"]["enabled"] == false);
+  CHECK(converted.provider == "openrouter");
+}
+
+TEST_CASE("migrate refuses what is not a Nanobot home", "[migrate]") {
+  TempDir dir;
+  Deployment deployment(dir / "deploy");
+  fs::create_directories(dir / "empty");
+  CHECK_THROWS_WITH(migrate_instance(deployment, {dir / "empty", "x", std::nullopt}, no_port_in_use),
+                    Catch::Contains("not a Nanobot home"));
+  write_text(dir / "other/config.json", R"({"name": "some other tool"})");
+  CHECK_THROWS_WITH(migrate_instance(deployment, {dir / "other", "x", std::nullopt}, no_port_in_use),
+                    Catch::Contains("is this a Nanobot config.json"));
+  CHECK_FALSE(fs::exists(deployment.instance_dir("x")));
+}

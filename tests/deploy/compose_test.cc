@@ -1,0 +1,215 @@
+#include <catch2/catch.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include "deploy/compose.h"
+#include "instance_test_support.h"
+#include "base/error.h"
+#include "test_support.h"
+
+using namespace nanoforge;
+using namespace nanoforge::deploy;
+using namespace nanoforge::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+// yaml-cpp reads `<<` as an ordinary key; resolve it as Compose does (explicit keys win).
+YAML::Node resolved_service(const YAML::Node& file, const std::string& name) {
+  YAML::Node service = file["services"][name];
+  YAML::Node result(YAML::NodeType::Map);
+  if (service["<<"])
+    for (const auto& entry : service["<<"]) result[entry.first.Scalar()] = entry.second;
+  for (const auto& entry : service)
+    if (entry.first.Scalar() != "<<") result[entry.first.Scalar()] = entry.second;
+  return result;
+}
+
+// A node's value as text, ignoring styles and tags.
+std::string value_text(const YAML::Node& node) {
+  if (node.IsScalar()) return "'" + node.Scalar() + "'";
+  std::string text;
+  if (node.IsSequence()) {
+    for (const auto& item : node) text += value_text(item) + ",";
+    return "[" + text + "]";
+  }
+  if (node.IsMap()) {
+    for (const auto& entry : node) text += entry.first.Scalar() + ":" + value_text(entry.second) + ",";
+    return "{" + text + "}";
+  }
+  return "null";
+}
+
+std::vector<std::string> strings(const YAML::Node& list) {
+  std::vector<std::string> out;
+  for (const auto& item : list) out.push_back(item.as<std::string>());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("compose: one service per instance under a shared x-nanobot anchor", "[compose]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  make_instance(deployment, "alice", 18790, "assistant");
+  make_instance(deployment, "bob", 18791, "creative");
+  std::string text = read_text(deployment.compose_file());
+  CHECK_THAT(text, Catch::Contains("x-nanobot: &nanobot"));
+  CHECK_THAT(text, Catch::Contains("<<: *nanobot"));
+  CHECK_THAT(text, Catch::Contains("user: \"1000:1000\""));  // YAML 1.1 would read 1000:1000 as a number
+  CHECK(text.find("nanobot-base") == std::string::npos);   // not a service of its own
+
+  YAML::Node file = YAML::Load(text);
+  CHECK(file["services"].size() == 2);
+  CHECK(file["x-nanobot"]["image"].as<std::string>() == "nanobot:latest");
+  for (const std::string name : {"alice", "bob"}) {
+    YAML::Node service = resolved_service(file, name);
+    CHECK(service["container_name"].as<std::string>() == "nanobot-" + name);
+    CHECK(service["user"].as<std::string>() == "1000:1000");
+    CHECK(service["read_only"].as<bool>());
+    CHECK(strings(service["tmpfs"]) == std::vector<std::string>{"/tmp"});
+    CHECK(strings(service["cap_drop"]) == std::vector<std::string>{"ALL"});
+    CHECK(strings(service["security_opt"]) == std::vector<std::string>{"no-new-privileges:true"});
+    CHECK(service["restart"].as<std::string>() == "unless-stopped");
+    CHECK(strings(service["volumes"]) ==
+          std::vector<std::string>{"./venv:/opt/venv:ro", "./instances/" + name + "/config:/data/.nanobot",
+                                   "./instances/" + name + "/workspace:/data/workspace"});
+    CHECK(strings(service["env_file"]) == std::vector<std::string>{"./instances/" + name + "/.env"});
+    CHECK(service["healthcheck"]["test"][1].as<std::string>() == "/opt/venv/bin/python");
+    CHECK_THAT(service["healthcheck"]["test"][3].as<std::string>(), Catch::Contains("/health"));
+    CHECK(service["deploy"]["resources"]["limits"]["memory"].as<std::string>() == "1G");
+    CHECK(service["logging"]["driver"].as<std::string>() == "json-file");
+    CHECK(service["logging"]["options"]["max-file"].as<std::string>() == "3");
+    CHECK(strings(service["networks"]) == std::vector<std::string>{"nanobot-net"});
+  }
+  CHECK(strings(resolved_service(file, "alice")["ports"]) == std::vector<std::string>{"127.0.0.1:18790:18790"});
+  CHECK(strings(resolved_service(file, "bob")["ports"]) == std::vector<std::string>{"127.0.0.1:18791:18790"});
+  CHECK(file["networks"]["nanobot-net"]["driver"].as<std::string>() == "bridge");
+  // Emitting twice gives the same bytes.
+  CHECK(render_compose(deployment, deployment.load_instances()) == text);
+}
+
+TEST_CASE("compose: the merged services equal the expanded model", "[compose]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  make_instance(deployment, "alice", 18790);
+  YAML::Node file = YAML::Load(read_text(deployment.compose_file()));
+  YAML::Node expanded = instance_service(deployment.load_instance("alice"), deployment.settings());
+  YAML::Node merged = resolved_service(file, "alice");
+  CHECK(merged.size() == expanded.size());
+  for (const auto& entry : expanded) {
+    INFO(entry.first.Scalar());
+    REQUIRE(merged[entry.first.Scalar()].IsDefined());
+    CHECK(value_text(merged[entry.first.Scalar()]) == value_text(entry.second));
+  }
+}
+
+TEST_CASE("compose: settings choose image, mode and publish address", "[compose]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  DeploymentSettings settings = deployment.settings();
+  settings.image = "127.0.0.1:5000/nanobot-full@sha256:" + std::string(64, 'a');
+  settings.mode = RuntimeMode::self_contained;
+  settings.publish_address = "0.0.0.0";
+  deployment.save_settings(settings);
+  CreateRequest request;
+  request.name = "alice";
+  request.webui_port = 18900;
+  create_instance(deployment, request, no_port_in_use);
+  YAML::Node service = resolved_service(YAML::Load(read_text(deployment.compose_file())), "alice");
+  CHECK(service["image"].as<std::string>() == settings.image);
+  CHECK(strings(service["volumes"]) == std::vector<std::string>{"./instances/alice/config:/data/.nanobot",
+                                                                "./instances/alice/workspace:/data/workspace"});
+  CHECK(strings(service["ports"]) == std::vector<std::string>{"0.0.0.0:18790:18790", "0.0.0.0:18900:8765"});
+}
+
+TEST_CASE("compose: the instance's override is merged and never rewritten", "[compose]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  make_instance(deployment, "alice");
+  make_instance(deployment, "bob");
+  fs::path override_file = deployment.instance_dir("alice") / "docker-compose.override.yml";
+  std::string override_text =
+      "services:\n  alice:\n    environment:\n      - TZ=Asia/Shanghai\n    deploy:\n      resources:\n"
+      "        limits:\n          memory: 2G\n    ports:\n      - \"127.0.0.1:18999:9000\"\n";
+  write_text(override_file, override_text);
+  write_compose(deployment);
+  CHECK(read_text(override_file) == override_text);
+  YAML::Node file = YAML::Load(read_text(deployment.compose_file()));
+  YAML::Node alice = resolved_service(file, "alice");
+  CHECK(alice["environment"]["TZ"].as<std::string>() == "Asia/Shanghai");
+  CHECK(alice["environment"]["HOME"].as<std::string>() == "/data");
+  CHECK(alice["deploy"]["resources"]["limits"]["memory"].as<std::string>() == "2G");
+  CHECK(alice["deploy"]["resources"]["limits"]["cpus"].as<std::string>() == "1.0");
+  CHECK(strings(alice["ports"]) == std::vector<std::string>{"127.0.0.1:18790:18790", "127.0.0.1:18999:9000"});
+  YAML::Node bob = resolved_service(file, "bob");
+  CHECK_FALSE(bob["environment"]["TZ"]);
+  CHECK(bob["deploy"]["resources"]["limits"]["memory"].as<std::string>() == "1G");
+
+  write_text(override_file, "services:\n  bob:\n    image: evil\n");
+  CHECK_THROWS_WITH(write_compose(deployment), Catch::Contains("no service named 'alice'"));
+  write_text(override_file, "- just\n- a list\n");
+  CHECK_THROWS_WITH(write_compose(deployment), Catch::Contains("expected a mapping"));
+}
+
+TEST_CASE("compose: proxies pass through by reference, not value", "[compose]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  ::setenv("HTTPS_PROXY", "http://user:secret@proxy.example:3128", 1);
+  make_instance(deployment, "alice");
+  ::unsetenv("HTTPS_PROXY");
+  std::string text = read_text(deployment.compose_file());
+  CHECK_THAT(text, Catch::Contains("HTTPS_PROXY: \"${HTTPS_PROXY}\""));
+  CHECK(text.find("secret") == std::string::npos);
+  CHECK(text.find("HTTP_PROXY:") == std::string::npos);
+}
+
+TEST_CASE("compose: unchanged services come from the last emit, changed ones are rendered again", "[compose]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  make_instance(deployment, "alice", 18790);
+  make_instance(deployment, "bob", 18791);
+  fs::path bob_override = deployment.instance_dir("bob") / "docker-compose.override.yml";
+  write_text(bob_override, "environment:\n  TZ: Asia/Shanghai\n");
+  auto render = [&] { return render_compose(deployment, deployment.load_instances()); };
+  auto render_without_cache = [&] {
+    fs::remove(deployment.compose_cache_file());
+    return render();
+  };
+  const std::string cold = render_without_cache();
+  REQUIRE(fs::exists(deployment.compose_cache_file()));
+  CHECK(render() == cold);  // from the cache, byte for byte
+
+  // The cache is really read: a same-length edit of alice's cached text shows up.
+  std::string cache = read_text(deployment.compose_cache_file());
+  auto at = cache.find("container_name: nanobot-alice");
+  REQUIRE(at != std::string::npos);
+  cache.replace(at, 29, "container_name: nanobot-ALICE");
+  write_text(deployment.compose_cache_file(), cache);
+  CHECK_THAT(render(), Catch::Contains("nanobot-ALICE"));
+
+  // A changed override renders that service again, and only that one.
+  write_text(bob_override, "environment:\n  TZ: Europe/Paris\n");
+  std::string changed = render();
+  CHECK_THAT(changed, Catch::Contains("Europe/Paris") && Catch::Contains("nanobot-ALICE"));
+  CHECK(changed.find("Asia/Shanghai") == std::string::npos);
+
+  // Changed settings change every service's inputs.
+  DeploymentSettings settings = deployment.settings();
+  settings.publish_address = "0.0.0.0";
+  deployment.save_settings(settings);
+  std::string republished = render();
+  CHECK(republished.find("nanobot-ALICE") == std::string::npos);
+  CHECK_THAT(republished, Catch::Contains("0.0.0.0:18790:18790") && Catch::Contains("0.0.0.0:18791:18790"));
+  CHECK(republished == render_without_cache());
+
+  // A damaged or foreign cache is no cache.
+  for (const std::string& damaged : {std::string("nanoforge compose cache 1\nshared 99999\n"), std::string("{}"),
+                                    read_text(deployment.compose_cache_file()).substr(0, 900)}) {
+    write_text(deployment.compose_cache_file(), damaged);
+    CHECK(render() == republished);
+  }
+  // A deleted instance's service is dropped from the cache as from the file.
+  fs::remove_all(deployment.instance_dir("bob"));
+  CHECK(render().find("bob:") == std::string::npos);
+  CHECK(read_text(deployment.compose_cache_file()).find("service bob ") == std::string::npos);
+}
