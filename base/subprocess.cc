@@ -57,6 +57,22 @@ bool program_exists(const std::string& program) {
   return false;
 }
 
+std::string join_command(const std::vector<std::string>& argv) {
+  std::string text;
+  for (const auto& word : argv) {
+    if (!text.empty()) text += ' ';
+    bool plain = !word.empty() && word.find_first_of(" \t\n'\"$\\`*?[]{}()<>|&;#~") == std::string::npos;
+    if (plain) {
+      text += word;
+      continue;
+    }
+    text += '\'';
+    for (char c : word) text += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    text += '\'';
+  }
+  return text;
+}
+
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
   if (argv.empty()) throw Error("run_process: no program given");
   if (!program_exists(argv[0])) throw Error(argv[0] + ": not found on PATH (is its package installed?)");
@@ -76,8 +92,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     posix_spawn_file_actions_addchdir_np(&actions, options.working_directory.c_str());
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
-  // Its own process group, so a timeout can stop the child and everything it started.
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+  // With a timeout, its own process group, so expiry can stop the child and everything it started.
+  short flags = POSIX_SPAWN_SETSIGMASK;
+  if (options.timeout_seconds > 0) flags |= POSIX_SPAWN_SETPGROUP;
+  posix_spawnattr_setflags(&attributes, flags);
   posix_spawnattr_setpgroup(&attributes, 0);
   sigset_t empty;
   sigemptyset(&empty);

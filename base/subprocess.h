@@ -16,7 +16,7 @@ struct ProcessOptions {
   std::optional<std::string> input;                // fed to stdin; otherwise stdin is /dev/null
   bool merge_stderr = false;                       // stderr into `output`
   bool inherit_output = false;                     // let the child print straight to our stdout/stderr
-  int timeout_seconds = 0;                         // 0: none; on expiry the child is killed
+  int timeout_seconds = 0;                         // 0: none; on expiry the child's process group is killed
 };
 
 // A short command's options: stderr merged into its output (or not), killed after
@@ -37,11 +37,17 @@ struct ProcessResult {
   bool ok() const { return exit_code == 0 && !timed_out; }
 };
 
-// Runs argv[0] (looked up on PATH) with the rest as arguments. Throws nanoforge::Error only
+// Runs argv[0] (looked up on PATH) with the rest as arguments. With a timeout the child runs in
+// a process group of its own, so the whole tree it started is killed on expiry; without one it
+// stays in ours, so Ctrl-C at a terminal reaches it (`logs -f`). Throws nanoforge::Error only
 // when the program cannot be started at all ("gpgv: not found ..."); a non-zero exit is a result.
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
 // True when `program` is found on PATH (or is an executable path).
 bool program_exists(const std::string& program);
+
+// `argv` as one line for messages, each word that a shell would split or expand in single
+// quotes: {"docker","compose","up","-d"} -> "docker compose up -d".
+std::string join_command(const std::vector<std::string>& argv);
 
 }  // namespace nanoforge

@@ -1,11 +1,11 @@
 #include "deploy/engine.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
 
-#include "deploy/engine_process.h"
 #include "base/error.h"
 
 namespace nanoforge::deploy {
@@ -20,22 +20,36 @@ std::string Engine::describe() const {
   return tool + " with " + cli;
 }
 
+ProcessResult run_engine_command(const std::vector<std::string>& argv, int timeout_seconds,
+                                 const fs::path& directory) {
+  ProcessOptions options = within_seconds(timeout_seconds, false);
+  options.working_directory = directory;
+  ProcessResult result = run_process(argv, options);
+  if (result.timed_out)
+    throw Error(join_command(argv) + " did not finish within " + std::to_string(timeout_seconds) +
+                " s and was stopped: is the engine's daemon stuck?");
+  return result;
+}
+
 namespace {
 
+// A quick question to the engine.
+ProcessResult query(const std::vector<std::string>& argv) { return run_engine_command(argv, kEngineQuerySeconds); }
+
 Engine docker_engine(bool v2_only, bool v1_only) {
-  if (!program_in_path("docker"))
+  if (!program_exists("docker"))
     throw Error("the docker client is not installed (no 'docker' in PATH)");
-  if (!v1_only && run_captured({"docker", "compose", "version"}).ok())
+  if (!v1_only && query({"docker", "compose", "version"}).ok())
     return {EngineKind::docker, "docker", {"docker", "compose"}};
-  if (!v2_only && program_in_path("docker-compose"))
+  if (!v2_only && program_exists("docker-compose"))
     return {EngineKind::docker, "docker", {"docker-compose"}};
   throw Error(v2_only ? "'docker compose' (the Compose v2 plugin) is not installed"
                       : "no compose tool for Docker: install the Compose plugin ('docker compose') or docker-compose");
 }
 
 Engine podman_engine() {
-  if (!program_in_path("podman")) throw Error("podman is not installed (no 'podman' in PATH)");
-  if (!program_in_path("podman-compose"))
+  if (!program_exists("podman")) throw Error("podman is not installed (no 'podman' in PATH)");
+  if (!program_exists("podman-compose"))
     throw Error("podman-compose is not installed (needed to run the compose file with Podman)");
   return {EngineKind::podman, "podman", {"podman-compose"}};
 }
@@ -56,8 +70,8 @@ Engine detect_engine(const std::string& preference) {
     throw Error("unknown engine '" + choice + "': expected auto, docker, docker-compose, docker-compose-v2 or podman");
   const char* docker_host = std::getenv("DOCKER_HOST");
   bool docker_daemon = (docker_host && *docker_host) || fs::exists("/var/run/docker.sock");
-  if (docker_daemon && program_in_path("docker")) return docker_engine(false, false);
-  if (program_in_path("podman")) return podman_engine();
+  if (docker_daemon && program_exists("docker")) return docker_engine(false, false);
+  if (program_exists("podman")) return podman_engine();
   throw Error("no container engine found: set DOCKER_HOST (or run dockerd) for Docker, or install "
               "podman and podman-compose; choose one with --engine");
 }
@@ -80,14 +94,14 @@ std::vector<std::string> ComposeProject::command(const std::vector<std::string>&
 
 void ComposeProject::run_compose(const std::vector<std::string>& args) const {
   auto argv = command(args);
-  ProcessResult result = run_captured(argv, root_);
+  ProcessResult result = run_engine_command(argv, kComposeOperationSeconds, root_);
   // podman-compose 1.0.3 reports failures of the podman commands it runs but exits 0; its
   // own "exit code:" lines are the only sign.
   bool podman_failed = engine_.kind == EngineKind::podman &&
-                       (result.out.find("exit code: 125") != std::string::npos ||
-                        result.err.find("Error:") != std::string::npos);
+                       (result.output.find("exit code: 125") != std::string::npos ||
+                        result.errors.find("Error:") != std::string::npos);
   if (!result.ok() || podman_failed) {
-    std::string message = result.err.empty() ? result.out : result.err;
+    std::string message = result.errors.empty() ? result.output : result.errors;
     throw Error(join_command(argv) + " failed (exit " + std::to_string(result.exit_code) + "):\n" + message);
   }
 }
@@ -103,9 +117,9 @@ void ComposeProject::down() const {
   if (engine_.kind == EngineKind::podman) {
     // podman-compose 1.0.3 leaves the project network behind.
     std::string network = project_ + "_" + network_;
-    if (run_captured({"podman", "network", "exists", network}).ok()) {
-      ProcessResult removed = run_captured({"podman", "network", "rm", "-f", network});
-      if (!removed.ok()) throw Error("cannot remove the network " + network + ": " + removed.err);
+    if (query({"podman", "network", "exists", network}).ok()) {
+      ProcessResult removed = query({"podman", "network", "rm", "-f", network});
+      if (!removed.ok()) throw Error("cannot remove the network " + network + ": " + removed.errors);
     }
   }
 }
@@ -130,10 +144,10 @@ void ComposeProject::restart(const std::vector<std::string>& services) const {
 
 void ComposeProject::remove_container(const Instance& instance) const {
   // The engine's own `rm -f` works whatever the compose tool supports (v1 has no `down SERVICE`).
-  ProcessResult result = run_captured({engine_.cli, "rm", "-f", instance.container_name()});
-  if (!result.ok() && result.err.find("No such container") == std::string::npos &&
-      result.err.find("no such container") == std::string::npos)
-    throw Error("cannot remove container " + instance.container_name() + ": " + result.err);
+  ProcessResult result = query({engine_.cli, "rm", "-f", instance.container_name()});
+  if (!result.ok() && result.errors.find("No such container") == std::string::npos &&
+      result.errors.find("no such container") == std::string::npos)
+    throw Error("cannot remove container " + instance.container_name() + ": " + result.errors);
 }
 
 int ComposeProject::logs(const std::vector<std::string>& services, bool follow, const std::string& tail) const {
@@ -141,14 +155,18 @@ int ComposeProject::logs(const std::vector<std::string>& services, bool follow, 
   if (follow) args.push_back("-f");
   if (!tail.empty()) args.insert(args.end(), {"--tail", tail});
   args.insert(args.end(), services.begin(), services.end());
-  return run_attached(command(args), root_);
+  // Attached to the terminal and without a time limit: `logs -f` runs until Ctrl-C.
+  ProcessOptions options;
+  options.inherit_output = true;
+  options.working_directory = root_;
+  return run_process(command(args), options).exit_code;
 }
 
 std::map<std::string, ContainerState> ComposeProject::container_states() const {
   std::map<std::string, ContainerState> states;
-  ProcessResult listed = run_captured({engine_.cli, "ps", "-a", "--format", "{{json .}}"});
-  if (engine_.kind == EngineKind::podman) listed = run_captured({"podman", "ps", "-a", "--format", "json"});
-  if (!listed.ok()) throw Error(engine_.cli + " ps failed: " + listed.err);
+  ProcessResult listed = engine_.kind == EngineKind::podman ? query({"podman", "ps", "-a", "--format", "json"})
+                                                           : query({engine_.cli, "ps", "-a", "--format", "{{json .}}"});
+  if (!listed.ok()) throw Error(engine_.cli + " ps failed: " + listed.errors);
 
   auto record = [&](const json& container) {
     std::string name;
@@ -169,13 +187,13 @@ std::map<std::string, ContainerState> ComposeProject::container_states() const {
   };
   try {
     if (engine_.kind == EngineKind::podman) {
-      for (const auto& container : json::parse(listed.out.empty() ? "[]" : listed.out)) record(container);
+      for (const auto& container : json::parse(listed.output.empty() ? "[]" : listed.output)) record(container);
     } else {
       std::size_t start = 0;
-      while (start < listed.out.size()) {
-        auto end = listed.out.find('\n', start);
-        if (end == std::string::npos) end = listed.out.size();
-        if (end > start) record(json::parse(listed.out.substr(start, end - start)));
+      while (start < listed.output.size()) {
+        auto end = listed.output.find('\n', start);
+        if (end == std::string::npos) end = listed.output.size();
+        if (end > start) record(json::parse(listed.output.substr(start, end - start)));
         start = end + 1;
       }
     }
@@ -183,6 +201,14 @@ std::map<std::string, ContainerState> ComposeProject::container_states() const {
     throw Error(engine_.cli + " ps printed something that is not JSON: " + error.what());
   }
   return states;
+}
+
+std::string ComposeProject::image_id(const std::string& image) const {
+  ProcessResult inspected = query({engine_.cli, "image", "inspect", "--format", "{{.Id}}", image});
+  if (!inspected.ok()) return "";
+  std::string id = inspected.output;
+  while (!id.empty() && std::isspace(static_cast<unsigned char>(id.back()))) id.pop_back();
+  return id;
 }
 
 }  // namespace nanoforge::deploy

@@ -6,11 +6,25 @@
 #include <string>
 #include <vector>
 
+#include "base/subprocess.h"
 #include "deploy/deployment.h"
 
 namespace nanoforge::deploy {
 
 enum class EngineKind { docker, podman };
+
+// How long an engine call may run before nanoforge stops waiting and says the engine is stuck
+// (a hung daemon must not hang `status`). Queries (ps, stats, inspect, network, rm, version)
+// answer in well under a second on a healthy engine; compose operations stop containers
+// (10 s each at worst, in parallel) and start them.
+constexpr int kEngineQuerySeconds = 60;
+constexpr int kComposeOperationSeconds = 600;
+
+// Runs one engine or compose command (no shell) in `directory`, stdout and stderr apart.
+// A non-zero exit is a result; throws nanoforge::Error naming the command when it cannot start
+// or when it runs longer than `timeout_seconds`.
+ProcessResult run_engine_command(const std::vector<std::string>& argv, int timeout_seconds,
+                                 const std::filesystem::path& directory = {});
 
 struct Engine {
   EngineKind kind = EngineKind::docker;
@@ -52,6 +66,8 @@ class ComposeProject {
 
   // Container state by container name (nanobot-NAME), for all containers on the engine.
   std::map<std::string, ContainerState> container_states() const;
+  // The engine's ID of a local image ("sha256:..."), or "" when the engine has no such image.
+  std::string image_id(const std::string& image) const;
 
  private:
   void run_compose(const std::vector<std::string>& args) const;

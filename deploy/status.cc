@@ -7,7 +7,6 @@
 #include <map>
 #include <sstream>
 
-#include "deploy/engine_process.h"
 #include "base/error.h"
 
 namespace nanoforge::deploy {
@@ -79,14 +78,14 @@ std::map<std::string, Usage> engine_usage(const ComposeProject& project, const s
   std::vector<std::string> argv{project.engine().cli, "stats", "--no-stream", "--format",
                                 podman ? "json" : "{{json .}}"};
   argv.insert(argv.end(), names.begin(), names.end());
-  ProcessResult result = run_captured(argv);
+  ProcessResult result = run_engine_command(argv, kEngineQuerySeconds);
   if (!result.ok()) return usage;  // a container stopped meanwhile; usage stays unknown
   try {
     if (podman) {
-      for (const auto& entry : json::parse(result.out.empty() ? "[]" : result.out))
+      for (const auto& entry : json::parse(result.output.empty() ? "[]" : result.output))
         read_usage(entry.value("cpu_percent", ""), entry.value("mem_usage", ""), usage[entry.value("name", "")]);
     } else {
-      std::istringstream lines(result.out);
+      std::istringstream lines(result.output);
       std::string line;
       while (std::getline(lines, line)) {
         if (line.empty()) continue;

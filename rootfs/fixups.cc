@@ -2,8 +2,6 @@
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -14,6 +12,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/subprocess.h"
 
 namespace nanoforge::rootfs {
 
@@ -44,38 +43,6 @@ std::vector<std::string> lines_of(const std::string& text) {
     start = end + 1;
   }
   return lines;
-}
-
-// Runs a program (no shell) and returns its exit status, stderr+stdout collected.
-int run_program(const std::vector<std::string>& argv, std::string& output) {
-  int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0) throw_system_error("cannot create a pipe for", argv.front());
-  pid_t child = ::fork();
-  if (child < 0) throw_system_error("cannot fork to run", argv.front());
-  if (child == 0) {
-    ::dup2(pipe_fds[1], 1);
-    ::dup2(pipe_fds[1], 2);
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    // Only async-signal-safe calls after fork().
-    static const char message[] = "exec failed\n";
-    [[maybe_unused]] auto ignored = ::write(2, message, sizeof message - 1);
-    ::_exit(127);
-  }
-  ::close(pipe_fds[1]);
-  char buffer[4096];
-  ssize_t got;
-  while ((got = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0 || (got < 0 && errno == EINTR))
-    if (got > 0) output.append(buffer, static_cast<std::size_t>(got));
-  ::close(pipe_fds[0]);
-  int status = 0;
-  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 }  // namespace
@@ -262,11 +229,12 @@ void create_base_directories(StagingTree& tree, const FixupOptions& options) {
 
 void run_ldconfig(StagingTree& tree, const FixupOptions& options) {
   if (!tree.exists("etc/ld.so.conf") && !tree.exists("usr/lib/x86_64-linux-gnu/libc.so.6")) return;
-  std::string output;
-  int status = run_program({options.ldconfig.string(), "-r", tree.root().string()}, output);
-  if (status != 0)
-    throw Error("ldconfig -r " + tree.root().string() + " failed (exit " + std::to_string(status) +
-                "): " + output);
+  // A few hundred libraries take ldconfig well under a second; a minute means it is stuck.
+  ProcessResult result = run_process({options.ldconfig.string(), "-r", tree.root().string()}, within_seconds(60));
+  if (!result.ok()) {
+    std::string how = result.timed_out ? "did not finish within 60 s" : "failed (exit " + std::to_string(result.exit_code) + ")";
+    throw Error("ldconfig -r " + tree.root().string() + " " + how + ": " + result.output);
+  }
   if (tree.exists("var/cache/ldconfig/aux-cache")) tree.remove("var/cache/ldconfig/aux-cache");
   if (tree.exists("etc/ld.so.cache")) tree.set_metadata("etc/ld.so.cache", kFile);
 }

@@ -12,7 +12,6 @@
 #include "deploy/compose.h"
 #include "deploy/deployment.h"
 #include "deploy/engine.h"
-#include "deploy/engine_process.h"
 #include "deploy/instance_create.h"
 #include "deploy/migrate.h"
 #include "deploy/status.h"
@@ -216,13 +215,7 @@ void add_backup(CLI::App* instance_app, GlobalOptions& global) {
     backup_options.include_secrets = options->include_secrets;
     if (project) {
       runtime = std::make_unique<EngineRuntime>(*project);
-      auto inspected = run_captured({project->engine().cli, "image", "inspect", "--format", "{{.Id}}",
-                                     deployment.settings().image});
-      if (inspected.ok()) {
-        backup_options.image_id = inspected.out;
-        while (!backup_options.image_id.empty() && std::isspace(static_cast<unsigned char>(backup_options.image_id.back())))
-          backup_options.image_id.pop_back();
-      }
+      backup_options.image_id = project->image_id(deployment.settings().image);
     }
     auto result = backup_instances(deployment, names, output, backup_options, runtime.get());
     if (global.json) {
