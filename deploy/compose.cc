@@ -6,6 +6,7 @@
 #include <set>
 #include <string_view>
 
+#include "base/container_contract.h"
 #include "deploy/compose_cache.h"
 #include "base/atomic_file.h"
 #include "base/error.h"
@@ -28,7 +29,7 @@ YAML::Node quoted(const std::string& text) {
   return node;
 }
 
-YAML::Node flow_list(std::initializer_list<std::string> items) {
+YAML::Node flow_list(const std::vector<std::string>& items) {
   YAML::Node list(YAML::NodeType::Sequence);
   for (const auto& item : items) list.push_back(quoted(item));
   list.SetStyle(YAML::EmitterStyle::Flow);
@@ -219,7 +220,7 @@ void check_emitted(const YAML::Emitter& out, const Deployment& deployment) {
 YAML::Node shared_service(const DeploymentSettings& settings) {
   YAML::Node base(YAML::NodeType::Map);
   base["image"] = settings.image;
-  base["user"] = quoted(std::to_string(kInstanceUid) + ":" + std::to_string(kInstanceGid));
+  base["user"] = quoted(std::to_string(contract::kUid) + ":" + std::to_string(contract::kGid));
   base["restart"] = "unless-stopped";
   base["read_only"] = "true";
   base["tmpfs"] = flow_list({"/tmp"});
@@ -234,10 +235,8 @@ YAML::Node shared_service(const DeploymentSettings& settings) {
   base["environment"] = environment;
   // Through the venv's Python: the runtime image has no curl or wget.
   YAML::Node healthcheck(YAML::NodeType::Map);
-  healthcheck["test"] = flow_list(
-      {"CMD", "/opt/venv/bin/python", "-c",
-       "import sys,urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:" +
-           std::to_string(kContainerGatewayPort) + "/health', timeout=4).status == 200 else 1)"});
+  healthcheck["test"] = flow_list(contract::healthcheck_command());
+  // Faster than the image's own (30 s) so `up` reports healthy sooner.
   healthcheck["interval"] = "10s";
   healthcheck["timeout"] = "5s";
   healthcheck["retries"] = "3";
@@ -262,10 +261,10 @@ YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& s
   service["volumes"] = volumes;
   YAML::Node ports(YAML::NodeType::Sequence);
   ports.push_back(quoted(settings.publish_address + ":" + std::to_string(instance.port) + ":" +
-                         std::to_string(kContainerGatewayPort)));
+                         std::to_string(contract::kGatewayPort)));
   if (instance.webui_port)
     ports.push_back(quoted(settings.publish_address + ":" + std::to_string(*instance.webui_port) + ":" +
-                           std::to_string(kContainerWebuiPort)));
+                           std::to_string(contract::kWebuiPort)));
   service["ports"] = ports;
   YAML::Node env_file(YAML::NodeType::Sequence);
   env_file.push_back("./" + (instance_files::directory(instance.name) / instance_files::kSecrets).string());

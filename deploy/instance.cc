@@ -35,7 +35,7 @@ std::vector<int> Instance::host_ports() const {
 std::vector<VolumeMount> Instance::volumes(RuntimeMode mode) const {
   std::string dir = "./" + instance_files::directory(name).string();
   std::vector<VolumeMount> mounts;
-  if (mode == RuntimeMode::mounted) mounts.push_back({"./venv", "/opt/venv", true});
+  if (mode == RuntimeMode::mounted) mounts.push_back({"./venv", contract::kVenvMountPoint, true});
   mounts.push_back({dir + "/config", "/data/.nanobot", false});
   mounts.push_back({dir + "/workspace", "/data/workspace", false});
   return mounts;

@@ -10,17 +10,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/container_contract.h"
+
 namespace nanoforge::deploy {
 
-// Inside every container the gateway listens on this port and the WebUI on the other;
-// only the host side differs between instances.
-inline constexpr int kContainerGatewayPort = 18790;
-inline constexpr int kContainerWebuiPort = 8765;
-// The first host port handed out when `instance create` is given none.
-inline constexpr int kFirstInstancePort = 18790;
-// The runtime image's user; instance directories are owned by it so the container can write.
-inline constexpr unsigned kInstanceUid = 1000;
-inline constexpr unsigned kInstanceGid = 1000;
+// The first host port handed out when `instance create` is given none: the container's own.
+inline constexpr int kFirstInstancePort = contract::kGatewayPort;
 
 // What the guide's "高级配置" section sets per service: deploy.resources and json-file logs.
 struct ResourceLimits {

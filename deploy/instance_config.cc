@@ -13,7 +13,7 @@ json nanobot_config(const Instance& instance) {
                                   {"temperature", instance.temperature},
                                   {"maxTokens", instance.max_tokens}};
   config["providers"][instance.provider] = {{"apiKey", "${" + instance.api_key_env + "}"}};
-  config["gateway"] = {{"host", "0.0.0.0"}, {"port", kContainerGatewayPort}};
+  config["gateway"] = {{"host", "0.0.0.0"}, {"port", contract::kGatewayPort}};
   return config;
 }
 

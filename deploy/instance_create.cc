@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/container_contract.h"
 #include "deploy/compose.h"
 #include "deploy/instance_config.h"
 #include "deploy/instance_souls.h"
@@ -85,8 +86,8 @@ void write_new_file(const fs::path& path, std::string_view content, unsigned mod
 void give_to_instance_user(const fs::path& tree) {
   if (::geteuid() != 0) return;  // only root can; rootless engines map the user themselves
   auto give = [](const fs::path& path) {
-    if (::lchown(path.c_str(), kInstanceUid, kInstanceGid) != 0)
-      throw_system_error("cannot give to uid 1000", path.string());
+    if (::lchown(path.c_str(), contract::kUid, contract::kGid) != 0)
+      throw_system_error("cannot give to uid " + std::to_string(contract::kUid), path.string());
   };
   give(tree);
   for (const auto& entry : fs::recursive_directory_iterator(tree)) give(entry.path());

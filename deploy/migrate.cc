@@ -87,7 +87,7 @@ ConvertedConfig convert_nanobot_config(const json& source_config, const std::str
   validate_model(converted.model);
   if (converted.provider.empty()) converted.provider = provider_for_model(converted.model);
   config["gateway"]["host"] = "0.0.0.0";
-  config["gateway"]["port"] = kContainerGatewayPort;
+  config["gateway"]["port"] = contract::kGatewayPort;
   converted.config = config;
   return converted;
 }

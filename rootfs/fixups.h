@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include "base/container_contract.h"
 #include "rootfs/staging_tree.h"
 
 namespace nanoforge::rootfs {
@@ -15,8 +16,8 @@ namespace nanoforge::rootfs {
 // The account the container runs as (the image config's `User`).
 struct RuntimeUser {
   std::string name = "nanobot";
-  std::uint32_t uid = 1000;
-  std::uint32_t gid = 1000;
+  std::uint32_t uid = contract::kUid;
+  std::uint32_t gid = contract::kGid;
   std::string home = "/data";
 };
 

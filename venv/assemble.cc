@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/container_contract.h"
 #include "base/atomic_file.h"
 #include "base/error.h"
 #include "venv/elf.h"
@@ -73,7 +74,7 @@ void forget_source_prefix(const fs::path& stdlib, const fs::path& old_prefix) {
     bool changed = false;
     for (const auto& prefix : prefixes)
       for (auto at = text.find(prefix); at != std::string::npos; at = text.find(prefix, at + 9)) {
-        text.replace(at, prefix.size(), "/opt/venv");
+        text.replace(at, prefix.size(), contract::kVenvMountPoint);
         changed = true;
       }
     if (changed) write_file_atomically(file, text, static_cast<unsigned>(fs::status(file).permissions()));

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/container_contract.h"
 #include "oci/layer_entry.h"
 
 namespace nanoforge::venv {
@@ -20,6 +21,6 @@ struct VenvLayerGroups {
 // carries the directories above its files so it unpacks on its own. The project is the one
 // VERSION.txt names. Throws nanoforge::Error when the venv has no VERSION.txt.
 VenvLayerGroups venv_layer_entries(const std::filesystem::path& venv_dir,
-                                   const std::string& destination = "opt/venv");
+                                   const std::string& destination = contract::kVenvLayerPath);
 
 }  // namespace nanoforge::venv

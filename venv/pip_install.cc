@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/container_contract.h"
 #include "base/atomic_file.h"
 #include "base/digest.h"
 #include "base/error.h"
@@ -297,7 +298,7 @@ void compile_bytecode(const fs::path& venv_dir, const std::string& mm, const Pro
   // would then take as up to date; py_compile writes regardless, and -f rewrites anyway.
   environment.merge_stderr = true;
   auto result = run_process({python_of(venv_dir, mm), "-E", "-s", "-m", "compileall", "-q", "-f", "-j0",
-                             "--invalidation-mode", "unchecked-hash", "-s", venv_dir.string(), "-p", "/opt/venv",
+                             "--invalidation-mode", "unchecked-hash", "-s", venv_dir.string(), "-p", contract::kVenvMountPoint,
                              (venv_dir / "lib" / ("python" + mm)).string()},
                             environment);
   // Like pip, a module that does not compile (a template, a Python 2 leftover) stays source only.

@@ -7,6 +7,7 @@
 #include "builder/plan/build.h"
 #include "builder/cli/commands.h"
 #include "builder/verify/verify.h"
+#include "base/container_contract.h"
 #include "base/error.h"
 #include "oci/layer_reader.h"
 #include "venv/version_file.h"
@@ -45,7 +46,7 @@ VerifyTarget target_from_spec(const Spec& spec) {
   if (spec.runtime) {
     target.runtime_image = oci::ImageReference{spec.name, spec.version};
     target.port = spec.runtime->port;
-    if (spec.venv) target.full_image = oci::ImageReference{spec.name + "-full", spec.version};
+    if (spec.venv) target.full_image = oci::ImageReference{contract::full_image_name(spec.name), spec.version};
   }
   if (spec.venv) {
     target.venv_dir = spec.venv->output;

@@ -1,5 +1,7 @@
 #include "builder/plan/build.h"
 
+#include "base/container_contract.h"
+
 #include <chrono>
 
 #include "builder/plan/runtime_stage.h"
@@ -112,7 +114,7 @@ BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cac
       names.insert(names.end(), venv->layer_names.begin(), venv->layer_names.end());
       config.labels["org.opencontainers.image.description"] = "Nanobot runtime with its venv at /opt/venv";
       result.images.push_back(image_of(context, layers, names, config,
-                                       version_tags(spec.name + "-full", spec.version)));
+                                       version_tags(contract::full_image_name(spec.name), spec.version)));
     }
   }
   if (venv)

@@ -1,5 +1,7 @@
 #include "builder/plan/runtime_image.h"
 
+#include "base/container_contract.h"
+
 namespace nanoforge::builder {
 
 namespace {
@@ -44,19 +46,12 @@ oci::LayerEntry entrypoint_entry(const std::vector<std::string>& app_command) {
   return entry;
 }
 
-std::vector<std::string> healthcheck_command(int port) {
-  return {"CMD", "/opt/venv/bin/python", "-c",
-          "import sys, urllib.request; "
-          "sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:" + std::to_string(port) +
-              "/health', timeout=4).status == 200 else 1)"};
-}
-
 oci::ImageConfig runtime_image_config(const Spec& spec) {
   const RuntimeSpec& runtime = *spec.runtime;
   oci::ImageConfig config;
   config.user = std::to_string(runtime.uid) + ":" + std::to_string(runtime.gid);
   config.env = {"HOME=" + runtime.home,
-                "PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                std::string("PATH=") + contract::kImagePath,
                 "LANG=C.UTF-8",
                 // The venv is mounted read-only: no bytecode writes, and output unbuffered for logs.
                 "PYTHONDONTWRITEBYTECODE=1",
@@ -66,7 +61,7 @@ oci::ImageConfig runtime_image_config(const Spec& spec) {
   config.exposed_ports = {std::to_string(runtime.port) + "/tcp"};
   config.stop_signal = "SIGTERM";
   oci::Healthcheck check;
-  check.test = healthcheck_command(runtime.port);
+  check.test = contract::healthcheck_command(runtime.port);
   check.interval_ns = 30'000'000'000;
   check.timeout_ns = 5'000'000'000;
   check.start_period_ns = 10'000'000'000;

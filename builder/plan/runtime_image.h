@@ -11,7 +11,6 @@
 
 namespace nanoforge::builder {
 
-inline constexpr const char* kVenvMountPoint = "/opt/venv";
 inline constexpr const char* kEntrypointPath = "usr/local/bin/nanobot-entrypoint";
 
 // The entrypoint: runs the given command when it names an executable on PATH, otherwise
@@ -24,9 +23,5 @@ oci::LayerEntry entrypoint_entry(const std::vector<std::string>& app_command);
 
 // The config of the runtime image (and, with the venv layers added, of the full image).
 oci::ImageConfig runtime_image_config(const Spec& spec);
-
-// The healthcheck command: GET /health through the venv's Python, which every runtime
-// profile can run (the minimal one has no curl).
-std::vector<std::string> healthcheck_command(int port);
 
 }  // namespace nanoforge::builder

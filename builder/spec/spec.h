@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/container_contract.h"
 #include "oci/image.h"
 #include "oci/layer_entry.h"
 #include "oci/layer_writer.h"
@@ -41,8 +42,8 @@ struct RuntimeSpec {
   std::string snapshot_url;
   std::filesystem::path lock_file;             // Debian lock, beside the spec by default
   std::string user = "nanobot";
-  std::uint32_t uid = 1000;
-  std::uint32_t gid = 1000;
+  std::uint32_t uid = contract::kUid;
+  std::uint32_t gid = contract::kGid;
   std::string home = "/data";
   int port = 18790;                            // the gateway port the image exposes
 };

@@ -12,6 +12,7 @@
 #include "builder/publish/image_loader.h"
 #include "deploy/status.h"
 #include "builder/verify/verify.h"
+#include "base/container_contract.h"
 #include "base/error.h"
 #include "base/subprocess.h"
 
@@ -61,8 +62,8 @@ void check_in_containers(const VerifyTarget& target, const oci::Layout& layout, 
   report.checks.push_back(no_python);
 
   if (target.venv_dir.empty()) return;
-  auto mount = fs::absolute(target.venv_dir).string() + ":/opt/venv:ro";
-  auto version = run_process({engine->program, "run", "--rm", "-v", mount, image, "/opt/venv/bin/python", "--version"},
+  auto mount = fs::absolute(target.venv_dir).string() + ":" + contract::kVenvMountPoint + ":ro";
+  auto version = run_process({engine->program, "run", "--rm", "-v", mount, image, std::string(contract::kVenvMountPoint) + "/bin/python", "--version"},
                              within_seconds(120));
   CheckResult venv_version{"run: venv python --version", CheckResult::Status::Pass, first_line(version.output), ""};
   if (!version.ok() || !version.output.starts_with("Python " + target.python_version + ".")) {

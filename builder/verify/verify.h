@@ -14,6 +14,7 @@
 
 #include "builder/cli/console.h"
 #include "builder/spec/spec.h"
+#include "base/container_contract.h"
 #include "base/error.h"
 #include "oci/layout.h"
 
@@ -43,7 +44,7 @@ struct VerifyTarget {
   std::string python_version = "3.12";
   std::string module;                                // imported by the app-import check
   Budgets budgets;
-  int port = 18790;
+  int port = contract::kGatewayPort;
   // Paths of the build machine that must not appear inside any file of the venv.
   std::vector<std::string> build_paths;
   // The source interpreter's prefix: compiled into libpython and the interpreter as their

@@ -1,0 +1,34 @@
+// The container contract: what the runtime image, the venv image, the compose file, `verify`
+// and the instance files agree on, written down once (LevelDB's `config` namespace in
+// db/dbformat.h is the model). Changing a value here changes image digests.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace nanoforge::contract {
+
+// The shared venv, mounted read-only (or carried by the -full image) at this path.
+inline constexpr const char* kVenvMountPoint = "/opt/venv";
+// The same path as a layer entry path (no leading '/').
+inline constexpr const char* kVenvLayerPath = "opt/venv";
+// Inside every container the gateway listens on this port and the WebUI on the other; only
+// the host side differs between instances.
+inline constexpr int kGatewayPort = 18790;
+inline constexpr int kWebuiPort = 8765;
+// The runtime image's user; instance directories are owned by it so the container can write.
+inline constexpr unsigned kUid = 1000;
+inline constexpr unsigned kGid = 1000;
+// PATH in every image: the venv's scripts first, then Debian's usual directories.
+inline constexpr const char* kImagePath = "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// The healthcheck command (Docker's "CMD" form): GET http://127.0.0.1:PORT/health through the
+// venv's Python, which every runtime profile can run (the minimal one has no curl or wget).
+// Exits 0 when the gateway answers 200.
+std::vector<std::string> healthcheck_command(int port = kGatewayPort);
+
+// The names of the images a build makes beside NAME (the runtime image): the runtime with the
+// venv's layers added, and the venv's layers alone.
+inline std::string full_image_name(const std::string& name) { return name + "-full"; }
+inline std::string venv_image_name(const std::string& name) { return name + "-venv"; }
+
+}  // namespace nanoforge::contract
