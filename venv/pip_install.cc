@@ -10,6 +10,7 @@
 #include "oci/atomic_file.h"
 #include "oci/digest.h"
 #include "oci/error.h"
+#include "oci/url.h"
 #include "venv/elf.h"
 #include "venv/process.h"
 #include "venv/scripts.h"
@@ -208,8 +209,11 @@ InstalledProject install_project(const fs::path& venv_dir, const std::string& mm
   auto parsed = nlohmann::json::parse(read_file(report), nullptr, false);
   if (parsed.is_discarded()) throw Error("pip's install report " + report.string() + " is not JSON");
   for (const auto& item : parsed.value("install", nlohmann::json::array())) {
-    std::string url = item.value("download_info", nlohmann::json::object()).value("url", "");
-    if (url.find(source.string()) == std::string::npos) continue;
+    // pip names the project by a file: URL, percent-encoded ("/My Bot" as "/My%20Bot"): compared
+    // as the path it decodes to, not as text.
+    auto path = file_url_path(item.value("download_info", nlohmann::json::object()).value("url", ""));
+    std::error_code ignored;
+    if (!path || !fs::equivalent(*path, source, ignored)) continue;
     installed.name = item["metadata"].value("name", "");
     installed.version = item["metadata"].value("version", "");
   }
