@@ -18,7 +18,8 @@ namespace nanoforge {
 // query-only reference keeps the base's path; a fragment-only or empty one, the whole base.
 // Takes `base` as an absolute URL. Returns an absolute URL. Throws nanoforge::Error naming
 // both when `base` is not an absolute URL or `reference` is no URL reference libcurl's URL
-// parser accepts (e.g. "g:h", a scheme without "//", or a reference holding a blank).
+// parser accepts (e.g. "g:h", a scheme without "//", a host holding a blank, a control
+// character). A blank in a path or query is percent-encoded, as libcurl does for redirects.
 std::string resolve_url(const std::string& base, const std::string& reference);
 
 // `url` with each NAME=VALUE appended to its query in order, after a '&' when it has one
