@@ -38,7 +38,7 @@ Function* real(const char* name) {
   void* address = dlsym(libcurl(), name);
   if (!address)
     throw nanoforge::Error(std::string(NANOFORGE_LIBCURL_SONAME) + " has no function " + name +
-                           "; nanoforge needs libcurl 7.66 or newer");
+                           "; nanoforge needs libcurl 7.85 or newer");
   return reinterpret_cast<Function*>(address);
 }
 
@@ -181,6 +181,32 @@ CURLMsg* curl_multi_info_read(CURLM* multi, int* queued) {
 
 const char* curl_multi_strerror(CURLMcode code) {
   NANOFORGE_REAL(curl_multi_strerror);
+  return forward(code);
+}
+
+// The URL API (oci/url.cc): Location headers, token realms and mirror paths.
+CURLU* curl_url(void) {
+  NANOFORGE_REAL(curl_url);
+  return forward();
+}
+
+void curl_url_cleanup(CURLU* url) {
+  NANOFORGE_REAL(curl_url_cleanup);
+  forward(url);
+}
+
+CURLUcode curl_url_set(CURLU* url, CURLUPart part, const char* content, unsigned int flags) {
+  NANOFORGE_REAL(curl_url_set);
+  return forward(url, part, content, flags);
+}
+
+CURLUcode curl_url_get(CURLU* url, CURLUPart part, char** content, unsigned int flags) {
+  NANOFORGE_REAL(curl_url_get);
+  return forward(url, part, content, flags);
+}
+
+const char* curl_url_strerror(CURLUcode code) {
+  NANOFORGE_REAL(curl_url_strerror);
   return forward(code);
 }
 

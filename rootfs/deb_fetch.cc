@@ -5,6 +5,7 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/http_download.h"
+#include "rootfs/archive_url.h"
 
 namespace nanoforge::rootfs {
 
@@ -29,7 +30,7 @@ bool cache_entry_intact(const fs::path& path, const PackageRecord& record) {
 
 std::string primary_url(const PackageRecord& record) {
   if (record.mirror.empty()) return {};
-  return record.mirror + "/" + record.filename;
+  return archive_url(record.mirror, record.filename);
 }
 
 }  // namespace

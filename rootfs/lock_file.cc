@@ -8,6 +8,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "rootfs/archive_url.h"
 
 namespace nanoforge::rootfs {
 
@@ -135,10 +136,8 @@ bool lock_matches_request(const LockFile& lock, const std::vector<std::string>& 
 }
 
 std::string snapshot_url_for(const std::string& snapshot_url, const LockedPackage& package) {
-  std::string base = snapshot_url;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/archive/" + package.archive + "/" + package.snapshot_timestamp + "/" +
-         package.filename;
+  return archive_url(snapshot_url, "archive/" + package.archive + "/" + package.snapshot_timestamp + "/" +
+                                        package.filename);
 }
 
 std::vector<PackageRecord> records_from_lock(const LockFile& lock, const PackageUniverse* universe,

@@ -52,7 +52,8 @@ bool lock_matches_request(const LockFile& lock, const std::vector<std::string>& 
 std::vector<PackageRecord> records_from_lock(const LockFile& lock, const PackageUniverse* universe,
                                              const RepositoryConfig& config);
 
-// "<snapshot_url>/archive/<archive>/<timestamp>/<filename>"
+// "<snapshot_url>/archive/<archive>/<timestamp>/<filename>", joined as archive_url() does.
+// Throws nanoforge::Error naming `snapshot_url` when it is not a URL.
 std::string snapshot_url_for(const std::string& snapshot_url, const LockedPackage& package);
 
 }  // namespace nanoforge::rootfs

@@ -10,6 +10,7 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "base/http_download.h"
+#include "rootfs/archive_url.h"
 #include "rootfs/control.h"
 #include "rootfs/debian_version.h"
 #include "rootfs/relation.h"
@@ -150,11 +151,11 @@ IndexPlan plan_index(const SuiteSource& suite, const Release& release, const std
                 "' have component '" + component + "' for architecture '" + architecture + "'?");
   if (auto plain = release.sha256.find(base); plain != release.sha256.end())
     plan.uncompressed = plain->second;
-  std::string directory = suite.mirror + "/dists/" + suite.suite + "/";
-  plan.url = release.acquire_by_hash
-                 ? directory + component + "/binary-" + architecture + "/by-hash/SHA256/" +
-                       plan.compressed.sha256
-                 : directory + plan.compressed_path;
+  std::string directory = "dists/" + suite.suite + "/";
+  plan.url = archive_url(suite.mirror, release.acquire_by_hash
+                                           ? directory + component + "/binary-" + architecture +
+                                                 "/by-hash/SHA256/" + plan.compressed.sha256
+                                           : directory + plan.compressed_path);
   plan.compressed_cache = index_dir / plan.compressed.sha256;
   if (plan.uncompressed) plan.uncompressed_cache = index_dir / plan.uncompressed->sha256;
   return plan;

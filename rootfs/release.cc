@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "base/http_download.h"
 #include "base/subprocess.h"
+#include "rootfs/archive_url.h"
 #include "rootfs/control.h"
 
 namespace nanoforge::rootfs {
@@ -149,7 +150,7 @@ void check_release(const Release& release, const std::string& expected_suite,
 }
 
 std::string inrelease_url(const SuiteSource& suite) {
-  return suite.mirror + "/dists/" + suite.suite + "/InRelease";
+  return archive_url(suite.mirror, "dists/" + suite.suite + "/InRelease");
 }
 
 Release fetch_release(const SuiteSource& suite, const fs::path& keyring) {

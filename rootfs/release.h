@@ -46,7 +46,8 @@ Release parse_release(std::string_view text, const std::string& source);
 void check_release(const Release& release, const std::string& expected_suite,
                    std::chrono::system_clock::time_point now, const std::string& source);
 
-// "<mirror>/dists/<suite>/InRelease"
+// "<mirror>/dists/<suite>/InRelease", joined as archive_url() does (a mirror with a trailing
+// '/' gives no "//"). Throws nanoforge::Error naming the mirror when it is not a URL.
 std::string inrelease_url(const SuiteSource& suite);
 
 // Fetches, verifies, parses and checks one suite's InRelease.

@@ -7,10 +7,11 @@
 #include <set>
 #include <sstream>
 
-#include "base/container_contract.h"
 #include "base/atomic_file.h"
+#include "base/container_contract.h"
 #include "base/digest.h"
 #include "base/error.h"
+#include "base/url.h"
 #include "venv/elf.h"
 #include "venv/process.h"
 #include "venv/scripts.h"
@@ -209,8 +210,11 @@ InstalledProject install_project(const fs::path& venv_dir, const std::string& mm
   auto parsed = nlohmann::json::parse(read_file(report), nullptr, false);
   if (parsed.is_discarded()) throw Error("pip's install report " + report.string() + " is not JSON");
   for (const auto& item : parsed.value("install", nlohmann::json::array())) {
-    std::string url = item.value("download_info", nlohmann::json::object()).value("url", "");
-    if (url.find(source.string()) == std::string::npos) continue;
+    // pip names the project by a file: URL, percent-encoded ("/My Bot" as "/My%20Bot"): compared
+    // as the path it decodes to, not as text.
+    auto path = file_url_path(item.value("download_info", nlohmann::json::object()).value("url", ""));
+    std::error_code ignored;
+    if (!path || !fs::equivalent(*path, source, ignored)) continue;
     installed.name = item["metadata"].value("name", "");
     installed.version = item["metadata"].value("version", "");
   }

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "base/error.h"
+#include "base/url.h"
 
 namespace nanoforge::oci {
 
@@ -60,6 +61,19 @@ std::string short_body(const std::string& body) {
   }
   auto line = body.substr(0, body.find('\n'));
   return line.size() > 200 ? line.substr(0, 200) + "..." : line;
+}
+
+// A bearer realm is a URL, and like a Location it may be relative to the URL that sent the
+// challenge (RFC 3986 §5): made absolute here, once, for every token request after it.
+void resolve_realm(AuthChallenge& challenge, const HttpResponse& response, const std::string& registry) {
+  auto realm = challenge.params.find("realm");
+  if (challenge.scheme != "bearer" || realm == challenge.params.end() || response.url.empty()) return;
+  try {
+    realm->second = resolve_url(response.url, realm->second);
+  } catch (const Error& error) {
+    throw Error("registry " + registry + " names the token realm '" + realm->second +
+                "', which is not a URL nanoforge can follow: " + error.what());
+  }
 }
 
 }  // namespace
@@ -155,6 +169,7 @@ void RegistryAuth::learn_challenge(const HttpResponse& response) {
   auto challenge = AuthChallenge::parse(response.header("WWW-Authenticate"));
   if (!challenge || (challenge->scheme != "basic" && challenge->scheme != "bearer")) return;
   if (challenge->scheme == "bearer" && challenge->params.count("realm") == 0) return;
+  resolve_realm(*challenge, response, registry_);
   challenge_ = challenge;
   load_credentials();
 }
@@ -183,6 +198,7 @@ void RegistryAuth::on_unauthorized(const HttpResponse& response, const std::vect
   if (challenge->scheme != "bearer" || challenge->params.count("realm") == 0)
     throw Error("registry " + registry_ + " asks for an unsupported authentication scheme '" + challenge->scheme +
                 "' for " + what);
+  resolve_realm(*challenge, response, registry_);
   challenge_ = challenge;
   std::set<std::string> wanted(scopes.begin(), scopes.end());
   for (const auto& scope : split_scopes(challenge->params["scope"])) wanted.insert(scope);
@@ -222,8 +238,10 @@ std::string RegistryAuth::fetch_token(const std::vector<std::string>& scope_list
         response = post_form("refresh_token");
       } else {
         HttpRequest request;
-        request.url = realm + (realm.find('?') == std::string::npos ? "?" : "&") + "service=" + url_escape(service);
-        for (const auto& scope : scopes) request.url += "&scope=" + url_escape(scope);
+        // The realm's own query stays (some token servers need theirs, e.g. "?account=").
+        std::vector<std::pair<std::string, std::string>> query{{"service", service}};
+        for (const auto& scope : scopes) query.emplace_back("scope", scope);
+        request.url = with_query(realm, query);
         if (have_password)
           request.headers.push_back("Authorization: Basic " +
                                     base64(credentials_->username + ":" + credentials_->password));

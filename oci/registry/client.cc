@@ -7,6 +7,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "base/url.h"
 
 namespace nanoforge::oci {
 
@@ -21,10 +22,6 @@ const char* kManifestAccept =
     "Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "
     "application/vnd.docker.distribution.manifest.v2+json, "
     "application/vnd.docker.distribution.manifest.list.v2+json";
-
-std::string with_query(const std::string& url, const std::string& query) {
-  return url + (url.find('?') == std::string::npos ? "?" : "&") + query;
-}
 
 // "0-1234" -> 1235 bytes received. Distribution says "0-0" for both 0 and 1 bytes; taking 0
 // is safe: a wrong guess is refused with 416 and the upload starts again.
@@ -69,11 +66,22 @@ RegistryClient::RegistryClient(std::string registry, TransportOptions options, s
       transport_(std::move(options)),
       auth_(transport_, registry_, std::move(credentials)) {}
 
-std::string RegistryClient::url(const std::string& path) const { return transport_.base_url(registry_) + path; }
+std::string RegistryClient::url(const std::string& path) const { return url_below(transport_.base_url(registry_), path); }
 
-std::string RegistryClient::absolute(const std::string& location) const {
-  if (location.rfind("http://", 0) == 0 || location.rfind("https://", 0) == 0) return location;
-  return transport_.base_url(registry_) + (location.rfind('/', 0) == 0 ? "" : "/") + location;
+std::string RegistryClient::upload_location(const HttpResponse& response, const std::string& what) const {
+  auto header = response.header("Location");
+  if (header.empty()) return "";
+  // Relative to the request that got this answer (RFC 7231 §7.1.2), which the distribution
+  // spec allows: "<uuid>?_state=..." after a POST to /v2/NAME/blobs/uploads/ is that
+  // directory's <uuid>, not the host's.
+  try {
+    return resolve_url(response.url, header);
+  } catch (const Error&) {
+    // Without the queries: they hold the upload's state token.
+    auto without_query = [](const std::string& url) { return url.substr(0, url.find('?')); };
+    throw Error(what + ": the registry answered " + without_query(response.url) + " with the Location '" +
+                without_query(header) + "', which is not a URL reference nanoforge can follow");
+  }
 }
 
 void RegistryClient::fail(const HttpResponse& response, const std::string& what) {
@@ -121,7 +129,7 @@ void RegistryClient::ping() {
   HttpRequest request;
   HttpResponse response;
   for (int attempt = 1;; ++attempt) {
-    request.url = url("/v2/");
+    request.url = url("v2/");
     try {
       response = transport_.perform(request);
     } catch (const TransportError& error) {
@@ -157,7 +165,7 @@ void RegistryClient::ping() {
 void RegistryClient::check_credentials(const std::string& repository_hint) {
   ping();
   HttpRequest request;
-  request.url = url("/v2/");
+  request.url = url("v2/");
   std::vector<std::string> scopes;
   if (!repository_hint.empty()) scopes.push_back(repository_scope(repository_hint, false));
   auto response = send(request, scopes, "GET /v2/ of registry " + registry_);
@@ -167,7 +175,7 @@ void RegistryClient::check_credentials(const std::string& repository_hint) {
 bool RegistryClient::blob_exists(const std::string& repository, const Digest& digest) {
   HttpRequest request;
   request.method = "HEAD";
-  request.url = url("/v2/" + repository + "/blobs/" + digest.str());
+  request.url = url("v2/" + repository + "/blobs/" + digest.str());
   std::string what = "HEAD " + registry_ + "/" + repository + " blob " + short_digest(digest);
   auto response = send(request, {repository_scope(repository, true)}, what);
   if (response.status == 200) return true;
@@ -178,7 +186,7 @@ bool RegistryClient::blob_exists(const std::string& repository, const Digest& di
 bool RegistryClient::mount_blob(const std::string& repository, const Digest& digest, const std::string& from) {
   HttpRequest request;
   request.method = "POST";
-  request.url = url("/v2/" + repository + "/blobs/uploads/?mount=" + digest.str() + "&from=" + from);
+  request.url = with_query(url("v2/" + repository + "/blobs/uploads/"), {{"mount", digest.str()}, {"from", from}});
   std::string what = "mount blob " + short_digest(digest) + " from " + from + " into " + registry_ + "/" + repository;
   auto response = send(request, {repository_scope(repository, true), repository_scope(from, false)}, what);
   if (response.status == 201) return true;
@@ -192,20 +200,21 @@ bool RegistryClient::mount_blob(const std::string& repository, const Digest& dig
 std::string RegistryClient::start_upload(const std::string& repository, const std::string& what) {
   HttpRequest request;
   request.method = "POST";
-  request.url = url("/v2/" + repository + "/blobs/uploads/");
+  request.url = url("v2/" + repository + "/blobs/uploads/");
   auto response = send(request, {repository_scope(repository, true)}, what);
   if (response.status != 202) fail(response, what);
-  auto location = response.header("Location");
-  if (location.empty()) throw Error(what + ": the registry started an upload without a Location");
-  return absolute(location);
+  auto next = upload_location(response, what);
+  if (next.empty()) throw Error(what + ": the registry started an upload without a Location");
+  return next;
 }
 
 std::optional<std::uint64_t> RegistryClient::upload_offset(const std::string& repository, std::string& location) {
   HttpRequest request;
   request.url = location;
-  auto response = send(request, {repository_scope(repository, true)}, "GET upload status in " + repository);
+  std::string what = "GET upload status in " + repository;
+  auto response = send(request, {repository_scope(repository, true)}, what);
   if (response.status != 204 && response.status != 202) return std::nullopt;
-  if (auto next = response.header("Location"); !next.empty()) location = absolute(next);
+  if (auto next = upload_location(response, what); !next.empty()) location = next;
   return parse_range_end(response.header("Range"));
 }
 
@@ -235,7 +244,8 @@ void RegistryClient::upload_blob(const std::string& repository, const Digest& di
 
   auto finish = [&](HttpRequest request) {
     request.method = "PUT";
-    request.url = with_query(location, "digest=" + digest.str());
+    // The session's query (distribution's _state) stays; the digest is added to it.
+    request.url = with_query(location, {{"digest", digest.str()}});
     request.headers.push_back("Content-Type: application/octet-stream");
     request.on_sent = count_sent;
     return send(request, scopes, what, request.body_file.empty());
@@ -290,7 +300,7 @@ void RegistryClient::upload_blob(const std::string& repository, const Digest& di
       lost = true;
     }
     if (!lost && response.status == 202) {
-      if (auto next = response.header("Location"); !next.empty()) location = absolute(next);
+      if (auto next = upload_location(response, what); !next.empty()) location = next;
       remember(location);
       if (auto received = parse_range_end(response.header("Range")); received && *received > offset)
         offset = *received;
@@ -341,7 +351,7 @@ void RegistryClient::upload_blob(const std::string& repository, const Digest& di
 std::optional<Digest> RegistryClient::manifest_digest(const std::string& repository, const std::string& reference) {
   HttpRequest request;
   request.method = "HEAD";
-  request.url = url("/v2/" + repository + "/manifests/" + reference);
+  request.url = url("v2/" + repository + "/manifests/" + reference);
   request.headers.push_back(kManifestAccept);
   std::string what = "HEAD manifest " + registry_ + "/" + repository + ":" + reference;
   auto response = send(request, {repository_scope(repository, false)}, what);
@@ -356,7 +366,7 @@ void RegistryClient::put_manifest(const std::string& repository, const std::stri
                                   const std::string& media_type, const std::string& bytes) {
   HttpRequest request;
   request.method = "PUT";
-  request.url = url("/v2/" + repository + "/manifests/" + reference);
+  request.url = url("v2/" + repository + "/manifests/" + reference);
   request.headers.push_back("Content-Type: " + media_type);
   request.body = bytes;
   std::string what = "PUT manifest " + registry_ + "/" + repository + ":" + reference;
@@ -369,7 +379,7 @@ void RegistryClient::put_manifest(const std::string& repository, const std::stri
 
 FetchedManifest RegistryClient::get_manifest(const std::string& repository, const std::string& reference) {
   HttpRequest request;
-  request.url = url("/v2/" + repository + "/manifests/" + reference);
+  request.url = url("v2/" + repository + "/manifests/" + reference);
   request.headers.push_back(kManifestAccept);
   std::string what = "GET manifest " + registry_ + "/" + repository + ":" + reference;
   auto response = send(request, {repository_scope(repository, false)}, what);
@@ -402,7 +412,7 @@ void RegistryClient::fetch_blob(const std::string& repository, const Descriptor&
     Sha256 hash;
     std::uint64_t received = 0;
     HttpRequest request;
-    request.url = url("/v2/" + repository + "/blobs/" + blob.digest.str());
+    request.url = url("v2/" + repository + "/blobs/" + blob.digest.str());
     request.follow_redirects = true;
     std::string sink_error;  // exceptions must not cross libcurl's C frames
     request.on_body = [&](const char* data, std::size_t size) {

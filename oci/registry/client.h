@@ -75,8 +75,11 @@ class RegistryClient {
                     bool replayable = true);
 
  private:
+  // The registry's URL of `path` ("v2/NAME/blobs/DIGEST"), percent-encoded where RFC 3986 asks.
   std::string url(const std::string& path) const;
-  std::string absolute(const std::string& location) const;
+  // The answer's Location resolved against the URL it answered (RFC 3986 §5), "" when it has
+  // none; throws naming `what` when it cannot be resolved.
+  std::string upload_location(const HttpResponse& response, const std::string& what) const;
   std::string start_upload(const std::string& repository, const std::string& what);
   std::optional<std::uint64_t> upload_offset(const std::string& repository, std::string& location);
   [[noreturn]] void fail(const HttpResponse& response, const std::string& what);

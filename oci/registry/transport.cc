@@ -11,6 +11,8 @@
 #include <ctime>
 #include <random>
 
+#include "base/url.h"
+
 namespace nanoforge::oci {
 
 namespace {
@@ -107,13 +109,6 @@ bool host_matches(const std::vector<std::string>& hosts, const std::string& host
   return false;
 }
 
-std::string host_of_url(const std::string& url) {
-  auto start = url.find("://");
-  start = start == std::string::npos ? 0 : start + 3;
-  auto end = url.find_first_of("/?", start);
-  return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
-}
-
 }  // namespace
 
 std::string HttpResponse::header(const std::string& name) const {
@@ -149,6 +144,17 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
   exchange.response = &response;
   char error_buffer[CURL_ERROR_SIZE] = {0};
 
+  // The host decides TLS verification: read by the URL parser libcurl itself uses, so a
+  // server-given URL with user info or an odd form cannot name one host here and another there.
+  std::string host;
+  try {
+    host = url_host_and_port(request.url);
+  } catch (const Error&) {
+    // Its message would show the query, which may hold an upload's state token.
+    throw TransportError("bad URL for " + request.method + " " + url_for_message(request.url) +
+                             ": not an absolute URL",
+                         false);
+  }
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -167,7 +173,6 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
     curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   }
-  std::string host = host_of_url(request.url);
   if (is_insecure(host)) {
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -213,6 +218,9 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
 
   CURLcode code = curl_easy_perform(curl);
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+  char* answered = nullptr;
+  curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &answered);
+  response.url = answered ? answered : request.url;
   curl_slist_free_all(headers);
   if (exchange.file >= 0) ::close(exchange.file);
   if (request.on_sent && request.body_file.empty() && code == CURLE_OK) request.on_sent(request.body.size());

@@ -47,6 +47,9 @@ struct HttpRequest {
 
 struct HttpResponse {
   long status = 0;
+  // The URL that gave this answer: the request's, or the last one after followed redirects.
+  // A relative Location or token realm in the answer is relative to it.
+  std::string url;
   std::multimap<std::string, std::string> headers;  // names lowercased
   std::string body;
   // First value of a header (name in any case), empty when absent.

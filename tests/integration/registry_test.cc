@@ -1,8 +1,9 @@
 // `nanoforge push`, `pull` and `login` against real registries (Debian's docker-registry,
 // the CNCF distribution registry): anonymous, htpasswd Basic auth and token auth through a
 // token server the test runs; images pulled back by skopeo, Docker and Podman and run;
-// a fault-injecting proxy (tests/tools/fault_proxy.py) in between; a push killed and resumed;
-// bad input. Credentials never appear in what nanoforge prints.
+// a fault-injecting proxy (tests/tools/fault_proxy.py) in between, also answering with its
+// Locations, blob redirects and token realm in every form RFC 3986 allows; a push killed and
+// resumed; bad input. Credentials never appear in what nanoforge prints.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -444,7 +445,8 @@ TEST_CASE("token auth: a token server signs RS256 JWTs the registry verifies", "
                            password + " --user reader:" + password + " --pull-only reader --port-file " +
                            shell_quote((auth / "port").string()),
                        auth / "token.log");
-  std::string realm = "http://127.0.0.1:" + read_port_file(auth / "port") + "/token";
+  std::string token_port = read_port_file(auth / "port");
+  std::string realm = "http://127.0.0.1:" + token_port + "/token";
   TestRegistry registry("auth:\n  token:\n    realm: " + realm +
                         "\n    service: nanoforge-test-registry\n    issuer: nanoforge-test-issuer\n"
                         "    rootcertbundle: " + (auth / "cert.pem").string() + "\n");
@@ -479,6 +481,19 @@ TEST_CASE("token auth: a token server signs RS256 JWTs the registry verifies", "
   REQUIRE(mounted.exit_code == 0);
   CHECK(mounted.parsed()["blobsMounted"] == 3);
   CHECK(mounted.parsed()["blobBytesSent"] == 0);
+
+  // A realm relative to the URL that challenged: the proxy moves it onto itself as "../token"
+  // (relative to /v2/, deeper for the upload paths) and passes /token on to the token server.
+  FaultProxy relative_realm(registry.address(), "--realm-form relative --route /token=127.0.0.1:" + token_port);
+  std::string proxy_flags = " --insecure-registry " + relative_realm.address();
+  auto proxy_login = nanoforge("login " + relative_realm.address() + " -u alice --password-stdin" + proxy_flags, password + "\n");
+  INFO(proxy_login.all());
+  REQUIRE(proxy_login.exit_code == 0);
+  auto through = nanoforge(layout_of(dir) + " --json push " + kBusybox + " " + relative_realm.address() + "/team/realm:1" + proxy_flags);
+  INFO(through.all());
+  REQUIRE(through.exit_code == 0);
+  CHECK(relative_realm.stats()["realms_rewritten"].get<int>() > 0);
+  CHECK(skopeo_digest(registry.address() + "/team/realm:1", "--creds alice:" + password) == manifest.digest.str());
 
   SECTION("a user allowed to pull only gets a clear error on push") {
     REQUIRE(nanoforge("login " + registry.address() + " -u reader --password-stdin" + flags, password + "\n").exit_code == 0);
@@ -533,6 +548,49 @@ TEST_CASE("pushes through a proxy injecting 500s, 429s, dropped connections and 
     INFO(failed.err);
     CHECK(failed.err.find("HTTP 500") != std::string::npos);
     CHECK(skopeo_digest(*harness.registry + target.substr(target.find('/'))).rfind("missing", 0) == 0);
+  }
+}
+
+// The distribution spec lets a registry answer with a Location relative to the request
+// (RFC 7231 §7.1.2), as registries other than distribution do: the proxy rewrites each upload
+// answer's Location, and answers each blob GET with a redirect, in one form per push.
+TEST_CASE("pushes and pulls through every form of upload Location and blob redirect", "[registry][location]") {
+  const auto& harness = Harness::get();
+  if (!harness.registry) NANOFORGE_SKIP(harness.registry_unavailable);
+  TempDir dir("nanoforge-location");
+  Layout layout(dir / "oci");
+  // A config under 1 MiB (POST, then one PUT) and a 2 MB layer (POST, PATCH, PUT).
+  auto manifest = build_random_image(layout, "nanoforge-location/random:1", {2}, 31);
+  const std::string run_id = std::to_string(std::random_device{}() % 100000);
+  for (std::string form : {"as-is", "absolute-url", "absolute-path", "relative", "dot-relative", "dotdot-relative",
+                           "absolute-path-no-query", "relative-no-query", "dotdot-relative-no-query"}) {
+    INFO("form " << form);
+    FaultProxy proxy(*harness.registry, "--location-form " + form + " --redirect-blobs " + form);
+    Nanoforge nanoforge;  // no memory of other pushes: every blob is uploaded
+    std::string repository = "/location/" + form + "-" + run_id;
+    std::string flags = " --insecure-registry " + proxy.address();
+    auto pushed = nanoforge(layout_of(dir) + " --json push nanoforge-location/random:1 " + proxy.address() + repository +
+                            ":1" + flags);
+    INFO(pushed.all());
+    REQUIRE(pushed.exit_code == 0);
+    CHECK(pushed.parsed()["blobsUploaded"] == 2);
+    // What the registry holds, asked directly by another client.
+    CHECK(skopeo_digest(*harness.registry + repository + ":1") == manifest.digest.str());
+
+    TempDir copy("nanoforge-location-pull");
+    auto pulled = nanoforge("--layout " + shell_quote((copy / "oci").string()) + " --json pull " + proxy.address() +
+                            repository + ":1 copy/random:1" + flags);
+    INFO(pulled.all());
+    REQUIRE(pulled.exit_code == 0);
+    CHECK(pulled.parsed()["digest"] == manifest.digest.str());
+    CHECK(pulled.parsed()["blobBytesReceived"] == pushed.parsed()["blobBytesTotal"]);
+
+    // The proxy did answer in the form: two POSTs, a PATCH and two PUTs, two blob GETs.
+    auto stats = proxy.stats();
+    INFO(stats.dump());
+    if (form != "as-is") CHECK(stats["locations_rewritten"].get<int>() >= 5);
+    CHECK(stats["redirects"].get<int>() == 2);
+    if (form.find("-no-query") != std::string::npos) CHECK(stats["queries_restored"].get<int>() >= 3);
   }
 }
 

@@ -92,7 +92,9 @@ TEST_CASE("venv build: a relocatable venv that runs the example gateway", "[venv
   if (!python.skip_reason.empty()) NANOFORGE_SKIP(python.skip_reason);
   TempDir dir("nanoforge-venv-build");
   auto project = copy_example(dir);
-  fs::path area = dir / "build-area";
+  // A blank and a '%' in the build's directory: pip names the project it installed by a
+  // percent-encoded file: URL ("build%20area%20100%25"), and the build must still find it.
+  fs::path area = dir / "build area 100%";
   auto built = run(nanoforge_command(dir / "cache", "venv build " + build_arguments(project, area / "venv")));
   INFO(built.output);
   REQUIRE(built.exit_code == 0);

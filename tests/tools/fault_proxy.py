@@ -7,20 +7,35 @@ injects: HTTP 500, HTTP 429 with Retry-After, a connection dropped in the middle
 request or response body, or a slow response. It can also add a fixed latency to every
 request (a remote registry's round trip). Standard library only.
 
+It can also answer with URLs in every form RFC 3986 allows a registry to use, each relative
+to the request it answers (RFC 7231 §7.1.2), as registries other than distribution do:
+  --location-form FORM   the Location of every answer to an upload request (/blobs/uploads/)
+  --redirect-blobs FORM  blob GETs answered 307 to .../blobs/redirected-<digest>, then served
+  --realm-form FORM      a bearer challenge's realm moved onto the proxy: serve it with --route
+FORM is as-is (the registry's own), absolute-url, absolute-path, relative ("<uuid>?_state=..."),
+dot-relative ("./<uuid>..."), dotdot-relative ("../uploads/<uuid>..."); with "-no-query"
+appended the proxy keeps the upload's query (_state) itself and adds it back to the next
+request for that upload, as for a registry whose Locations have no query.
+
   fault_proxy.py --upstream 127.0.0.1:5000 [--port 0] [--port-file F] [--latency-ms 50]
                  [--fault-rate 0.2] [--faults 500,429,drop,slow] [--seed 1]
+                 [--location-form relative] [--redirect-blobs dotdot-relative]
+                 [--realm-form relative --route /token=127.0.0.1:5001]
 
-GET /__proxy/stats answers the counts of requests and injected faults as JSON.
+GET /__proxy/stats answers the counts of requests, injected faults and rewritten URLs as JSON.
 """
 import argparse
 import http.client
 import http.server
 import json
+import posixpath
 import random
+import re
 import socket
 import sys
 import threading
 import time
+import urllib.parse
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
               "trailers", "transfer-encoding", "upgrade"}
@@ -31,7 +46,9 @@ class State:
         self.args = args
         self.random = random.Random(args.seed)
         self.lock = threading.Lock()
-        self.stats = {"requests": 0, "500": 0, "429": 0, "drop": 0, "slow": 0, "body_bytes_in": 0}
+        self.stats = {"requests": 0, "500": 0, "429": 0, "drop": 0, "slow": 0, "body_bytes_in": 0,
+                      "locations_rewritten": 0, "redirects": 0, "realms_rewritten": 0, "queries_restored": 0}
+        self.upload_queries = {}  # upload path -> the query its Location had, for "-no-query" forms
 
     def pick_fault(self, method, path):
         with self.lock:
@@ -44,9 +61,57 @@ class State:
             self.stats[fault] += 1
             return fault
 
-    def count(self, key, amount):
+    def count(self, key, amount=1):
         with self.lock:
             self.stats[key] += amount
+
+    def remember_query(self, path, query):
+        with self.lock:
+            self.upload_queries[path] = query
+
+    def restore_query(self, target):
+        """The request target with the upload's kept query in front of the client's own."""
+        path, _, query = target.partition("?")
+        with self.lock:
+            kept = self.upload_queries.get(path)
+        if not kept or "_state=" in query:
+            return target
+        self.count("queries_restored")
+        return path + "?" + kept + ("&" + query if query else "")
+
+
+FORMS = ("as-is", "absolute-url", "absolute-path", "relative", "dot-relative", "dotdot-relative")
+
+
+def url_in_form(form, target, request_target, host):
+    """`target` (an absolute URL or path) written as `form` relative to the request."""
+    if form == "as-is":
+        return target
+    parts = urllib.parse.urlsplit(target)
+    path, query = parts.path, ("?" + parts.query if parts.query else "")
+    if form == "absolute-url":
+        return "http://" + host + path + query
+    if form == "absolute-path":
+        return path + query
+    directory = request_target.partition("?")[0].rsplit("/", 1)[0] + "/"
+    relative = posixpath.relpath(path, directory)
+    if path.endswith("/") and not relative.endswith("/"):
+        relative += "/"
+    if form == "relative":
+        # RFC 3986 §4.2: a first segment with a ':' ("sha256:...") would read as a scheme.
+        return ("./" if ":" in relative.split("/")[0] else "") + relative + query
+    if form == "dot-relative":
+        return "./" + relative + query
+    if form == "dotdot-relative":
+        return "../" + directory.rstrip("/").rsplit("/", 1)[1] + "/" + relative + query
+    raise ValueError("unknown form " + form)
+
+
+def split_form(form):
+    """"relative-no-query" -> ("relative", True)."""
+    if form and form.endswith("-no-query"):
+        return form[: -len("-no-query")], True
+    return form, False
 
 
 def make_handler(state):
@@ -112,6 +177,29 @@ def make_handler(state):
                         pass
                     self.reply(status, json.dumps({"errors": [{"code": "DENIED", "message": "injected status"}]}))
                     return
+            target = self.path
+            upstream_host, upstream_port = args.upstream_host, args.upstream_port
+            for prefix, host, port in args.route:
+                if target.startswith(prefix):
+                    upstream_host, upstream_port = host, port
+            redirect_form, redirect_without_query = split_form(args.redirect_blobs)
+            blob = re.match(r"^(/v2/.+/blobs/)(redirected-)?([a-z0-9]+:[0-9a-f]+)($|\?)", target)
+            if blob and blob.group(2):
+                target = blob.group(1) + blob.group(3)  # where a redirect sent the client
+            elif blob and redirect_form and self.command == "GET":
+                for _ in self.read_body_chunks():
+                    pass
+                # The same directory, so the relative form is "./redirected-sha256:..." (RFC
+                # 3986 §4.2: without "./" the colon would make "redirected-sha256" a scheme).
+                redirected = blob.group(1) + "redirected-" + blob.group(3) + ("" if redirect_without_query else "?via=proxy")
+                state.count("redirects")
+                self.send_response(307)
+                self.send_header("Location", url_in_form(redirect_form, redirected, self.path, self.headers["Host"]))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if "/blobs/uploads/" in target:
+                target = state.restore_query(target)
             fault = state.pick_fault(self.command, self.path)
             sized = "Content-Length" in self.headers and int(self.headers["Content-Length"] or 0) > 0
             chunked = self.headers.get("Transfer-Encoding", "").lower() == "chunked"
@@ -133,8 +221,8 @@ def make_handler(state):
                         break
                 self.drop()
                 return
-            upstream = http.client.HTTPConnection(args.upstream_host, args.upstream_port, timeout=300)
-            upstream.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            upstream = http.client.HTTPConnection(upstream_host, upstream_port, timeout=300)
+            upstream.putrequest(self.command, target, skip_host=True, skip_accept_encoding=True)
             for name, value in self.headers.items():
                 if name.lower() not in HOP_BY_HOP:
                     upstream.putheader(name, value)
@@ -166,7 +254,7 @@ def make_handler(state):
             self.send_response(response.status, response.reason)
             for name, value in response.getheaders():
                 if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
-                    self.send_header(name, value)
+                    self.send_header(name, self.rewritten(name, value))
             length = response.getheader("Content-Length") if self.command == "HEAD" else str(len(body))
             if length is not None:
                 self.send_header("Content-Length", length)
@@ -186,6 +274,25 @@ def make_handler(state):
                     self.wfile.flush()
                 return
             self.wfile.write(body)
+
+        def rewritten(self, name, value):
+            """A Location or challenge header as --location-form / --realm-form ask."""
+            form, without_query = split_form(args.location_form)
+            if name.lower() == "location" and form and form != "as-is" and "/blobs/uploads/" in self.path:
+                if without_query:
+                    parts = urllib.parse.urlsplit(value)
+                    if parts.query:
+                        state.remember_query(parts.path, parts.query)
+                    value = parts.path
+                state.count("locations_rewritten")
+                return url_in_form(form, value, self.path, self.headers["Host"])
+            if name.lower() == "www-authenticate" and args.realm_form:
+                def move(match):
+                    state.count("realms_rewritten")
+                    path = urllib.parse.urlsplit(match.group(1)).path
+                    return 'realm="' + url_in_form(args.realm_form, path, self.path, self.headers["Host"]) + '"'
+                return re.sub(r'realm="([^"]*)"', move, value)
+            return value
 
         do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
 
@@ -207,11 +314,21 @@ def main():
                         help="limit request bodies to this many bytes per second (0: no limit)")
     parser.add_argument("--status-for", action="append", default=[],
                         help="METHOD:PATH-REGEX=STATUS answers matching requests with STATUS")
+    parser.add_argument("--location-form", default="",
+                        help="rewrite upload answers' Location into this form (see above)")
+    parser.add_argument("--redirect-blobs", default="", help="answer blob GETs with 307 in this form")
+    parser.add_argument("--realm-form", default="", help="move a bearer realm onto the proxy in this form")
+    parser.add_argument("--route", action="append", default=[],
+                        help="PATH-PREFIX=HOST:PORT sends matching requests to another upstream")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
+    for option in ("location_form", "redirect_blobs", "realm_form"):
+        if getattr(args, option) and split_form(getattr(args, option))[0] not in FORMS:
+            parser.error("unknown form " + getattr(args, option))
+    args.route = [(rule.split("=", 1)[0], rule.split("=", 1)[1].rsplit(":", 1)[0], int(rule.rsplit(":", 1)[1]))
+                  for rule in args.route]
     args.upstream_host, port = args.upstream.rsplit(":", 1)
     args.upstream_port = int(port)
-    import re
     args.status_for = [(re.compile(rule.rsplit("=", 1)[0]), int(rule.rsplit("=", 1)[1])) for rule in args.status_for]
     args.faults = [fault for fault in args.faults.split(",") if fault]
     for fault in args.faults:
