@@ -1,15 +1,14 @@
 #include "deploy/compose.h"
 
-#include <cctype>
 #include <cstdlib>
 #include <optional>
-#include <set>
 #include <string_view>
 
-#include "base/container_contract.h"
-#include "deploy/compose_cache.h"
 #include "base/atomic_file.h"
+#include "base/container_contract.h"
 #include "base/error.h"
+#include "deploy/yaml_safe_scalar.h"
+#include "deploy/compose_cache.h"
 
 namespace nanoforge::deploy {
 
@@ -20,14 +19,10 @@ namespace {
 constexpr const char* kAnchor = "nanobot";
 // Part of every service's cached inputs (rendered_services.h): bump it when render_service
 // writes something else for the same instance, override and settings.
-constexpr const char* kServiceRendering = "service rendering 1";
+constexpr const char* kServiceRendering = "service rendering 2";
 
-// A string that must stay a string for Compose's YAML 1.1 reader ("1.0", "3", "1000:1000").
-YAML::Node quoted(const std::string& text) {
-  YAML::Node node(text);
-  node.SetTag("!");
-  return node;
-}
+// A string written quoted whatever its text ("1.0", "1000:1000", "./venv:/opt/venv:ro").
+YAML::Node quoted(const std::string& text) { return quoted_string(text); }
 
 YAML::Node flow_list(const std::vector<std::string>& items) {
   YAML::Node list(YAML::NodeType::Sequence);
@@ -50,94 +45,12 @@ bool is_blank_or_comments(std::string_view text) {
   return true;
 }
 
-// Words YAML 1.1 (PyYAML, which Compose v1 and podman-compose use) reads as booleans or null.
-bool is_yaml11_special(std::string_view text) {
-  static const std::set<std::string_view> special{
-      "y",    "Y",    "yes",  "Yes",   "YES",   "n",     "N",     "no",   "No",   "NO",   "on",
-      "On",   "ON",   "off",  "Off",   "OFF",   "true",  "True",  "TRUE", "false", "False", "FALSE",
-      "null", "Null", "NULL", "~"};
-  return special.count(text) > 0;
-}
-
-// An integer or decimal number (as [-+]digits[.digits][e[-+]digits]).
-bool looks_numeric(std::string_view text) {
-  std::size_t i = 0;
-  if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
-  bool digits = false;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '_')) ++i, digits = true;
-  if (i < text.size() && text[i] == '.') {
-    ++i;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, digits = true;
-  }
-  if (digits && i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
-    ++i;
-    if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
-    bool exponent = false;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i, exponent = true;
-    if (!exponent) return false;
-  }
-  return digits && i == text.size();
-}
-
-// Letters, digits and _ . / @ -, not starting with a digit, '-', '.' followed by nothing odd.
-bool is_safe_word(std::string_view text) {
-  if (text.empty()) return false;
-  char first = text.front();
-  if (!(std::isalpha(static_cast<unsigned char>(first)) || first == '_' || first == '.' || first == '/')) return false;
-  for (char c : text)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '/' || c == '@' || c == '-'))
-      return false;
-  return true;
-}
-
-// Plain only when Compose's YAML 1.1 reader reads it back as the same kind of value.
-void emit_scalar(YAML::Emitter& out, const YAML::Node& node) {
-  const std::string& text = node.Scalar();
-  bool force_string = node.Tag() == "!";
-  bool plain = false;
-  if (!force_string) {
-    if (text == "true" || text == "false" || looks_numeric(text)) plain = true;  // meant as bool/number
-    else plain = is_safe_word(text) && !is_yaml11_special(text);
-  }
-  if (plain) out << text;
-  else out << YAML::DoubleQuoted << text;
-}
-
-void emit_node(YAML::Emitter& out, const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      out << YAML::Null;
-      break;
-    case YAML::NodeType::Scalar:
-      emit_scalar(out, node);
-      break;
-    case YAML::NodeType::Sequence:
-      if (node.Style() == YAML::EmitterStyle::Flow) out << YAML::Flow;
-      out << YAML::BeginSeq;
-      for (const auto& item : node) emit_node(out, item);
-      out << YAML::EndSeq;
-      break;
-    case YAML::NodeType::Map:
-      if (node.Style() == YAML::EmitterStyle::Flow) out << YAML::Flow;
-      out << YAML::BeginMap;
-      for (const auto& entry : node) {
-        out << YAML::Key;
-        emit_scalar(out, entry.first);
-        out << YAML::Value;
-        emit_node(out, entry.second);
-      }
-      out << YAML::EndMap;
-      break;
-  }
-}
-
-// Same value as Compose would read it (a forced-string scalar differs from a plain one).
+// Same value as Compose would read it (see same_scalar).
 bool same_value(const YAML::Node& a, const YAML::Node& b) {
   if (a.Type() != b.Type()) return false;
   switch (a.Type()) {
     case YAML::NodeType::Scalar:
-      return a.Scalar() == b.Scalar() && (a.Tag() == "!") == (b.Tag() == "!");
+      return same_scalar(a, b);
     case YAML::NodeType::Sequence: {
       if (a.size() != b.size()) return false;
       for (std::size_t i = 0; i < a.size(); ++i)
@@ -222,7 +135,7 @@ YAML::Node shared_service(const DeploymentSettings& settings) {
   base["image"] = settings.image;
   base["user"] = quoted(std::to_string(contract::kUid) + ":" + std::to_string(contract::kGid));
   base["restart"] = "unless-stopped";
-  base["read_only"] = "true";
+  base["read_only"] = plain_value("true");
   base["tmpfs"] = flow_list({"/tmp"});
   base["cap_drop"] = flow_list({"ALL"});
   base["security_opt"] = flow_list({"no-new-privileges:true"});
@@ -239,7 +152,7 @@ YAML::Node shared_service(const DeploymentSettings& settings) {
   // Faster than the image's own (30 s) so `up` reports healthy sooner.
   healthcheck["interval"] = "10s";
   healthcheck["timeout"] = "5s";
-  healthcheck["retries"] = "3";
+  healthcheck["retries"] = plain_value("3");
   healthcheck["start_period"] = "20s";
   base["healthcheck"] = healthcheck;
   YAML::Node networks(YAML::NodeType::Sequence);
@@ -301,12 +214,16 @@ std::string render_service(const Instance& instance, const DeploymentSettings& s
   YAML::Node own = instance_fields(instance, settings);
   YAML::Emitter out;
   out.SetIndent(2);
-  out << YAML::BeginMap << YAML::Key << instance.name << YAML::Value << YAML::BeginMap;
+  out << YAML::BeginMap << YAML::Key;
+  emit_string(out, instance.name);
+  out << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "<<" << YAML::Value << YAML::Alias(kAnchor);
   if (addition.IsNull()) {
     // Without an override the instance's own keys are exactly what differs from the anchor.
     for (const auto& entry : own) {
-      out << YAML::Key << entry.first.Scalar() << YAML::Value;
+      out << YAML::Key;
+      emit_key(out, entry.first.Scalar());
+      out << YAML::Value;
       emit_node(out, entry.second);
     }
   } else {
@@ -315,7 +232,9 @@ std::string render_service(const Instance& instance, const DeploymentSettings& s
     for (const auto& entry : service) {
       const std::string& key = entry.first.Scalar();
       if (base[key] && same_value(base[key], entry.second)) continue;  // from the anchor
-      out << YAML::Key << key << YAML::Value;
+      out << YAML::Key;
+      emit_key(out, key);
+      out << YAML::Value;
       emit_node(out, entry.second);
     }
   }
@@ -416,8 +335,9 @@ std::string render_compose(const Deployment& deployment, const std::vector<Insta
   YAML::Emitter tail;
   tail.SetIndent(2);
   tail << YAML::BeginMap << YAML::Key << "networks" << YAML::Value << YAML::BeginMap;
-  tail << YAML::Key << settings.network << YAML::Value << YAML::BeginMap << YAML::Key << "driver"
-       << YAML::Value << "bridge" << YAML::EndMap;
+  tail << YAML::Key;
+  emit_string(tail, settings.network);
+  tail << YAML::Value << YAML::BeginMap << YAML::Key << "driver" << YAML::Value << "bridge" << YAML::EndMap;
   tail << YAML::EndMap << YAML::EndMap;
   check_emitted(tail, deployment);
   text += std::string(tail.c_str()) + "\n";

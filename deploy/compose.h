@@ -1,4 +1,6 @@
-// docker-compose.yml from the instance model: yaml-cpp nodes, emitted by yaml-cpp.
+// docker-compose.yml from the instance model: yaml-cpp nodes, emitted by yaml-cpp. Names and
+// strings go through yaml_safe_scalar.h: quoted whenever some YAML 1.1 or 1.2 reader would read
+// them as a boolean, number, null or date (an instance named `yes` or `123`).
 //
 // Shape: a top-level `x-nanobot: &nanobot` extension holds what every service shares (image,
 // user, read-only root, dropped capabilities, healthcheck, network...), and each service

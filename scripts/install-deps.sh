@@ -14,7 +14,7 @@ runtime_packages=(
 test_packages=(
   docker.io podman runc podman-compose docker-compose docker-registry skopeo umoci
   buildah mmdebstrap patchelf pigz zstd hyperfine curl openssl apache2-utils
-  uidmap slirp4netns fuse-overlayfs
+  uidmap slirp4netns fuse-overlayfs python3-yaml python3-ruamel.yaml python3-jsonschema
 )
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 want=("${build_packages[@]}" "${runtime_packages[@]}")

@@ -6,6 +6,16 @@
 
 namespace nanoforge::builder {
 
+namespace {
+
+// yaml-cpp reads a plain scalar as the text written (`1.10`, `yes`, `0x1F` stay those texts),
+// except an empty one, `~` and `null`: a null node, whose as<std::string>() is "null" whatever
+// was written. A field that takes text says so instead of reading that.
+const char* const kNullValue =
+    "YAML reads an empty value, ~ and null as no value; write \"null\" in quotes to mean the text";
+
+}  // namespace
+
 YAML::Node YamlReader::load_file(const std::string& file) {
   try {
     return YAML::LoadFile(file);
@@ -30,7 +40,7 @@ std::string YamlReader::where(const std::string& key) const {
     field = field.empty() ? key : field + "." + key;
     if (node_.IsMap())
       for (const auto& item : node_)
-        if (item.first.as<std::string>() == key) mark = item.first.Mark();
+        if (item.first.IsScalar() && item.first.Scalar() == key) mark = item.first.Mark();
   }
   std::string position = file_;
   if (mark.line >= 0) position += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
@@ -73,6 +83,8 @@ std::optional<YamlReader> YamlReader::optional_child(const std::string& key) con
 }
 
 std::string YamlReader::string(const std::string& key) const {
+  if (node_.IsMap() && node_[key] && node_[key].IsNull())
+    fail(key, std::string("is required and has no value (") + kNullValue + ")");
   if (!has(key)) fail(key, "is required");
   return string_or(key, "");
 }
@@ -81,7 +93,7 @@ std::string YamlReader::string_or(const std::string& key, const std::string& fal
   if (!has(key)) return fallback;
   auto node = value(key);
   if (!node.IsScalar()) fail(key, "expected a string");
-  return node.as<std::string>();
+  return node.Scalar();
 }
 
 std::int64_t YamlReader::integer_or(const std::string& key, std::int64_t fallback) const {
@@ -123,8 +135,9 @@ std::vector<std::string> YamlReader::strings(const std::string& key) const {
   auto node = value(key);
   if (!node.IsSequence()) fail(key, "expected a list of strings");
   for (const auto& item : node) {
+    if (item.IsNull()) fail(key, std::string("an item has no value (") + kNullValue + ")");
     if (!item.IsScalar()) fail(key, "expected a list of strings");
-    result.push_back(item.as<std::string>());
+    result.push_back(item.Scalar());
   }
   return result;
 }
@@ -135,8 +148,12 @@ std::map<std::string, std::string> YamlReader::string_map(const std::string& key
   auto node = value(key);
   if (!node.IsMap()) fail(key, "expected a mapping of strings");
   for (const auto& item : node) {
-    if (!item.second.IsScalar()) fail(key, "value of '" + item.first.as<std::string>() + "' must be a string");
-    result[item.first.as<std::string>()] = item.second.as<std::string>();
+    if (item.first.IsNull()) fail(key, std::string("a key has no value (") + kNullValue + ")");
+    if (!item.first.IsScalar()) fail(key, "expected string keys");
+    const std::string& name = item.first.Scalar();
+    if (item.second.IsNull()) fail(key, "value of '" + name + "' has no value (" + kNullValue + ")");
+    if (!item.second.IsScalar()) fail(key, "value of '" + name + "' must be a string");
+    result[name] = item.second.Scalar();
   }
   return result;
 }

@@ -2,9 +2,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include "deploy/compose.h"
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <sstream>
 #include "instance_test_support.h"
 #include "base/error.h"
 #include "test_support.h"
+#include "yaml_spellings.h"
 
 using namespace nanoforge;
 using namespace nanoforge::deploy;
@@ -43,6 +49,52 @@ std::vector<std::string> strings(const YAML::Node& list) {
   std::vector<std::string> out;
   for (const auto& item : list) out.push_back(item.as<std::string>());
   return out;
+}
+
+bool is_instance_name(const std::string& name) {
+  try {
+    validate_instance_name(name);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+// Each name is a service whose hostname and label are the name, as yaml-cpp reads the file.
+void check_names_with_yaml_cpp(const std::string& text, const std::vector<std::string>& names) {
+  YAML::Node file = YAML::Load(text);
+  REQUIRE(file["services"].size() == names.size());
+  for (const auto& name : names) {
+    INFO("'" << name << "'");
+    REQUIRE(file["services"][name].IsMap());
+    YAML::Node service = resolved_service(file, name);
+    CHECK(service["hostname"].Scalar() == name);
+    CHECK(service["labels"]["io.nanoforge.instance"].Scalar() == name);
+    CHECK(service["container_name"].Scalar() == "nanobot-" + name);
+  }
+}
+
+// PyYAML (YAML 1.1, what Compose v1 and podman-compose read with) and ruamel.yaml (YAML 1.2)
+// read every name back as that string; with `schema`, the file validates against it as
+// docker-compose v1 validates. Empty when they could run, else why not.
+std::string python_readers_missing() {
+  if (run("/usr/bin/python3 -c 'import yaml, ruamel.yaml, jsonschema' 2>&1").exit_code != 0)
+    return "Debian's python3-yaml, python3-ruamel.yaml and python3-jsonschema are not installed";
+  return "";
+}
+
+void check_names_with_python_readers(const fs::path& compose_file, const std::vector<std::string>& names,
+                                     const std::string& schema = "") {
+  fs::path expected = compose_file.parent_path() / "expected-names.json";
+  write_text(expected, nlohmann::json(names).dump());
+  auto checked = run("/usr/bin/python3 " + shell_quote((source_dir() / "tests/tools/yaml_strings_check.py").string()) +
+                     " compose " + shell_quote(compose_file.string()) + " " + shell_quote(expected.string()) +
+                     (schema.empty() ? "" : " " + shell_quote(schema)));
+  INFO(checked.output);
+  CHECK(checked.exit_code == 0);
+  std::string count = std::to_string(names.size());
+  CHECK_THAT(checked.output, Catch::Contains("PyYAML (YAML 1.1): " + count + " strings checked, 0 differ"));
+  CHECK_THAT(checked.output, Catch::Contains("ruamel.yaml (YAML 1.2): " + count + " strings checked, 0 differ"));
 }
 
 }  // namespace
@@ -212,4 +264,122 @@ TEST_CASE("compose: unchanged services come from the last emit, changed ones are
   fs::remove_all(deployment.instance_dir("bob"));
   CHECK(render().find("bob:") == std::string::npos);
   CHECK(read_text(deployment.compose_cache_file()).find("service bob ") == std::string::npos);
+}
+
+// Issue 12 item 3: `instance create yes` (or 123, no, true, off) wrote `yes:` and `hostname: 123`
+// plain; Compose v1 read a service named True and refused the whole file.
+TEST_CASE("compose: names YAML reads as another type stay strings, and docker-compose accepts the file",
+          "[compose][yaml]") {
+  std::vector<std::string> names{"alice"};
+  for (const auto& spelling : typed_spellings())
+    if (is_instance_name(spelling) && std::find(names.begin(), names.end(), spelling) == names.end())
+      names.push_back(spelling);
+  REQUIRE(names.size() > 30);  // yes, no, on, off, y, n, true, false, null, 0, 123, 017, 0x0, 0o17, 1e3, 2001-12-14...
+  TempDir dir;
+  Deployment deployment(dir.path());
+  int port = 20000;
+  for (const auto& name : names) make_instance(deployment, name, port++);  // never refused for its text
+  std::string text = read_text(deployment.compose_file());
+  CHECK_THAT(text, Catch::Contains("\n  \"yes\":\n") && Catch::Contains("\n  \"123\":\n") &&
+                       Catch::Contains("hostname: \"123\"") && Catch::Contains("io.nanoforge.instance: \"off\""));
+  CHECK_THAT(text, Catch::Contains("\n  alice:\n"));  // what no reader types stays plain
+  check_names_with_yaml_cpp(text, names);
+
+  std::string missing = python_readers_missing();
+  if (!missing.empty()) NANOFORGE_SKIP(missing);
+  if (run("command -v docker-compose").exit_code != 0) NANOFORGE_SKIP("docker-compose (v1) is not installed");
+  // The schema Debian's docker-compose ships, found where its Python package is.
+  auto located = run("/usr/bin/python3 -c 'import compose.config, os; "
+                     "print(os.path.join(os.path.dirname(compose.config.__file__), \"compose_spec.json\"))'");
+  REQUIRE(located.exit_code == 0);
+  std::string schema = located.output.substr(0, located.output.find('\n'));
+  REQUIRE(fs::exists(schema));
+  check_names_with_python_readers(deployment.compose_file(), names, schema);
+
+  // docker-compose v1 reads, validates and resolves the file, and lists every name as typed.
+  auto listed = run("cd " + shell_quote(dir.path().string()) +
+                    " && docker-compose -f docker-compose.yml config --services 2>config-errors.txt");
+  INFO(read_text(dir / "config-errors.txt"));
+  REQUIRE(listed.exit_code == 0);
+  std::set<std::string> services;
+  std::istringstream lines(listed.output);
+  for (std::string line; std::getline(lines, line);) services.insert(line);
+  CHECK(services == std::set<std::string>(names.begin(), names.end()));
+}
+
+// Random names the name rule allows, biased to what the type rules are made of (digits, e, x,
+// o, b, y, n, '-'), short ones most: the whole file round-trips through yaml-cpp, PyYAML and
+// ruamel.yaml with every name the string it was.
+TEST_CASE("compose: random instance names round-trip through yaml-cpp, PyYAML and ruamel.yaml", "[compose][yaml]") {
+  const unsigned seed = 1207;
+  INFO("seed " << seed);
+  std::mt19937 random(seed);
+  const std::string alphabet = "0123456789012345678901234567890123456789eexxoobbyynn--abcdefghijklmnopqrstuvwxyz";
+  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+  std::uniform_int_distribution<int> percent(0, 99), short_length(1, 4), long_length(5, 63);
+  std::set<std::string> unique;
+  while (unique.size() < 200) {
+    std::size_t length = static_cast<std::size_t>(percent(random) < 70 ? short_length(random) : long_length(random));
+    std::string name;
+    while (name.size() < length) {
+      char c = alphabet[pick(random)];
+      if (c == '-' && (name.empty() || name.size() + 1 == length)) continue;  // the rule: no '-' at either end
+      name += c;
+    }
+    REQUIRE(is_instance_name(name));
+    unique.insert(name);
+  }
+  std::vector<std::string> names(unique.begin(), unique.end());
+  std::vector<Instance> instances;
+  int port = 20000;
+  for (const auto& name : names) {
+    Instance instance;
+    instance.name = name;
+    instance.port = port++;
+    instance.model = "gpt-4o-mini";
+    instance.provider = "openai";
+    instance.api_key_env = "OPENAI_API_KEY";
+    instances.push_back(instance);
+  }
+  TempDir dir;
+  Deployment deployment(dir.path());
+  std::string text = render_compose(deployment, instances);
+  check_names_with_yaml_cpp(text, names);
+  std::string missing = python_readers_missing();
+  if (!missing.empty()) NANOFORGE_SKIP(missing);
+  write_text(deployment.compose_file(), text);
+  check_names_with_python_readers(deployment.compose_file(), names);
+}
+
+// The override of an instance whose name YAML would type, in its `services: {NAME: ...}` form:
+// found by the name as typed (yaml-cpp compares the key's text), keys written as strings, the
+// user's own plain values (numbers, booleans) kept plain and quoted ones quoted.
+TEST_CASE("compose: overrides of instances named like numbers or booleans keep their meaning", "[compose][yaml]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  make_instance(deployment, "123", 18790);
+  make_instance(deployment, "yes", 18791);
+  write_text(deployment.instance_dir("123") / "docker-compose.override.yml",
+             "services:\n  123:\n    environment: {TZ: Asia/Shanghai, ON: \"1\"}\n"
+             "    deploy: {resources: {limits: {cpus: 0.5}}}\n");
+  write_text(deployment.instance_dir("yes") / "docker-compose.override.yml",
+             "services:\n  yes:\n    environment: [\"no=off\"]\n    labels: {on: \"off\"}\n");
+  write_compose(deployment);
+  std::string text = read_text(deployment.compose_file());
+  CHECK_THAT(text, Catch::Contains("TZ: Asia/Shanghai") && Catch::Contains("\"ON\": \"1\"") &&
+                       Catch::Contains("cpus: 0.5") && Catch::Contains("\"no\": \"off\"") &&
+                       Catch::Contains("\"on\": \"off\""));
+  YAML::Node file = YAML::Load(text);
+  CHECK(resolved_service(file, "123")["environment"]["TZ"].Scalar() == "Asia/Shanghai");
+  CHECK(resolved_service(file, "yes")["environment"]["no"].Scalar() == "off");
+  std::string missing = python_readers_missing();
+  if (!missing.empty()) NANOFORGE_SKIP(missing);
+  // As Compose v1 and podman-compose read it (PyYAML), with Python's repr showing each type.
+  auto read = run("/usr/bin/python3 -c 'import sys, yaml; s = yaml.safe_load(open(sys.argv[1]))[\"services\"]; "
+                  "print(repr([sorted(s), s[\"123\"][\"environment\"][\"ON\"], "
+                  "s[\"123\"][\"deploy\"][\"resources\"][\"limits\"][\"cpus\"], "
+                  "s[\"yes\"][\"environment\"][\"no\"], s[\"yes\"][\"labels\"][\"on\"]]))' " +
+                  shell_quote(deployment.compose_file().string()));
+  INFO(read.output);
+  CHECK(read.output == "[['123', 'yes'], '1', 0.5, 'off', 'off']\n");
 }

@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -287,6 +289,79 @@ TEST_CASE("instances run on Podman with podman-compose", "[instances][podman]") 
                          "CONTAINERS_CONF=" + shell_quote(*harness.containers_conf) + " NANOFORGE_ENGINE=podman",
                          harness.podman()};
   run_instances_end_to_end(engine);
+}
+
+namespace {
+
+// Issue 12 item 3: names YAML 1.1 reads as a boolean or a number (`yes`, `123`, `off`) made
+// the compose file unreadable for every instance. Here they start, and keep their names.
+void run_yaml_typed_names(const EngineUnderTest& engine) {
+  TempDir scratch("nanoforge-yamlnames");
+  std::string image = instance_image(engine, scratch.path());
+  fs::path dir = scratch / "deployment";
+  fs::create_directories(dir);
+  prepare_venv(dir);
+  Nanoforge nanoforge{engine, dir};
+  std::string project = "nftest-yamlnames-" + engine.name;
+  REQUIRE(nanoforge("compose --image " + shell_quote(image) + " --project " + project).exit_code == 0);
+  struct Down {
+    const Nanoforge& nanoforge;
+    ~Down() { nanoforge("down"); }
+  } down{nanoforge};
+  const std::vector<std::string> names{"yes", "123", "off"};
+  std::set<int> ports;
+  for (const auto& name : names) {
+    int port = free_port();
+    while (ports.count(port)) port = free_port();
+    ports.insert(port);
+    auto created = nanoforge("instance create " + name + " " + std::to_string(port));
+    INFO(created.output);
+    REQUIRE(created.exit_code == 0);
+  }
+  auto up = nanoforge("up");
+  INFO(up.output);
+  REQUIRE(up.exit_code == 0);
+  auto all_running = [&](const json& status) {
+    return std::all_of(names.begin(), names.end(), [&](const std::string& name) {
+      return status.contains(name) && status[name]["state"] == "running";
+    });
+  };
+  json status = wait_for_status(nanoforge, all_running, 60);
+  INFO(status.dump(2));
+  REQUIRE(all_running(status));
+  for (const auto& name : names) {
+    auto inspected = run(engine.cli + " inspect nanobot-" + name);
+    REQUIRE(inspected.exit_code == 0);
+    json container = json::parse(inspected.output)[0];
+    CHECK(container["Config"]["Hostname"] == name);
+    CHECK(container["Config"]["Labels"]["io.nanoforge.instance"] == name);  // not "True", "123.0"
+    CHECK(run(engine.cli + " exec nanobot-" + name + " cat /proc/sys/kernel/hostname").output == name + "\n");
+  }
+  auto down_result = nanoforge("down");
+  INFO(down_result.output);
+  CHECK(down_result.exit_code == 0);
+  for (const auto& name : names) CHECK(run(engine.cli + " inspect nanobot-" + name).exit_code != 0);
+}
+
+}  // namespace
+
+TEST_CASE("instances named yes, 123 and off run under podman-compose", "[instances][podman][yamlnames]") {
+  const auto& harness = Harness::get();
+  if (!harness.containers_conf) NANOFORGE_SKIP(harness.podman_unavailable);
+  if (run("command -v podman-compose").exit_code != 0) NANOFORGE_SKIP("podman-compose is not installed");
+  EngineUnderTest engine{"podman",
+                         "CONTAINERS_CONF=" + shell_quote(*harness.containers_conf) + " NANOFORGE_ENGINE=podman",
+                         harness.podman()};
+  run_yaml_typed_names(engine);
+}
+
+TEST_CASE("instances named yes, 123 and off run under docker-compose v1", "[instances][docker][yamlnames]") {
+  const auto& harness = Harness::get();
+  if (!harness.docker_host) NANOFORGE_SKIP(harness.docker_unavailable);
+  if (run("command -v docker-compose").exit_code != 0) NANOFORGE_SKIP("docker-compose is not installed");
+  EngineUnderTest engine{"docker", "DOCKER_HOST=" + shell_quote(*harness.docker_host) + " NANOFORGE_ENGINE=docker",
+                         harness.docker()};
+  run_yaml_typed_names(engine);
 }
 
 TEST_CASE("bad instance input on the command line: errors, exit codes, nothing changed", "[instances]") {

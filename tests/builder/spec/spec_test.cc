@@ -1,7 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "builder/spec/spec.h"
 #include "base/error.h"
+#include "builder/spec/spec.h"
+#include <map>
 #include "test_support.h"
 
 using namespace nanoforge;
@@ -122,4 +123,53 @@ TEST_CASE("durations and sizes parse as Docker and humans write them", "[spec]")
   CHECK(parse_size("1G", "") == 1'000'000'000);
   CHECK(parse_size("1000", "") == 1000);
   CHECK_THROWS_AS(parse_size("many", "x: "), Error);
+}
+
+// yaml-cpp keeps a plain scalar's text: a field that takes text gets `yes`, `1.10`, `0x1F` as
+// written, where a YAML 1.1 reader would have a boolean, 1.1 and 31.
+TEST_CASE("spec text fields read as written, whatever type YAML would give the text", "[spec][yaml]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "root");
+  write_text(dir / "nanoforge.yaml",
+             "name: yes\nversion: 1.10\n"
+             "images:\n  - name: 123\n    tags: [1.10, 010, 0x1F, 2001-12-14, no, 1e3, 1_000, 3.0]\n"
+             "    layers: [{source: root}]\n"
+             "    config: {env: {A: yes, B: 0o17, C: '1:20', D: ''}, labels: {on: off, n: 2001-12-14},\n"
+             "             cmd: [true, 08, \"null\"], user: 1000, stop_signal: 15}\n");
+  auto spec = load_spec(dir / "nanoforge.yaml");
+  CHECK(spec.name == "yes");
+  CHECK(spec.version == "1.10");
+  REQUIRE(spec.images.size() == 1);
+  const auto& image = spec.images[0];
+  CHECK(image.name == "123");
+  CHECK(image.tags == std::vector<std::string>{"1.10", "010", "0x1F", "2001-12-14", "no", "1e3", "1_000", "3.0"});
+  CHECK(image.config.env == std::vector<std::string>{"A=yes", "B=0o17", "C=1:20", "D="});
+  CHECK(image.config.labels == std::map<std::string, std::string>{{"on", "off"}, {"n", "2001-12-14"}});
+  CHECK(image.config.cmd == std::vector<std::string>{"true", "08", "null"});
+  CHECK(image.config.user == "1000");
+  CHECK(image.config.stop_signal == "15");
+}
+
+// An empty value, ~ and null are no value in YAML; yaml-cpp's as<std::string>() made them the
+// text "null" (`env: {~: x}` set a variable named null). A field taking text says so instead.
+TEST_CASE("spec text fields given no value (empty, ~, null) are errors naming the field", "[spec][yaml][errors]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "root");
+  auto spec = dir / "nanoforge.yaml";
+  auto check = [&](const std::string& config, std::vector<std::string> fragments) {
+    write_text(spec, "images:\n  - name: a\n    layers: [{source: root}]\n" + config);
+    auto message = error_of(spec);
+    INFO(config << "=> " << message);
+    REQUIRE_FALSE(message.empty());
+    for (const auto& fragment : fragments) CHECK_THAT(message, Catch::Contains(fragment));
+    CHECK_THAT(message, Catch::Contains("write \"null\" in quotes"));
+  };
+  check("    config: {env: {~: x}}\n", {"nanoforge.yaml:4:", "images[0].config.env", "a key has no value"});
+  check("    config: {env: {null: x}}\n", {"images[0].config.env", "a key has no value"});
+  check("    config: {labels: {a: }}\n", {"images[0].config.labels", "'a' has no value"});
+  check("    config: {labels: {a: null}}\n", {"images[0].config.labels", "'a' has no value"});
+  check("    tags: [v1, ~]\n", {"images[0].tags", "an item has no value"});
+  check("    config: {cmd: [run, null]}\n", {"images[0].config.cmd", "an item has no value"});
+  write_text(spec, "images:\n  - name: ~\n    layers: [{source: root}]\n");
+  CHECK_THAT(error_of(spec), Catch::Contains("images[0].name") && Catch::Contains("is required and has no value"));
 }
