@@ -15,6 +15,7 @@
 
 #include "builder/instance_config.h"
 #include "builder/instance_create.h"
+#include "builder/secrets_file.h"
 #include "oci/atomic_file.h"
 #include "oci/digest.h"
 #include "oci/error.h"
@@ -402,6 +403,7 @@ RestoreResult restore_backup(const Deployment& deployment, const fs::path& archi
         result.secrets_to_supply.push_back(name);
       }
     }
+    if (fs::exists(staged_secrets)) give_secrets_to_instance_group(staged_secrets);
     if (fs::exists(live)) {
       if (runtime && runtime->is_running(name)) runtime->stop({name});
       fs::path old = deployment.instances_dir() / (".replaced-" + name + "-" + random_suffix());

@@ -10,11 +10,13 @@
 #include "builder/backup.h"
 #include "builder/commands.h"
 #include "builder/compose.h"
+#include "builder/console.h"
 #include "builder/deployment.h"
 #include "builder/engine.h"
 #include "builder/engine_process.h"
 #include "builder/instance_create.h"
 #include "builder/migrate.h"
+#include "builder/secrets_file.h"
 #include "builder/status.h"
 #include "oci/atomic_file.h"
 #include "oci/error.h"
@@ -70,6 +72,26 @@ std::unique_ptr<ComposeProject> project_if_available(const Deployment& deploymen
     if (why_not) *why_not = error.what();
     return nullptr;
   }
+}
+
+// Before anything starts: every bad line of the instances' secrets files fails the command;
+// lines whose meaning changed since compose read them are warned about.
+void check_secrets(const Deployment& deployment, const std::vector<std::string>& names, GlobalOptions& global) {
+  Console console(global.quiet, global.json);
+  for (const auto& warning : check_instance_secrets(deployment, names)) console.warn(warning);
+}
+
+// An image whose entrypoint predates the secrets file would start the app without its keys.
+void warn_if_image_ignores_secrets(const ComposeProject& project, const Deployment& deployment, GlobalOptions& global) {
+  std::string image = deployment.settings().image;
+  ProcessResult inspected = run_captured({project.engine().cli, "image", "inspect", "--format",
+                                          std::string("{{index .Config.Labels \"") + kSecretsImageLabel + "\"}}", image});
+  if (!inspected.ok()) return;  // not pulled yet, or the engine cannot say: nothing to tell
+  if (inspected.out.find(kSecretsMountPoint) != std::string::npos) return;
+  Console(global.quiet, global.json)
+      .warn("the image " + image + " has no " + kSecretsImageLabel + " label: its entrypoint predates the " +
+            "secrets file, so the instances' .env variables will not reach the app; rebuild the image " +
+            "(nanoforge build, or docker build -f Dockerfile.multi-instance) and run nanoforge up again");
 }
 
 std::string ask(const std::string& question) {
@@ -355,6 +377,7 @@ void add_compose(CLI::App& app, GlobalOptions& global) {
     if (!options->project.empty()) settings.project = project_name_for(options->project), changed = true;
     // Render before saving anything: a broken instance fails the command with nothing changed.
     auto instances = deployment.load_instances();
+    check_secrets(deployment, {}, global);
     if (changed) {
       DeploymentSettings previous = deployment.settings();
       deployment.save_settings(settings);
@@ -387,8 +410,12 @@ void add_lifecycle(CLI::App& app, GlobalOptions& global, const std::string& verb
     Deployment deployment(options->deployment.dir);
     DeploymentLock lock(deployment);
     for (const auto& name : options->names) deployment.load_instance(name);  // exists, readable
+    bool starts = verb == "up" || verb == "start" || verb == "restart";
+    // Nothing starts with a half-read secret: every bad line fails here, naming it.
+    if (starts) check_secrets(deployment, options->names, global);
     if (verb == "up") write_compose(deployment);  // picks up overrides and hand edits, or fails here
     ComposeProject project(detect_engine(options->deployment.engine), deployment);
+    if (starts) warn_if_image_ignores_secrets(project, deployment, global);
     if (verb == "up") project.up(options->names);
     else if (verb == "start") project.start(options->names);
     else if (verb == "stop") project.stop(options->names);
