@@ -1,11 +1,14 @@
 #include "builder/instance.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 
 #include "builder/secrets_file.h"
 #include "oci/atomic_file.h"
 #include "oci/error.h"
+#include "oci/registry_reference.h"
 
 namespace nanoforge::builder {
 
@@ -175,6 +178,21 @@ void validate_provider(std::string_view provider) {
   if (!ok)
     throw Error("invalid provider name '" + std::string(provider) +
                 "': expected 1-64 letters, digits, '_' and '-' (a key of Nanobot's providers, e.g. openai)");
+}
+
+void validate_publish_address(std::string_view address) {
+  in_addr parsed{};
+  if (::inet_pton(AF_INET, std::string(address).c_str(), &parsed) != 1)
+    throw Error("invalid publish address '" + std::string(address) +
+                "': expected an IPv4 address such as 127.0.0.1 or 0.0.0.0");
+}
+
+void validate_image_reference(const std::string& image) {
+  try {
+    oci::RemoteReference::parse(image);
+  } catch (const Error& error) {
+    throw Error("invalid image '" + image + "': " + error.what());
+  }
 }
 
 const std::vector<std::string>& known_souls() {

@@ -94,6 +94,11 @@ void validate_port(int port, std::string_view what = "port");
 void validate_model(std::string_view model);
 void validate_soul(std::string_view soul);
 void validate_provider(std::string_view provider);
+// An IPv4 address in dotted form (inet_pton), as --publish and the settings file give it.
+void validate_publish_address(std::string_view address);
+// A reference a compose file can name: [registry/]repository[:tag][@digest] (the
+// distribution grammar), so nothing in it is expanded or split by the compose tool.
+void validate_image_reference(const std::string& image);
 void validate_env_var_name(std::string_view name);
 const std::vector<std::string>& known_souls();
 

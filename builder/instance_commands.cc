@@ -368,10 +368,12 @@ void add_compose(CLI::App& app, GlobalOptions& global) {
       settings.mode = mode;
       changed = true;
     }
-    if (!options->image.empty()) settings.image = options->image, changed = true;
+    if (!options->image.empty()) {
+      validate_image_reference(options->image);  // compose would expand a $ in it
+      settings.image = options->image, changed = true;
+    }
     if (!options->publish.empty()) {
-      if (options->publish != "127.0.0.1" && options->publish != "0.0.0.0" && options->publish.find_first_not_of("0123456789.") != std::string::npos)
-        throw Error("--publish " + options->publish + ": expected an IPv4 address such as 127.0.0.1 or 0.0.0.0");
+      validate_publish_address(options->publish);
       settings.publish_address = options->publish, changed = true;
     }
     if (!options->project.empty()) settings.project = project_name_for(options->project), changed = true;

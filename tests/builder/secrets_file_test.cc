@@ -324,7 +324,7 @@ TEST_CASE("secrets: compose mounts the file read-only and recreates when it chan
   CHECK(second.find("sk-new") == std::string::npos);
 }
 
-TEST_CASE("secrets: INSTANCE_INFO says where secrets go; providers are names", "[secrets][instance]") {
+TEST_CASE("secrets: INSTANCE_INFO says where secrets go and providers are names", "[secrets][instance]") {
   TempDir dir;
   Deployment deployment(dir.path());
   make_instance(deployment, "alice", 18790);
@@ -341,4 +341,27 @@ TEST_CASE("secrets: INSTANCE_INFO says where secrets go; providers are names", "
   }
   CHECK_FALSE(deployment.has_instance("bob"));
   for (std::string provider : {"openai", "azure_openai", "github-copilot", "openrouter"}) CHECK_NOTHROW(validate_provider(provider));
+}
+
+TEST_CASE("secrets: image and publish address reach compose and INSTANCE_INFO only when they are what they say",
+          "[secrets][instance]") {
+  CHECK_NOTHROW(validate_publish_address("127.0.0.1"));
+  CHECK_NOTHROW(validate_publish_address("0.0.0.0"));
+  for (std::string bad : {"127.0.0.1\nStart:   rm -rf /", "1.2.3", "999.0.0.1", "", "::1", "127.0.0.1 "})
+    CHECK_THROWS_WITH(validate_publish_address(bad), Catch::Contains("invalid publish address"));
+  for (std::string good : std::vector<std::string>{"nanobot:latest", "127.0.0.1:5000/nanobot-full@sha256:" + std::string(64, 'a'),
+                           "localhost/team/nanobot:0.1.0"})
+    CHECK_NOTHROW(validate_image_reference(good));
+  for (std::string bad : {"nanobot:${TAG}", "reg/$x", "nano bot", "nanobot:1\nx", "Nanobot"})
+    CHECK_THROWS_WITH(validate_image_reference(bad), Catch::Contains("invalid image"));
+
+  // A hand-edited settings file is refused, naming it, before anything is written from it.
+  TempDir dir;
+  Deployment deployment(dir.path());
+  make_instance(deployment, "alice", 18790);
+  write_text(deployment.settings_file(), "{\"image\": \"nanobot:latest\", \"publish\": \"0.0.0.0\\nStart: x\"}\n");
+  CHECK_THROWS_WITH(deployment.settings(), Catch::Contains(deployment.settings_file().string()) &&
+                                               Catch::Contains("invalid publish address"));
+  write_text(deployment.settings_file(), "{\"image\": \"nanobot:${TAG}\"}\n");
+  CHECK_THROWS_WITH(write_compose(deployment), Catch::Contains("invalid image 'nanobot:${TAG}'"));
 }

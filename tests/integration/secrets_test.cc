@@ -144,6 +144,11 @@ void check_secrets_arrive(const Engine& engine) {
   fs::create_directories(dir);
   prepare_venv(dir);
   Nanoforge nanoforge{engine, dir};
+  struct RemoveImage {  // after `down`: leave no image behind
+    const Engine& engine;
+    std::string image;
+    ~RemoveImage() { run(engine.cli + " rmi -f " + image + " >/dev/null 2>&1"); }
+  } remove_image{engine, image};
   REQUIRE(nanoforge("compose --image " + image + " --project secrets-" + engine.name).exit_code == 0);
   struct Down {
     const Nanoforge& nanoforge;
@@ -210,7 +215,7 @@ void check_secrets_arrive(const Engine& engine) {
 
 }  // namespace
 
-TEST_CASE("secrets arrive byte for byte with docker-compose v1", "[secrets][instances][docker]") {
+TEST_CASE("secrets arrive byte for byte with docker-compose v1", "[secrets][docker]") {
   const auto& harness = Harness::get();
   if (!harness.docker_host) NANOFORGE_SKIP(harness.docker_unavailable);
   if (run("command -v docker-compose").exit_code != 0) NANOFORGE_SKIP("docker-compose is not installed");
@@ -219,7 +224,7 @@ TEST_CASE("secrets arrive byte for byte with docker-compose v1", "[secrets][inst
                         harness.docker()});
 }
 
-TEST_CASE("secrets arrive byte for byte with Compose v2", "[secrets][instances][docker]") {
+TEST_CASE("secrets arrive byte for byte with Compose v2", "[secrets][docker]") {
   const auto& harness = Harness::get();
   if (!harness.docker_host) NANOFORGE_SKIP(harness.docker_unavailable);
   // Debian 12 has no Compose v2: the test set-up takes Debian 13's package from the mirror.
@@ -237,7 +242,7 @@ TEST_CASE("secrets arrive byte for byte with Compose v2", "[secrets][instances][
   check_secrets_arrive({"compose-v2", environment + " NANOFORGE_ENGINE=docker-compose-v2", "env " + environment + " docker"});
 }
 
-TEST_CASE("secrets arrive byte for byte with podman-compose", "[secrets][instances][podman]") {
+TEST_CASE("secrets arrive byte for byte with podman-compose", "[secrets][podman]") {
   const auto& harness = Harness::get();
   if (!harness.containers_conf) NANOFORGE_SKIP(harness.podman_unavailable);
   if (run("command -v podman-compose").exit_code != 0) NANOFORGE_SKIP("podman-compose is not installed");
@@ -245,7 +250,7 @@ TEST_CASE("secrets arrive byte for byte with podman-compose", "[secrets][instanc
                         harness.podman()});
 }
 
-TEST_CASE("up and compose refuse a secrets line that cannot be passed on, naming file and line", "[secrets]") {
+TEST_CASE("up and compose refuse a secrets line that cannot be passed on and name its file and line", "[secrets]") {
   TempDir scratch("nanoforge-secrets-cli");
   fs::path dir = scratch / "deployment";
   Nanoforge nanoforge{{"none", "NANOFORGE_ENGINE=none", ""}, dir};
