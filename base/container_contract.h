@@ -18,6 +18,12 @@ inline constexpr int kWebuiPort = 8765;
 // The runtime image's user; instance directories are owned by it so the container can write.
 inline constexpr unsigned kUid = 1000;
 inline constexpr unsigned kGid = 1000;
+// Where the container sees the instance's secrets file (deploy/secrets_file.h holds its
+// format); the entrypoint reads it from there, or from $NANOFORGE_SECRETS_FILE when that is set.
+inline constexpr const char* kSecretsMountPoint = "/run/secrets/nanobot.env";
+// Image label whose value is kSecretsMountPoint: the image's entrypoint reads that file.
+// An image without it (built before this delivery) would start the app without its secrets.
+inline constexpr const char* kSecretsImageLabel = "io.nanoforge.secrets-file";
 // PATH in every image: the venv's scripts first, then Debian's usual directories.
 inline constexpr const char* kImagePath = "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

@@ -13,11 +13,12 @@
 #include <set>
 #include <sstream>
 
-#include "deploy/instance_config.h"
-#include "deploy/instance_create.h"
 #include "base/atomic_file.h"
 #include "base/digest.h"
 #include "base/error.h"
+#include "deploy/secrets_file.h"
+#include "deploy/instance_config.h"
+#include "deploy/instance_create.h"
 
 namespace nanoforge::deploy {
 
@@ -402,6 +403,7 @@ RestoreResult restore_backup(const Deployment& deployment, const fs::path& archi
         result.secrets_to_supply.push_back(name);
       }
     }
+    if (fs::exists(staged_secrets)) give_secrets_to_instance_group(staged_secrets);
     if (fs::exists(live)) {
       if (runtime && runtime->is_running(name)) runtime->stop({name});
       fs::path old = deployment.instances_dir() / (".replaced-" + name + "-" + random_suffix());

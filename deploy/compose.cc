@@ -7,8 +7,9 @@
 #include "base/atomic_file.h"
 #include "base/container_contract.h"
 #include "base/error.h"
-#include "deploy/yaml_safe_scalar.h"
+#include "deploy/secrets_file.h"
 #include "deploy/compose_cache.h"
+#include "deploy/yaml_safe_scalar.h"
 
 namespace nanoforge::deploy {
 
@@ -161,13 +162,17 @@ YAML::Node shared_service(const DeploymentSettings& settings) {
   return base;
 }
 
-YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& settings) {
+YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& settings,
+                           const std::string& secrets_version) {
   YAML::Node service(YAML::NodeType::Map);
   if (instance.restart != "unless-stopped") service["restart"] = instance.restart;
   service["container_name"] = instance.container_name();
   service["hostname"] = instance.name;
   YAML::Node labels(YAML::NodeType::Map);
   labels["io.nanoforge.instance"] = instance.name;
+  // The secrets are a bind-mounted file (see Instance::volumes), which compose does not look
+  // into: this label changes with the file, so `up` recreates the container when it changed.
+  if (!secrets_version.empty()) labels["io.nanoforge.secrets-version"] = quoted(secrets_version);
   service["labels"] = labels;
   YAML::Node volumes(YAML::NodeType::Sequence);
   for (const auto& mount : instance.volumes(settings.mode)) volumes.push_back(quoted(mount.compose_form()));
@@ -179,9 +184,6 @@ YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& s
     ports.push_back(quoted(settings.publish_address + ":" + std::to_string(*instance.webui_port) + ":" +
                            std::to_string(contract::kWebuiPort)));
   service["ports"] = ports;
-  YAML::Node env_file(YAML::NodeType::Sequence);
-  env_file.push_back("./" + (instance_files::directory(instance.name) / instance_files::kSecrets).string());
-  service["env_file"] = env_file;
   YAML::Node resources;
   resources["limits"]["cpus"] = quoted(instance.limits.cpus);
   resources["limits"]["memory"] = instance.limits.memory;
@@ -194,8 +196,9 @@ YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& s
   return service;
 }
 
-YAML::Node instance_service(const Instance& instance, const DeploymentSettings& settings) {
-  return expanded_service(shared_service(settings), instance_fields(instance, settings));
+YAML::Node instance_service(const Instance& instance, const DeploymentSettings& settings,
+                            const std::string& secrets_version) {
+  return expanded_service(shared_service(settings), instance_fields(instance, settings, secrets_version));
 }
 
 void merge_override(YAML::Node& service, const YAML::Node& addition, const std::string& source) {
@@ -210,8 +213,9 @@ namespace {
 // One service as it stands under `services:`: emitted on its own, then indented one level,
 // which is exactly what the emitter writes for it inside the whole file.
 std::string render_service(const Instance& instance, const DeploymentSettings& settings, const YAML::Node& base,
-                           const YAML::Node& addition, const fs::path& override_file, const Deployment& deployment) {
-  YAML::Node own = instance_fields(instance, settings);
+                           const YAML::Node& addition, const fs::path& override_file, const Deployment& deployment,
+                           const std::string& secrets_version) {
+  YAML::Node own = instance_fields(instance, settings, secrets_version);
   YAML::Emitter out;
   out.SetIndent(2);
   out << YAML::BeginMap << YAML::Key;
@@ -294,7 +298,8 @@ YAML::Node load_override(const fs::path& file, const std::string& instance_name)
   return parse_override(*text, file, instance_name);
 }
 
-std::string render_compose(const Deployment& deployment, const std::vector<Instance>& instances) {
+std::string render_compose(const Deployment& deployment, const std::vector<Instance>& instances,
+                           const std::map<std::string, fs::path>& staged_dirs) {
   DeploymentSettings settings = deployment.settings();
   const YAML::Node base = shared_service(settings);
 
@@ -317,16 +322,20 @@ std::string render_compose(const Deployment& deployment, const std::vector<Insta
                              to_string(settings.mode) + "\n" + settings.publish_address + "\n");
   text += instances.empty() ? "services:\n  {}\n" : "services:\n";
   for (const auto& instance : instances) {
-    fs::path override_file = deployment.instance_dir(instance.name) / instance_files::kOverride;
+    auto staged = staged_dirs.find(instance.name);
+    fs::path instance_dir = staged != staged_dirs.end() ? staged->second : deployment.instance_dir(instance.name);
+    fs::path override_file = instance_dir / instance_files::kOverride;
     std::optional<std::string> override_text = read_override(override_file);
-    std::string inputs = to_json(instance).dump() + (override_text ? "\noverride\n" + *override_text : "\n");
+    std::string secrets = secrets_version(instance_dir / instance_files::kSecrets);
+    std::string inputs = to_json(instance).dump() + "\nsecrets " + secrets +
+                         (override_text ? "\noverride\n" + *override_text : "\n");
     std::string service;
     if (const std::string* rendered = cache.find(instance.name, inputs)) {
       service = *rendered;
     } else {
       YAML::Node addition = override_text ? parse_override(*override_text, override_file, instance.name)
                                           : YAML::Node(YAML::NodeType::Null);
-      service = render_service(instance, settings, base, addition, override_file, deployment);
+      service = render_service(instance, settings, base, addition, override_file, deployment, secrets);
     }
     cache.keep(instance.name, std::move(inputs), service);
     text += service;

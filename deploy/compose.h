@@ -4,7 +4,9 @@
 //
 // Shape: a top-level `x-nanobot: &nanobot` extension holds what every service shares (image,
 // user, read-only root, dropped capabilities, healthcheck, network...), and each service
-// `<<: *nanobot` merges it and adds only what differs (its volumes, ports, env_file, limits).
+// `<<: *nanobot` merges it and adds only what differs (its volumes, ports, limits). The
+// instance's secrets file is one of its volumes, read by the image's entrypoint, never by
+// the compose tool (secrets_file.h).
 // The anchor, the alias and the `<<` key are plain YAML; Compose (v1, v2 and podman-compose)
 // resolves the merge key itself. A service with an override is computed fully expanded
 // (base + instance + override), so whatever differs from the base is written explicitly and
@@ -19,6 +21,7 @@
 // entries not already present, scalars replace.
 #pragma once
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,18 +36,24 @@ namespace nanoforge::deploy {
 YAML::Node shared_service(const DeploymentSettings& settings);
 // The keys only this instance's service has; none of them is in the shared part (restart
 // only when it differs), so without an override they are exactly what follows `<<: *nanobot`.
-YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& settings);
+// `secrets_version` (secrets_version() of its secrets file) becomes a label when not empty.
+YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& settings,
+                           const std::string& secrets_version = "");
 // One instance's service, fully expanded (shared part included), before its override.
-YAML::Node instance_service(const Instance& instance, const DeploymentSettings& settings);
+YAML::Node instance_service(const Instance& instance, const DeploymentSettings& settings,
+                            const std::string& secrets_version = "");
 // Merges `addition` into `service` (see above); `source` names the file for errors.
 void merge_override(YAML::Node& service, const YAML::Node& addition, const std::string& source);
 // Reads instances/NAME/docker-compose.override.yml; a null node when absent or only comments.
 // Errors name the file, line and column.
 YAML::Node load_override(const std::filesystem::path& file, const std::string& instance_name);
 
-// The whole file. Reads each instance's override from the deployment, takes unchanged services
-// from the last emit and leaves this emit's services for the next (rendered_services.h).
-std::string render_compose(const Deployment& deployment, const std::vector<Instance>& instances);
+// The whole file. Reads each instance's override (and its secrets file's version) from the
+// deployment, or from `staged_dirs[NAME]` for an instance not yet moved into place, takes
+// unchanged services from the last emit and leaves this emit's services for the next
+// (rendered_services.h).
+std::string render_compose(const Deployment& deployment, const std::vector<Instance>& instances,
+                           const std::map<std::string, std::filesystem::path>& staged_dirs = {});
 // Loads settings and instances (a broken instance.json or config.json fails with its name and
 // line, before anything is written), renders, and replaces docker-compose.yml atomically.
 void write_compose(const Deployment& deployment);

@@ -49,6 +49,9 @@ DeploymentSettings Deployment::settings() const {
     settings.publish_address = object.value("publish", settings.publish_address);
     settings.project = object.value("project", settings.project);
     settings.network = object.value("network", settings.network);
+    // Both reach docker-compose.yml and INSTANCE_INFO.txt: a hand edit must not change them.
+    validate_image_reference(settings.image);
+    validate_publish_address(settings.publish_address);
   } catch (const json::exception& error) {
     throw Error(source + ": " + error.what());
   } catch (const Error& error) {

@@ -203,12 +203,28 @@ std::map<std::string, ContainerState> ComposeProject::container_states() const {
   return states;
 }
 
+namespace {
+
+// One field of `image inspect`, by Go template; nothing when the engine has no such image.
+std::optional<std::string> inspect_image(const std::string& cli, const std::string& image, const std::string& format) {
+  ProcessResult inspected = query({cli, "image", "inspect", "--format", format, image});
+  if (!inspected.ok()) return std::nullopt;
+  std::string value = inspected.output;
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) value.pop_back();
+  return value;
+}
+
+}  // namespace
+
 std::string ComposeProject::image_id(const std::string& image) const {
-  ProcessResult inspected = query({engine_.cli, "image", "inspect", "--format", "{{.Id}}", image});
-  if (!inspected.ok()) return "";
-  std::string id = inspected.output;
-  while (!id.empty() && std::isspace(static_cast<unsigned char>(id.back()))) id.pop_back();
-  return id;
+  return inspect_image(engine_.cli, image, "{{.Id}}").value_or("");
+}
+
+std::optional<std::string> ComposeProject::image_label(const std::string& image, const std::string& label) const {
+  // `index` on a missing key prints "<no value>"; an image without labels fails the template.
+  auto value = inspect_image(engine_.cli, image, "{{if .Config.Labels}}{{index .Config.Labels \"" + label + "\"}}{{end}}");
+  if (value && *value == "<no value>") return std::string();
+  return value;
 }
 
 }  // namespace nanoforge::deploy

@@ -3,6 +3,7 @@
 // pass through from the environment to every tool nanoforge runs.
 #pragma once
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,9 @@ class ComposeProject {
   std::map<std::string, ContainerState> container_states() const;
   // The engine's ID of a local image ("sha256:..."), or "" when the engine has no such image.
   std::string image_id(const std::string& image) const;
+  // The value of a local image's label ("" when the image has no such label), or nothing when
+  // the engine has no such image or cannot say.
+  std::optional<std::string> image_label(const std::string& image, const std::string& label) const;
 
  private:
   void run_compose(const std::vector<std::string>& args) const;

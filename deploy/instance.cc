@@ -1,10 +1,14 @@
 #include "deploy/instance.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cctype>
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "deploy/secrets_file.h"
+#include "base/remote_reference.h"
 
 namespace nanoforge::deploy {
 
@@ -38,6 +42,9 @@ std::vector<VolumeMount> Instance::volumes(RuntimeMode mode) const {
   if (mode == RuntimeMode::mounted) mounts.push_back({"./venv", contract::kVenvMountPoint, true});
   mounts.push_back({dir + "/config", "/data/.nanobot", false});
   mounts.push_back({dir + "/workspace", "/data/workspace", false});
+  // The secrets reach the app through the image's entrypoint, never through the compose
+  // tool, which would expand $ and strip quotes (secrets_file.h).
+  mounts.push_back({dir + "/" + instance_files::kSecrets, kSecretsMountPoint, true});
   return mounts;
 }
 
@@ -121,6 +128,7 @@ Instance instance_from_json(const json& object, const std::string& source) {
     if (instance.webui_port) validate_port(*instance.webui_port, "webuiPort");
     validate_model(instance.model);
     validate_soul(instance.soul);
+    validate_provider(instance.provider);
     validate_env_var_name(instance.api_key_env);
   } catch (const Error& error) {
     throw Error(source + ": " + error.what());
@@ -157,6 +165,33 @@ void validate_model(std::string_view model) {
           c == '/' || c == ':' || c == '@'))
       throw Error("invalid model name '" + std::string(model) +
                   "': expected letters, digits and - _ . / : @ only");
+  }
+}
+
+void validate_provider(std::string_view provider) {
+  // A key of config.json's providers and a word of INSTANCE_INFO.txt: a name, never text that
+  // could start a line of its own there.
+  bool ok = !provider.empty() && provider.size() <= 64 &&
+            std::all_of(provider.begin(), provider.end(), [](char c) {
+              return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+            });
+  if (!ok)
+    throw Error("invalid provider name '" + std::string(provider) +
+                "': expected 1-64 letters, digits, '_' and '-' (a key of Nanobot's providers, e.g. openai)");
+}
+
+void validate_publish_address(std::string_view address) {
+  in_addr parsed{};
+  if (::inet_pton(AF_INET, std::string(address).c_str(), &parsed) != 1)
+    throw Error("invalid publish address '" + std::string(address) +
+                "': expected an IPv4 address such as 127.0.0.1 or 0.0.0.0");
+}
+
+void validate_image_reference(const std::string& image) {
+  try {
+    RemoteReference::parse(image);
+  } catch (const Error& error) {
+    throw Error("invalid image '" + image + "': " + error.what());
   }
 }
 

@@ -64,7 +64,7 @@ struct Instance {
   // The host ports this instance publishes (gateway, then WebUI when set).
   std::vector<int> host_ports() const;
   // Bind mounts, none nested in another so the engine never creates root-owned mount points
-  // inside the instance's own files.
+  // inside the instance's own files; the last is the secrets file, read-only.
   std::vector<VolumeMount> volumes(RuntimeMode mode) const;
 };
 
@@ -73,7 +73,7 @@ namespace instance_files {
 std::filesystem::path directory(std::string_view name);         // instances/NAME
 inline constexpr const char* kRecord = "instance.json";         // this model, for nanoforge
 inline constexpr const char* kConfig = "config/config.json";    // Nanobot's own config
-inline constexpr const char* kSecrets = ".env";                 // API key; mode 0600
+inline constexpr const char* kSecrets = ".env";  // secrets_file.h; mode 0640 group 1000 (0600 when not root)
 inline constexpr const char* kOverride = "docker-compose.override.yml";  // the user's, never rewritten
 inline constexpr const char* kInfo = "INSTANCE_INFO.txt";
 inline constexpr const char* kSoul = "workspace/SOUL.md";
@@ -88,6 +88,12 @@ void validate_instance_name(std::string_view name);
 void validate_port(int port, std::string_view what = "port");
 void validate_model(std::string_view model);
 void validate_soul(std::string_view soul);
+void validate_provider(std::string_view provider);
+// An IPv4 address in dotted form (inet_pton), as --publish and the settings file give it.
+void validate_publish_address(std::string_view address);
+// A reference a compose file can name: [registry/]repository[:tag][@digest] (the
+// distribution grammar), so nothing in it is expanded or split by the compose tool.
+void validate_image_reference(const std::string& image);
 void validate_env_var_name(std::string_view name);
 const std::vector<std::string>& known_souls();
 

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "deploy/secrets_file.h"
+
 namespace nanoforge::deploy {
 
 using nlohmann::json;
@@ -37,6 +39,8 @@ std::string instance_info(const Instance& instance, const DeploymentSettings& se
         << " (8765 inside)\n";
   out << "Model:            " << instance.model << "\n"
       << "Provider:         " << instance.provider << " (API key in .env as " << instance.api_key_env << ")\n"
+      << "Secrets:          .env (NAME=VALUE lines, values taken literally; mounted read-only at\n"
+      << "                  " << kSecretsMountPoint << " and exported by the image's entrypoint)\n"
       << "Soul:             " << instance.soul << " (workspace/SOUL.md)\n"
       << "Config:           config/config.json (mounted at /data/.nanobot)\n"
       << "Workspace:        workspace/ (mounted at /data/workspace)\n"
@@ -49,12 +53,15 @@ std::string instance_info(const Instance& instance, const DeploymentSettings& se
 }
 
 std::string secrets_env(const Instance& instance, const std::optional<std::string>& api_key) {
+  std::string line = secret_line(instance.api_key_env, api_key.value_or(""));  // throws before anything is written
   std::ostringstream out;
-  out << "# Secrets of the Nanobot instance '" << instance.name << "' (mode 0600).\n"
-      << "# The compose tool passes them to the container; config.json refers to them as ${"
+  out << "# Secrets of the Nanobot instance '" << instance.name << "'. One NAME=VALUE per line; the value is\n"
+      << "# everything after the first '=' up to the end of the line, taken literally (no quotes, no $\n"
+      << "# expansion, no escapes). Mounted read-only at " << kSecretsMountPoint << "; the image's\n"
+      << "# entrypoint exports each line for the app. config.json refers to the key as ${"
       << instance.api_key_env << "}.\n";
   if (!api_key || api_key->empty()) out << "# Set the API key here before starting the instance:\n";
-  out << instance.api_key_env << "=" << api_key.value_or("") << "\n";
+  out << line;
   return out.str();
 }
 

@@ -16,7 +16,8 @@ namespace nanoforge::deploy {
 nlohmann::json nanobot_config(const Instance& instance);
 std::string agents_md(const Instance& instance);
 std::string instance_info(const Instance& instance, const DeploymentSettings& settings);
-// "VAR=value" (or "VAR=" with a note to fill it in); written with mode 0600.
+// The secrets file (secrets_file.h): comments, then "VAR=value" (or "VAR=" with a note to fill
+// it in). Throws nanoforge::Error naming VAR when the key cannot be written as a line's value.
 std::string secrets_env(const Instance& instance, const std::optional<std::string>& api_key);
 // Commented example for instances/NAME/docker-compose.override.yml.
 std::string override_stub(const Instance& instance);

@@ -14,12 +14,13 @@
 #include <set>
 #include <sstream>
 
+#include "base/atomic_file.h"
 #include "base/container_contract.h"
+#include "base/error.h"
+#include "deploy/secrets_file.h"
 #include "deploy/compose.h"
 #include "deploy/instance_config.h"
 #include "deploy/instance_souls.h"
-#include "base/atomic_file.h"
-#include "base/error.h"
 
 namespace nanoforge::deploy {
 
@@ -141,6 +142,7 @@ Instance plan_instance(const Deployment& deployment, const std::vector<Instance>
   instance.model = request.model;
   instance.soul = request.soul;
   instance.provider = request.provider.empty() ? provider_for_model(request.model) : request.provider;
+  validate_provider(instance.provider);
   instance.api_key_env = request.api_key_env.empty() ? default_api_key_env(instance.provider) : request.api_key_env;
   validate_env_var_name(instance.api_key_env);
   if (request.port) {
@@ -176,6 +178,7 @@ std::unique_ptr<StagedInstance> stage_instance(const Deployment& deployment, con
   give_to_instance_user(dir / "config");
   give_to_instance_user(dir / "workspace");
   write_new_file(dir / instance_files::kSecrets, secrets_env(instance, api_key), 0600);
+  give_secrets_to_instance_group(dir / instance_files::kSecrets);  // the container's user reads it
   return staged;
 }
 
@@ -186,7 +189,7 @@ void commit_instance_and_compose(const Deployment& deployment, StagedInstance& s
   std::sort(instances.begin(), instances.end(),
             [](const Instance& a, const Instance& b) { return a.name < b.name; });
   // Render first: a broken override or config elsewhere fails the create before anything moves.
-  std::string compose = render_compose(deployment, instances);
+  std::string compose = render_compose(deployment, instances, {{staged.instance().name, staged.path()}});
   staged.commit();
   try {
     write_file_atomically(deployment.compose_file(), compose);
@@ -208,6 +211,15 @@ Instance create_instance(const Deployment& deployment, const CreateRequest& requ
   std::optional<std::string> api_key = request.api_key;
   if (!api_key && request.api_key_from_environment)
     if (const char* value = std::getenv(instance.api_key_env.c_str()); value && *value) api_key = value;
+  if (api_key) {
+    try {
+      check_secret(instance.api_key_env, *api_key);
+    } catch (const Error& error) {
+      throw Error("cannot create instance '" + instance.name + "': " + error.what() +
+                  (request.api_key ? "" : " (taken from the environment variable " + instance.api_key_env + ")") +
+                  "; nothing was created");
+    }
+  }
   auto staged = stage_instance(deployment, instance, api_key);
   commit_instance_and_compose(deployment, *staged, std::move(existing));
   return instance;

@@ -1,8 +1,9 @@
 #include "deploy/migrate.h"
 
-#include "deploy/instance_config.h"
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "deploy/secrets_file.h"
+#include "deploy/instance_config.h"
 
 namespace nanoforge::deploy {
 
@@ -117,13 +118,19 @@ MigrateResult migrate_instance(const Deployment& deployment, const MigrateReques
   if (fs::is_directory(from / "sessions")) result.files_copied += copy_tree(from / "sessions", dir / "config" / "sessions");
   fs::remove(dir / instance_files::kConfig);
   write_new_file(dir / instance_files::kConfig, converted.config.dump(2) + "\n");
-  std::string secrets = secrets_env(instance, converted.secrets.count(instance.api_key_env)
-                                                  ? std::optional<std::string>(converted.secrets[instance.api_key_env])
-                                                  : std::nullopt);
-  for (const auto& [variable, key] : converted.secrets)
-    if (variable != instance.api_key_env) secrets += variable + "=" + key + "\n";
+  std::string secrets;
+  try {
+    secrets = secrets_env(instance, converted.secrets.count(instance.api_key_env)
+                                        ? std::optional<std::string>(converted.secrets[instance.api_key_env])
+                                        : std::nullopt);
+    for (const auto& [variable, key] : converted.secrets)
+      if (variable != instance.api_key_env) secrets += secret_line(variable, key);
+  } catch (const Error& error) {
+    throw Error(source_config.string() + " (providers.*.apiKey): " + error.what() + "; nothing was migrated");
+  }
   fs::remove(dir / instance_files::kSecrets);
   write_new_file(dir / instance_files::kSecrets, secrets, 0600);
+  give_secrets_to_instance_group(dir / instance_files::kSecrets);
   give_to_instance_user(dir / "config");
   give_to_instance_user(dir / "workspace");
   commit_instance_and_compose(deployment, *staged, std::move(existing));

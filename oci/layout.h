@@ -26,7 +26,7 @@
 #include "oci/descriptor.h"
 #include "base/file_lock.h"
 #include "oci/image.h"
-#include "oci/image_reference.h"
+#include "base/image_reference.h"
 
 namespace nanoforge::oci {
 

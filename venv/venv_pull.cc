@@ -12,7 +12,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-oci::ImageReference local_name(const oci::RemoteReference& remote) {
+ImageReference local_name(const RemoteReference& remote) {
   auto slash = remote.repository.rfind('/');
   std::string name = slash == std::string::npos ? remote.repository : remote.repository.substr(slash + 1);
   std::string tag = remote.tag.empty() ? "sha256-" + remote.digest->hex.substr(0, 12) : remote.tag;
@@ -21,7 +21,7 @@ oci::ImageReference local_name(const oci::RemoteReference& remote) {
 
 }  // namespace
 
-VenvPullResult pull_venv(oci::Layout& layout, const oci::RemoteReference& remote, const fs::path& output,
+VenvPullResult pull_venv(oci::Layout& layout, const RemoteReference& remote, const fs::path& output,
                          const oci::PullOptions& options, const ProgressCallback& progress) {
   VenvPullResult result;
   result.local = local_name(remote);

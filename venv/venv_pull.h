@@ -11,7 +11,7 @@
 namespace nanoforge::venv {
 
 struct VenvPullResult {
-  oci::ImageReference local;   // the image's name in the layout
+  ImageReference local;   // the image's name in the layout
   oci::PullResult pull;
   std::filesystem::path venv;  // where it now is
   std::string python_version;  // from its VERSION.txt
@@ -20,7 +20,7 @@ struct VenvPullResult {
 // Pulls `remote` into `layout` (as REPOSITORY-BASENAME:TAG), unpacks its /opt/venv beside
 // `output` and swaps it in (the old venv becomes the backup). Throws nanoforge::Error when
 // the image holds no nanoforge venv; `output` is untouched on any failure.
-VenvPullResult pull_venv(oci::Layout& layout, const oci::RemoteReference& remote, const std::filesystem::path& output,
+VenvPullResult pull_venv(oci::Layout& layout, const RemoteReference& remote, const std::filesystem::path& output,
                          const oci::PullOptions& options, const ProgressCallback& progress = {});
 
 }  // namespace nanoforge::venv

@@ -31,8 +31,8 @@ struct BuildCommandOptions {
   BuildOptions build;
 };
 
-std::vector<oci::ImageReference> references_of(const BuildResult& result) {
-  std::vector<oci::ImageReference> references;
+std::vector<ImageReference> references_of(const BuildResult& result) {
+  std::vector<ImageReference> references;
   for (const auto& image : result.images)
     for (const auto& reference : image.references) references.push_back(reference);
   return references;
@@ -40,7 +40,7 @@ std::vector<oci::ImageReference> references_of(const BuildResult& result) {
 
 // `--push ghcr.io/team` sends nanobot:0.1.0 to ghcr.io/team/nanobot:0.1.0, and so on for
 // every image and tag the build made (ko's KO_DOCKER_REPO): one flag publishes the set.
-PushList pushes_under(const std::string& prefix, const std::vector<oci::ImageReference>& references) {
+PushList pushes_under(const std::string& prefix, const std::vector<ImageReference>& references) {
   std::string base = prefix;
   while (!base.empty() && base.back() == '/') base.pop_back();
   if (base.empty()) throw Error("--push needs a registry and optional path, e.g. ghcr.io/team or 127.0.0.1:5000");
@@ -49,7 +49,7 @@ PushList pushes_under(const std::string& prefix, const std::vector<oci::ImageRef
                 "each image keeps its own name and tags under it");
   PushList pushes;
   for (const auto& reference : references)
-    pushes.emplace_back(reference, oci::RemoteReference::parse(base + "/" + reference.str()));
+    pushes.emplace_back(reference, RemoteReference::parse(base + "/" + reference.str()));
   return pushes;
 }
 

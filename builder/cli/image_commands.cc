@@ -23,7 +23,7 @@ oci::Layout existing_layout(const GlobalOptions& options) {
 
 void inspect(const GlobalOptions& options, const std::string& reference_text) {
   auto layout = existing_layout(options);
-  auto reference = oci::ImageReference::parse(reference_text);
+  auto reference = ImageReference::parse(reference_text);
   auto image = layout.load(reference);
   if (options.json) {
     nlohmann::json layers = nlohmann::json::array();
@@ -103,7 +103,7 @@ void add_image_commands(CLI::App& app, GlobalOptions& options) {
   export_command->callback([&options, export_reference, export_output] {
     Console console(options.quiet, options.json);
     auto layout = existing_layout(options);
-    auto parsed = oci::ImageReference::parse(*export_reference);
+    auto parsed = ImageReference::parse(*export_reference);
     layout.resolve(parsed);  // a missing tag fails before anything is written
     oci::export_docker_archive(layout, {parsed}, *export_output, console.progress());
     console.info("wrote " + *export_output);

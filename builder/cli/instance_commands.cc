@@ -7,16 +7,18 @@
 #include <iostream>
 #include <memory>
 
-#include "deploy/backup.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/console.h"
+#include "deploy/secrets_file.h"
+#include "deploy/backup.h"
 #include "deploy/compose.h"
 #include "deploy/deployment.h"
 #include "deploy/engine.h"
 #include "deploy/instance_create.h"
 #include "deploy/migrate.h"
 #include "deploy/status.h"
-#include "base/atomic_file.h"
-#include "base/error.h"
 
 namespace nanoforge::builder {
 // The instance commands are the front end of deploy/.
@@ -71,6 +73,25 @@ std::unique_ptr<ComposeProject> project_if_available(const Deployment& deploymen
     if (why_not) *why_not = error.what();
     return nullptr;
   }
+}
+
+// Before anything starts: every bad line of the instances' secrets files fails the command;
+// lines whose meaning changed since compose read them are warned about.
+void check_secrets(const Deployment& deployment, const std::vector<std::string>& names, GlobalOptions& global) {
+  Console console(global.quiet, global.json);
+  for (const auto& warning : check_instance_secrets(deployment, names)) console.warn(warning);
+}
+
+// An image whose entrypoint predates the secrets file would start the app without its keys.
+void warn_if_image_ignores_secrets(const ComposeProject& project, const Deployment& deployment, GlobalOptions& global) {
+  std::string image = deployment.settings().image;
+  auto label = project.image_label(image, kSecretsImageLabel);
+  if (!label) return;  // not pulled yet, or the engine cannot say: nothing to tell
+  if (label->find(kSecretsMountPoint) != std::string::npos) return;
+  Console(global.quiet, global.json)
+      .warn("the image " + image + " has no " + kSecretsImageLabel + " label: its entrypoint predates the " +
+            "secrets file, so the instances' .env variables will not reach the app; rebuild the image " +
+            "(nanoforge build, or docker build -f Dockerfile.multi-instance) and run nanoforge up again");
 }
 
 std::string ask(const std::string& question) {
@@ -341,15 +362,18 @@ void add_compose(CLI::App& app, GlobalOptions& global) {
       settings.mode = mode;
       changed = true;
     }
-    if (!options->image.empty()) settings.image = options->image, changed = true;
+    if (!options->image.empty()) {
+      validate_image_reference(options->image);  // compose would expand a $ in it
+      settings.image = options->image, changed = true;
+    }
     if (!options->publish.empty()) {
-      if (options->publish != "127.0.0.1" && options->publish != "0.0.0.0" && options->publish.find_first_not_of("0123456789.") != std::string::npos)
-        throw Error("--publish " + options->publish + ": expected an IPv4 address such as 127.0.0.1 or 0.0.0.0");
+      validate_publish_address(options->publish);
       settings.publish_address = options->publish, changed = true;
     }
     if (!options->project.empty()) settings.project = project_name_for(options->project), changed = true;
     // Render before saving anything: a broken instance fails the command with nothing changed.
     auto instances = deployment.load_instances();
+    check_secrets(deployment, {}, global);
     if (changed) {
       DeploymentSettings previous = deployment.settings();
       deployment.save_settings(settings);
@@ -382,8 +406,12 @@ void add_lifecycle(CLI::App& app, GlobalOptions& global, const std::string& verb
     Deployment deployment(options->deployment.dir);
     DeploymentLock lock(deployment);
     for (const auto& name : options->names) deployment.load_instance(name);  // exists, readable
+    bool starts = verb == "up" || verb == "start" || verb == "restart";
+    // Nothing starts with a half-read secret: every bad line fails here, naming it.
+    if (starts) check_secrets(deployment, options->names, global);
     if (verb == "up") write_compose(deployment);  // picks up overrides and hand edits, or fails here
     ComposeProject project(detect_engine(options->deployment.engine), deployment);
+    if (starts) warn_if_image_ignores_secrets(project, deployment, global);
     if (verb == "up") project.up(options->names);
     else if (verb == "start") project.start(options->names);
     else if (verb == "stop") project.stop(options->names);

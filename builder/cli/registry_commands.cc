@@ -34,10 +34,10 @@ struct PushArguments {
 
 void push(const GlobalOptions& options, const PushArguments& arguments) {
   Console console(options.quiet, options.json);
-  auto local = oci::ImageReference::parse(arguments.local);
-  auto remote = oci::RemoteReference::parse(arguments.remote);
+  auto local = ImageReference::parse(arguments.local);
+  auto remote = RemoteReference::parse(arguments.remote);
   for (const auto& tag : arguments.also_tags)
-    if (!oci::is_valid_tag(tag))
+    if (!is_valid_tag(tag))
       throw Error("invalid --also-tag '" + tag + "': a tag must match [A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
   auto layout = existing_layout(options);
 
@@ -63,8 +63,8 @@ void push(const GlobalOptions& options, const PushArguments& arguments) {
 void pull(const GlobalOptions& options, const std::string& remote_text, const std::string& local_text,
           const RegistryFlags& flags) {
   Console console(options.quiet, options.json);
-  auto remote = oci::RemoteReference::parse(remote_text);
-  auto local = oci::ImageReference::parse(local_text);
+  auto remote = RemoteReference::parse(remote_text);
+  auto local = ImageReference::parse(local_text);
   oci::Layout layout(options.layout_path());
   oci::PullOptions pull_options;
   pull_options.transport = flags.transport();
@@ -95,7 +95,7 @@ void login(const GlobalOptions& options, const std::string& registry, const std:
   std::string password((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
   while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
   if (password.empty()) throw Error("no password on standard input");
-  auto host = oci::normalize_registry_host(registry);
+  auto host = normalize_registry_host(registry);
   oci::RegistryClient client(host == "docker.io" ? "registry-1.docker.io" : host, flags.transport(),
                              oci::Credentials{username, password, "", "nanoforge login"});
   client.check_credentials();

@@ -160,7 +160,7 @@ void add_venv_commands(CLI::App& app, GlobalOptions& options) {
     pull_options.transport = pull_arguments->flags.transport();
     pull_options.jobs = pull_arguments->flags.jobs;
     oci::Layout layout(options.layout_path());
-    auto result = venv::pull_venv(layout, oci::RemoteReference::parse(pull_arguments->remote), pull_arguments->output,
+    auto result = venv::pull_venv(layout, RemoteReference::parse(pull_arguments->remote), pull_arguments->output,
                             pull_options, console.progress());
     if (options.json) {
       std::cout << nlohmann::json{{"venv", result.venv.string()},

@@ -27,7 +27,7 @@ struct VerifyCommandOptions {
   bool rebuild = false;
 };
 
-bool holds_venv(const oci::Layout& layout, const oci::ImageReference& reference) {
+bool holds_venv(const oci::Layout& layout, const ImageReference& reference) {
   auto image = layout.load(reference);
   bool found = false;
   for (const auto& layer : image.layers) {
@@ -44,9 +44,9 @@ VerifyTarget target_from_spec(const Spec& spec) {
   VerifyTarget target;
   target.budgets = spec.budgets;
   if (spec.runtime) {
-    target.runtime_image = oci::ImageReference{spec.name, spec.version};
+    target.runtime_image = ImageReference{spec.name, spec.version};
     target.port = spec.runtime->port;
-    if (spec.venv) target.full_image = oci::ImageReference{contract::full_image_name(spec.name), spec.version};
+    if (spec.venv) target.full_image = ImageReference{contract::full_image_name(spec.name), spec.version};
   }
   if (spec.venv) {
     target.venv_dir = spec.venv->output;
@@ -92,7 +92,7 @@ void add_verify_command(CLI::App& app, GlobalOptions& options) {
       layout.emplace(path);
     }
     if (!command_options->image.empty()) {
-      auto reference = oci::ImageReference::parse(command_options->image);
+      auto reference = ImageReference::parse(command_options->image);
       layout->resolve(reference);
       if (holds_venv(*layout, reference)) target.full_image = reference;
       else target.runtime_image = reference;

@@ -67,7 +67,7 @@ BuiltImage assemble_image(BuildContext& context, const ImageSpec& image_spec) {
 
 BuiltImage image_of(BuildContext& context, const std::vector<oci::Layer>& layers,
                     const std::vector<std::string>& layer_names, oci::ImageConfig config,
-                    const std::vector<oci::ImageReference>& references) {
+                    const std::vector<ImageReference>& references) {
   BuiltImage built;
   built.layers = layers;
   built.layer_names = layer_names;
@@ -78,7 +78,7 @@ BuiltImage image_of(BuildContext& context, const std::vector<oci::Layer>& layers
 }
 
 // NAME:VERSION and NAME:latest, once when the version is "latest".
-std::vector<oci::ImageReference> version_tags(const std::string& name, const std::string& version) {
+std::vector<ImageReference> version_tags(const std::string& name, const std::string& version) {
   if (version == "latest") return {{name, version}};
   return {{name, version}, {name, "latest"}};
 }
@@ -123,7 +123,7 @@ BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cac
   for (const auto& image_spec : spec.images) result.images.push_back(assemble_image(context, image_spec));
 
   // Tag last, in one atomic index.json update, once every blob is in place.
-  std::vector<std::pair<oci::ImageReference, oci::Descriptor>> tags;
+  std::vector<std::pair<ImageReference, oci::Descriptor>> tags;
   for (const auto& image : result.images)
     for (const auto& reference : image.references) tags.emplace_back(reference, image.image.manifest);
   layout.tag_all(tags);

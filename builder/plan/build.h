@@ -11,7 +11,7 @@
 namespace nanoforge::builder {
 
 struct BuiltImage {
-  std::vector<oci::ImageReference> references;  // every tag it got
+  std::vector<ImageReference> references;  // every tag it got
   oci::Image image;
   std::vector<oci::Layer> layers;
   std::vector<std::string> layer_names;

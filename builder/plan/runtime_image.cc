@@ -2,6 +2,7 @@
 
 #include "base/container_contract.h"
 
+
 namespace nanoforge::builder {
 
 namespace {
@@ -17,23 +18,75 @@ std::string entrypoint_script(const std::vector<std::string>& app_command) {
   std::string program = app_command.empty() ? "nanobot" : app_command.front();
   std::string default_arguments;
   for (std::size_t i = 1; i < app_command.size(); ++i) default_arguments += " " + quote(app_command[i]);
+  // Every variable of the script starts with nanoforge_, a prefix the secrets format refuses,
+  // so no secret can change the script's own state and no later assignment a secret.
   return "#!/bin/sh\n"
-         "# nanoforge runtime entrypoint. A command that names an executable on PATH runs as\n"
-         "# given (`docker run IMAGE which python`); anything else is handed to the app from the\n"
-         "# shared venv mounted read-only at /opt/venv. exec keeps the app as PID 1, so it gets\n"
-         "# SIGTERM from `docker stop` directly.\n"
+         "# nanoforge runtime entrypoint. It exports the instance's secrets, then runs the command:\n"
+         "# one that names an executable on PATH runs as given (`docker run IMAGE which python`);\n"
+         "# anything else is handed to the app from the shared venv mounted read-only at /opt/venv.\n"
+         "# exec keeps the app as PID 1, so it gets SIGTERM from `docker stop` directly.\n"
+         "#\n"
+         "# Secrets: $NANOFORGE_SECRETS_FILE, else " + std::string(contract::kSecretsMountPoint) + " (the instance's .env,\n"
+         "# mounted read-only), when it exists. Lines of spaces and tabs and lines starting with '#'\n"
+         "# (after blanks) are skipped; every other line is NAME=VALUE and VALUE, all bytes after the\n"
+         "# first '=' to the end of the line, is exported as it is: no quotes removed, no $ expanded.\n"
+         "# A bad line (no '=', a bad NAME, a CR at its end) stops the container before anything is\n"
+         "# exported. Only sh builtins are used, so it works in the `minimal` profile too.\n"
+         "nanoforge_secrets=${NANOFORGE_SECRETS_FILE:-" + std::string(contract::kSecretsMountPoint) + "}\n"
+         "nanoforge_number=\n"
+         "nanoforge_cr=$(printf '\\r')\n"
+         "nanoforge_fail() {\n"
+         "  echo \"nanobot-entrypoint: $nanoforge_secrets${nanoforge_number:+:$nanoforge_number}: $1\" >&2\n"
+         "  exit 1\n"
+         "}\n"
+         "nanoforge_read_secrets() {  # $1: check | export\n"
+         "  nanoforge_number=0\n"
+         "  while IFS= read -r nanoforge_line || [ -n \"$nanoforge_line\" ]; do\n"
+         "    nanoforge_number=$((nanoforge_number + 1))\n"
+         "    nanoforge_rest=$nanoforge_line\n"
+         "    while :; do\n"
+         "      case $nanoforge_rest in\n"
+         "        ' '* | '\t'*) nanoforge_rest=${nanoforge_rest#?} ;;\n"
+         "        *) break ;;\n"
+         "      esac\n"
+         "    done\n"
+         "    case $nanoforge_rest in\n"
+         "      '' | '#'*) continue ;;\n"
+         "    esac\n"
+         "    case $nanoforge_line in\n"
+         "      *\"$nanoforge_cr\") nanoforge_fail \"the line ends with a carriage return (CRLF line endings): save the file with LF line endings\" ;;\n"
+         "      *=*) ;;\n"
+         "      *) nanoforge_fail \"no '=' in the line: expected NAME=VALUE\" ;;\n"
+         "    esac\n"
+         "    case ${nanoforge_line%%=*} in\n"
+         "      '' | [0123456789]* | *[!ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_]*)\n"
+         "        nanoforge_fail \"the text before the first '=' is not a variable name (letters, digits and _, not starting with a digit)\" ;;\n"
+         "      nanoforge_*) nanoforge_fail \"names starting with nanoforge_ are reserved for this entrypoint\" ;;\n"
+         "    esac\n"
+         "    if [ \"$1\" = export ]; then\n"
+         "      export \"$nanoforge_line\" || nanoforge_fail \"the shell refuses to set ${nanoforge_line%%=*}\"\n"
+         "    fi\n"
+         "  done <\"$nanoforge_secrets\"\n"
+         "}\n"
+         "if [ -e \"$nanoforge_secrets\" ] || [ -L \"$nanoforge_secrets\" ]; then\n"
+         "  [ -f \"$nanoforge_secrets\" ] || nanoforge_fail \"not a regular file (was the instance's .env missing when the container was created?)\"\n"
+         "  [ -r \"$nanoforge_secrets\" ] || nanoforge_fail \"cannot be read by the container's user (the file needs group 1000 and mode 0640; nanoforge up sets them)\"\n"
+         "  nanoforge_read_secrets check\n"
+         "  nanoforge_read_secrets export\n"
+         "fi\n"
+         "unset nanoforge_secrets nanoforge_number nanoforge_line nanoforge_rest nanoforge_cr\n"
          "if [ \"$#\" -gt 0 ] && command -v \"$1\" >/dev/null 2>&1; then\n"
          "  exec \"$@\"\n"
          "fi\n"
-         "app=/opt/venv/bin/" + program + "\n"
-         "if [ ! -x \"$app\" ]; then\n"
-         "  echo \"nanobot-entrypoint: $app not found: mount the venv read-only at /opt/venv (-v ./venv:/opt/venv:ro) or use the -full image\" >&2\n"
+         "nanoforge_app=/opt/venv/bin/" + program + "\n"
+         "if [ ! -x \"$nanoforge_app\" ]; then\n"
+         "  echo \"nanobot-entrypoint: $nanoforge_app not found: mount the venv read-only at /opt/venv (-v ./venv:/opt/venv:ro) or use the -full image\" >&2\n"
          "  exit 127\n"
          "fi\n"
          "if [ \"$#\" -eq 0 ]; then\n"
          "  set --" + default_arguments + "\n"
          "fi\n"
-         "exec \"$app\" \"$@\"\n";
+         "exec \"$nanoforge_app\" \"$@\"\n";
 }
 
 oci::LayerEntry entrypoint_entry(const std::vector<std::string>& app_command) {
@@ -67,7 +120,8 @@ oci::ImageConfig runtime_image_config(const Spec& spec) {
   check.start_period_ns = 10'000'000'000;
   check.retries = 3;
   config.healthcheck = check;
-  config.labels = {{"org.opencontainers.image.title", spec.name},
+  config.labels = {{contract::kSecretsImageLabel, contract::kSecretsMountPoint},
+                   {"org.opencontainers.image.title", spec.name},
                    {"org.opencontainers.image.version", spec.version},
                    {"org.opencontainers.image.description",
                     "Nanobot runtime without system Python; the app runs from the venv at /opt/venv"}};

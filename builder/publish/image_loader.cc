@@ -28,7 +28,7 @@ std::optional<LocalEngine> find_local_engine(std::string& reason) {
   return std::nullopt;
 }
 
-void load_images(const LocalEngine& engine, const oci::Layout& layout, const std::vector<oci::ImageReference>& images,
+void load_images(const LocalEngine& engine, const oci::Layout& layout, const std::vector<ImageReference>& images,
                  const fs::path& scratch, const ProgressCallback& progress) {
   fs::create_directories(scratch);
   auto archive = scratch / "load.tar";

@@ -15,7 +15,7 @@ struct LocalEngine {
   std::string program;       // "docker" or "podman"
   std::string image_prefix;  // podman names loaded images localhost/NAME
   // How a loaded image is called in the engine: "nanobot:1" or "localhost/nanobot:1".
-  std::string image_name(const oci::ImageReference& reference) const { return image_prefix + reference.str(); }
+  std::string image_name(const ImageReference& reference) const { return image_prefix + reference.str(); }
 };
 
 // Docker when a daemon answers, else Podman when it works; nullopt and `reason` (what was
@@ -24,7 +24,7 @@ std::optional<LocalEngine> find_local_engine(std::string& reason);
 
 // Loads `images` into `engine` through a docker-archive written in `scratch` (removed
 // afterwards). Throws nanoforge::Error with the engine's own message when the load fails.
-void load_images(const LocalEngine& engine, const oci::Layout& layout, const std::vector<oci::ImageReference>& images,
+void load_images(const LocalEngine& engine, const oci::Layout& layout, const std::vector<ImageReference>& images,
                  const std::filesystem::path& scratch, const ProgressCallback& progress = {});
 
 }  // namespace nanoforge::builder

@@ -26,7 +26,7 @@ struct RegistryFlags {
   oci::TransportOptions transport() const;
 };
 
-using PushList = std::vector<std::pair<oci::ImageReference, oci::RemoteReference>>;
+using PushList = std::vector<std::pair<ImageReference, RemoteReference>>;
 
 // Pushes every (local, remote) pair, sharing uploads; prints what was pushed and what it
 // cost on the console; writes the digests (one a line) to `digest_file` when given.

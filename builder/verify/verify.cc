@@ -78,7 +78,7 @@ VerifyReport verify(const VerifyTarget& target, const oci::Layout* layout, const
     CheckResult result{"reproducible", CheckResult::Status::Pass, "", ""};
     std::size_t same = 0;
     for (const auto& [reference, digest] : rebuilt) {
-      auto original = layout ? layout->find(oci::ImageReference::parse(reference)) : std::nullopt;
+      auto original = layout ? layout->find(ImageReference::parse(reference)) : std::nullopt;
       if (original && original->digest.str() == digest) ++same;
       else result.detail += (result.detail.empty() ? "" : "; ") + reference + " rebuilt as " + digest + ", layout has " +
                             (original ? original->digest.str() : std::string("nothing"));

@@ -38,8 +38,8 @@ struct VerifyReport {
 
 // What to verify; any part may be absent (e.g. `verify --venv DIR` checks the venv only).
 struct VerifyTarget {
-  std::optional<oci::ImageReference> runtime_image;  // must hold no Python at all
-  std::optional<oci::ImageReference> full_image;     // Python only under /opt/venv
+  std::optional<ImageReference> runtime_image;  // must hold no Python at all
+  std::optional<ImageReference> full_image;     // Python only under /opt/venv
   std::filesystem::path venv_dir;
   std::string python_version = "3.12";
   std::string module;                                // imported by the app-import check

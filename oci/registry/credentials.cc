@@ -9,7 +9,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
-#include "oci/registry/reference.h"
+#include "base/remote_reference.h"
 #include "base/subprocess.h"
 
 namespace nanoforge::oci {

@@ -13,7 +13,7 @@
 #include "oci/layout.h"
 #include "base/progress.h"
 #include "oci/registry/credentials.h"
-#include "oci/registry/reference.h"
+#include "base/remote_reference.h"
 #include "oci/registry/transport.h"
 
 namespace nanoforge::oci {

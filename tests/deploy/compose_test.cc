@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "deploy/secrets_file.h"
 #include "deploy/compose.h"
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -124,8 +125,11 @@ TEST_CASE("compose: one service per instance under a shared x-nanobot anchor", "
     CHECK(service["restart"].as<std::string>() == "unless-stopped");
     CHECK(strings(service["volumes"]) ==
           std::vector<std::string>{"./venv:/opt/venv:ro", "./instances/" + name + "/config:/data/.nanobot",
-                                   "./instances/" + name + "/workspace:/data/workspace"});
-    CHECK(strings(service["env_file"]) == std::vector<std::string>{"./instances/" + name + "/.env"});
+                                   "./instances/" + name + "/workspace:/data/workspace",
+                                   "./instances/" + name + "/.env:/run/secrets/nanobot.env:ro"});
+    // The compose tool never reads the secrets: it would expand $ and strip quotes.
+    CHECK_FALSE(service["env_file"]);
+    CHECK_FALSE(service["environment"][std::string("OPENAI_API_KEY")]);
     CHECK(service["healthcheck"]["test"][1].as<std::string>() == "/opt/venv/bin/python");
     CHECK_THAT(service["healthcheck"]["test"][3].as<std::string>(), Catch::Contains("/health"));
     CHECK(service["deploy"]["resources"]["limits"]["memory"].as<std::string>() == "1G");
@@ -145,7 +149,8 @@ TEST_CASE("compose: the merged services equal the expanded model", "[compose]") 
   Deployment deployment(dir.path());
   make_instance(deployment, "alice", 18790);
   YAML::Node file = YAML::Load(read_text(deployment.compose_file()));
-  YAML::Node expanded = instance_service(deployment.load_instance("alice"), deployment.settings());
+  YAML::Node expanded = instance_service(deployment.load_instance("alice"), deployment.settings(),
+                                         secrets_version(deployment.instance_dir("alice") / ".env"));
   YAML::Node merged = resolved_service(file, "alice");
   CHECK(merged.size() == expanded.size());
   for (const auto& entry : expanded) {
@@ -170,7 +175,8 @@ TEST_CASE("compose: settings choose image, mode and publish address", "[compose]
   YAML::Node service = resolved_service(YAML::Load(read_text(deployment.compose_file())), "alice");
   CHECK(service["image"].as<std::string>() == settings.image);
   CHECK(strings(service["volumes"]) == std::vector<std::string>{"./instances/alice/config:/data/.nanobot",
-                                                                "./instances/alice/workspace:/data/workspace"});
+                                                                "./instances/alice/workspace:/data/workspace",
+                                                                "./instances/alice/.env:/run/secrets/nanobot.env:ro"});
   CHECK(strings(service["ports"]) == std::vector<std::string>{"0.0.0.0:18790:18790", "0.0.0.0:18900:8765"});
 }
 
@@ -211,7 +217,7 @@ TEST_CASE("compose: proxies pass through by reference, not value", "[compose]") 
   ::unsetenv("HTTPS_PROXY");
   std::string text = read_text(deployment.compose_file());
   CHECK_THAT(text, Catch::Contains("HTTPS_PROXY: \"${HTTPS_PROXY}\""));
-  CHECK(text.find("secret") == std::string::npos);
+  CHECK(text.find("user:secret") == std::string::npos);
   CHECK(text.find("HTTP_PROXY:") == std::string::npos);
 }
 

@@ -74,10 +74,11 @@ TEST_CASE("create writes a complete instance in Nanobot's schema", "[instance]")
   CHECK(config["providers"]["anthropic"]["apiKey"] == "${ANTHROPIC_API_KEY}");
   CHECK_FALSE(config.contains("api_key"));
 
-  // The secret lives only in .env, mode 0600.
+  // The secret lives only in .env, readable by the container's group when root made it.
   struct stat info {};
   REQUIRE(::stat((home / ".env").c_str(), &info) == 0);
-  CHECK((info.st_mode & 0777) == 0600);
+  CHECK((info.st_mode & 0777) == (::geteuid() == 0 ? 0640 : 0600));
+  if (::geteuid() == 0) CHECK(info.st_gid == 1000);
   CHECK_THAT(read_text(home / ".env"), Catch::Contains("ANTHROPIC_API_KEY=sk-test-alice"));
   CHECK(read_text(home / "config/config.json").find("sk-test") == std::string::npos);
   CHECK(read_text(deployment.compose_file()).find("sk-test") == std::string::npos);

@@ -116,7 +116,7 @@ struct DockerBuiltRuntime {
 // The Debian packages an image's last dpkg database lists.
 std::set<std::string> packages_of(const fs::path& layout_dir, const std::string& reference) {
   nanoforge::oci::Layout layout(layout_dir);
-  auto image = layout.load(nanoforge::oci::ImageReference::parse(reference));
+  auto image = layout.load(nanoforge::ImageReference::parse(reference));
   std::set<std::string> packages;
   for (auto it = image.layers.rbegin(); it != image.layers.rend(); ++it) {
     auto status = nanoforge::oci::read_layer_file(layout.blobs().path_of(it->digest), "var/lib/dpkg/status");
@@ -129,7 +129,7 @@ std::set<std::string> packages_of(const fs::path& layout_dir, const std::string&
 }
 
 nlohmann::json image_config(const fs::path& layout_dir, const std::string& reference) {
-  return nanoforge::oci::Layout(layout_dir).load(nanoforge::oci::ImageReference::parse(reference)).config_json["config"];
+  return nanoforge::oci::Layout(layout_dir).load(nanoforge::ImageReference::parse(reference)).config_json["config"];
 }
 
 }  // namespace

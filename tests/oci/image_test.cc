@@ -2,7 +2,7 @@
 
 #include "base/error.h"
 #include "oci/image.h"
-#include "oci/image_reference.h"
+#include "base/image_reference.h"
 #include "test_support.h"
 
 using namespace nanoforge;

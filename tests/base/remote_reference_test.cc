@@ -1,10 +1,9 @@
 #include <catch2/catch.hpp>
 
 #include "base/error.h"
-#include "oci/registry/reference.h"
+#include "base/remote_reference.h"
 
 using namespace nanoforge;
-using namespace nanoforge::oci;
 using nanoforge::Error;
 
 TEST_CASE("registry references split into registry, repository, tag and digest", "[registry]") {

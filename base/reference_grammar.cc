@@ -1,8 +1,8 @@
-#include "oci/reference_grammar.h"
+#include "base/reference_grammar.h"
 
 #include <regex>
 
-namespace nanoforge::oci {
+namespace nanoforge {
 
 bool is_valid_tag(const std::string& tag) {
   static const std::regex pattern("[A-Za-z0-9_][A-Za-z0-9._-]{0,127}");
@@ -21,4 +21,4 @@ bool is_valid_registry_host(const std::string& host) {
   return std::regex_match(host, pattern);
 }
 
-}  // namespace nanoforge::oci
+}  // namespace nanoforge

@@ -1,8 +1,8 @@
-#include "oci/registry/reference.h"
+#include "base/remote_reference.h"
 
 #include "base/error.h"
 
-namespace nanoforge::oci {
+namespace nanoforge {
 
 namespace {
 // Docker's rule: the first component names a registry when it has a '.' or ':' or is
@@ -100,4 +100,4 @@ RemoteReference RemoteReference::parse(const std::string& text) {
   return reference;
 }
 
-}  // namespace nanoforge::oci
+}  // namespace nanoforge

@@ -1,9 +1,9 @@
-#include "oci/image_reference.h"
+#include "base/image_reference.h"
 
 #include "base/error.h"
-#include "oci/reference_grammar.h"
+#include "base/reference_grammar.h"
 
-namespace nanoforge::oci {
+namespace nanoforge {
 
 namespace {
 void check_name(const std::string& name, const std::string& text) {
@@ -51,4 +51,4 @@ ImageReference ImageReference::parse(const std::string& text) {
   return reference;
 }
 
-}  // namespace nanoforge::oci
+}  // namespace nanoforge

@@ -4,7 +4,7 @@
 #pragma once
 #include <string>
 
-namespace nanoforge::oci {
+namespace nanoforge {
 
 // [A-Za-z0-9_][A-Za-z0-9._-]{0,127}
 bool is_valid_tag(const std::string& tag);
@@ -13,4 +13,4 @@ bool is_valid_path_component(const std::string& component);
 // A host name or IPv4 address with an optional port, or a bracketed IPv6 address.
 bool is_valid_registry_host(const std::string& host);
 
-}  // namespace nanoforge::oci
+}  // namespace nanoforge

@@ -5,9 +5,9 @@
 #include <string>
 
 #include "base/digest.h"
-#include "oci/reference_grammar.h"
+#include "base/reference_grammar.h"
 
-namespace nanoforge::oci {
+namespace nanoforge {
 
 struct RemoteReference {
   std::string registry;    // "127.0.0.1:5000", "ghcr.io", "docker.io"
@@ -37,4 +37,4 @@ bool is_valid_repository(const std::string& repository);
 // "registry-1.docker.io" are "docker.io").
 std::string normalize_registry_host(const std::string& host);
 
-}  // namespace nanoforge::oci
+}  // namespace nanoforge

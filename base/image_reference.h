@@ -2,7 +2,7 @@
 #pragma once
 #include <string>
 
-namespace nanoforge::oci {
+namespace nanoforge {
 
 // "nanobot:1.0" split and checked: the name per the distribution spec's grammar (lowercase
 // path components joined by '/', optionally after a registry host such as
@@ -18,4 +18,4 @@ struct ImageReference {
   friend auto operator<=>(const ImageReference&, const ImageReference&) = default;
 };
 
-}  // namespace nanoforge::oci
+}  // namespace nanoforge
