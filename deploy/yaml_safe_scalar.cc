@@ -100,13 +100,30 @@ bool go_yaml_reads_as_number(std::string_view text) {
   return number.matches(without_underscores);
 }
 
+// A control character, DEL or any non-ASCII character. yaml-cpp writes some of them raw even
+// inside double quotes (DEL, CR, NEL, the Unicode line and paragraph separators), where
+// PyYAML refuses DEL and YAML readers take the others as line breaks and fold them; a leading
+// byte-order mark is dropped. Such a scalar is written double-quoted with every one of them
+// escaped ("\x7f", "\u2028", "\u4e2d"): exact for every reader, if less readable.
+bool has_unprintable_or_non_ascii(const std::string& text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 || byte >= 0x7f;
+  });
+}
+
+void write_double_quoted(YAML::Emitter& out, const std::string& text) {
+  if (has_unprintable_or_non_ascii(text)) out << YAML::EscapeNonAscii;
+  out << YAML::DoubleQuoted << text;
+}
+
 bool is_string_tag(const std::string& tag) { return tag.empty() || tag == kQuotedTag || tag == kStringTag; }
 
 void emit_scalar(YAML::Emitter& out, const YAML::Node& node, bool is_key) {
   const std::string& text = node.Scalar();
   const std::string& tag = node.Tag();
   if (tag == kQuotedTag) {
-    out << YAML::DoubleQuoted << text;
+    write_double_quoted(out, text);
   } else if (is_key) {
     emit_key(out, text);
   } else if (is_string_tag(tag)) {
@@ -125,7 +142,7 @@ bool plain_scalar_may_not_be_string(std::string_view text) {
 }
 
 void emit_string(YAML::Emitter& out, const std::string& text) {
-  if (plain_scalar_may_not_be_string(text)) out << YAML::DoubleQuoted << text;
+  if (plain_scalar_may_not_be_string(text) || has_unprintable_or_non_ascii(text)) write_double_quoted(out, text);
   else out << text;
 }
 

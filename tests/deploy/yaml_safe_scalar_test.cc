@@ -132,6 +132,13 @@ TEST_CASE("yaml: YAML 1.1 and 1.2 readers read every written string back as that
     unique.insert(text);
   }
   unique.insert("");
+  // Characters a reader refuses raw or takes as a line break: DEL, C0 and C1 controls, NEL,
+  // the Unicode line and paragraph separators, a byte-order mark; and ordinary non-ASCII text.
+  for (std::string special : {"\x7f", "\x01", "\t", "\r", "\xc2\x85", "\xc2\x9f", "\xe2\x80\xa8", "\xe2\x80\xa9",
+                              "\xef\xbb\xbf", "\xc3\xa9", "\xe4\xb8\xad\xe6\x96\x87"}) {
+    for (const std::string& text : {special, "a" + special + "b", special + " x", "sk-" + special + "$y"})
+      unique.insert(text);
+  }
   std::vector<std::string> strings(unique.begin(), unique.end());
 
   TempDir dir("nanoforge-yaml-strings");
