@@ -7,10 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <random>
 #include <sstream>
 
 #include "base/error.h"
+#include "base/random_suffix.h"
 
 namespace nanoforge {
 
@@ -18,14 +18,6 @@ void throw_system_error(const std::string& what, const std::string& path) {
   throw Error(what + ": " + path + ": " + std::strerror(errno));
 }
 
-namespace {
-std::string random_suffix() {
-  static thread_local std::mt19937_64 generator{std::random_device{}()};
-  std::ostringstream out;
-  out << std::hex << generator();
-  return out.str();
-}
-}  // namespace
 
 AtomicFile::AtomicFile(const std::filesystem::path& target, unsigned mode) : target_(target) {
   auto directory = target.parent_path().empty() ? std::filesystem::path(".") : target.parent_path();

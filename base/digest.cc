@@ -1,13 +1,11 @@
 #include "base/digest.h"
 
-#include <fcntl.h>
 #include <openssl/evp.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <vector>
 
 #include "base/error.h"
+#include "base/file_chunks.h"
 
 namespace nanoforge {
 
@@ -18,6 +16,8 @@ bool is_lower_hex(std::string_view text) {
   return true;
 }
 }  // namespace
+
+bool is_sha256_hex(std::string_view hex) { return hex.size() == 64 && is_lower_hex(hex); }
 
 Digest Digest::parse(std::string_view text) {
   auto colon = text.find(':');
@@ -84,21 +84,11 @@ Digest sha256_of(std::string_view bytes) {
 }
 
 Digest sha256_of_file(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw_system_error("cannot read", path.string());
   Sha256 hash;
-  std::vector<char> buffer(1 << 20);
-  while (true) {
-    ssize_t got = ::read(fd, buffer.data(), buffer.size());
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      throw_system_error("cannot read", path.string());
-    }
-    if (got == 0) break;
-    hash.update(buffer.data(), static_cast<std::size_t>(got));
-  }
-  ::close(fd);
+  read_file_chunks(path, [&](const char* data, std::size_t size) {
+    hash.update(data, size);
+    return true;
+  });
   return hash.finish();
 }
 

@@ -16,12 +16,19 @@ struct Digest {
 
   // "sha256:<hex>"
   std::string str() const { return algorithm + ":" + hex; }
+  // "sha256:0123456789ab": the algorithm and the first 12 hex digits, for progress lines and
+  // error messages (as `docker images` shortens IDs).
+  std::string short_str() const { return algorithm + ":" + hex.substr(0, 12); }
   bool empty() const { return hex.empty(); }
   // Throws nanoforge::Error naming the text when it is not a well-formed digest.
   static Digest parse(std::string_view text);
   friend bool operator==(const Digest&, const Digest&) = default;
   friend auto operator<=>(const Digest&, const Digest&) = default;
 };
+
+// True when `hex` is a SHA-256 value as digests, lock files and Debian's indexes write it:
+// exactly 64 lowercase hex digits (the check Digest::parse makes for "sha256:").
+bool is_sha256_hex(std::string_view hex);
 
 // Incremental SHA-256: update() any number of times, then finish() once.
 class Sha256 {

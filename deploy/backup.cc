@@ -9,13 +9,14 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
-#include <random>
 #include <set>
 #include <sstream>
 
 #include "base/atomic_file.h"
 #include "base/digest.h"
 #include "base/error.h"
+#include "base/file_chunks.h"
+#include "base/random_suffix.h"
 #include "deploy/secrets_file.h"
 #include "deploy/instance_config.h"
 #include "deploy/instance_create.h"
@@ -40,12 +41,6 @@ struct EntryHolder {
   ~EntryHolder() { archive_entry_free(entry); }
 };
 
-std::string random_suffix() {
-  static thread_local std::mt19937_64 generator{std::random_device{}()};
-  std::ostringstream out;
-  out << std::hex << generator();
-  return out.str();
-}
 
 // Restarts what was stopped for the copy, whatever happens in between.
 class PauseGuard {
@@ -188,7 +183,6 @@ BackupResult backup_instances(const Deployment& deployment, const std::vector<st
     write_header(out, holder.entry, output.string());
     write_data(out, manifest_text.data(), manifest_text.size(), output.string());
   }
-  std::vector<char> buffer(1 << 16);
   for (const auto& entry : entries) {
     EntryHolder holder;
     archive_entry* header = holder.entry;
@@ -201,13 +195,10 @@ BackupResult backup_instances(const Deployment& deployment, const std::vector<st
       archive_entry_set_filetype(header, AE_IFREG);
       archive_entry_set_size(header, entry.info.st_size);
       write_header(out, header, entry.relative);
-      int fd = ::open(entry.absolute.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) throw_system_error("cannot read", entry.absolute.string());
-      ssize_t got;
-      while ((got = ::read(fd, buffer.data(), buffer.size())) > 0)
-        write_data(out, buffer.data(), static_cast<std::size_t>(got), entry.relative);
-      ::close(fd);
-      if (got < 0) throw_system_error("cannot read", entry.absolute.string());
+      read_file_chunks(entry.absolute, [&](const char* data, std::size_t size) {
+        write_data(out, data, size, entry.relative);
+        return true;
+      });
     } else if (S_ISDIR(entry.info.st_mode)) {
       archive_entry_set_filetype(header, AE_IFDIR);
       write_header(out, header, entry.relative);

@@ -1,4 +1,5 @@
 #include "deploy/compose.h"
+#include "deploy/compose_service.h"
 
 #include <cstdlib>
 #include <optional>

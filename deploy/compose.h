@@ -1,4 +1,4 @@
-// docker-compose.yml from the instance model: yaml-cpp nodes, emitted by yaml-cpp. Names and
+// docker-compose.yml from the instance model: yaml-cpp nodes (compose_service.h), emitted by yaml-cpp. Names and
 // strings go through yaml_safe_scalar.h: quoted whenever some YAML 1.1 or 1.2 reader would read
 // them as a boolean, number, null or date (an instance named `yes` or `123`).
 //
@@ -25,28 +25,10 @@
 #include <string>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
-
 #include "deploy/deployment.h"
 #include "deploy/instance.h"
 
 namespace nanoforge::deploy {
-
-// What every service shares (the x-nanobot extension).
-YAML::Node shared_service(const DeploymentSettings& settings);
-// The keys only this instance's service has; none of them is in the shared part (restart
-// only when it differs), so without an override they are exactly what follows `<<: *nanobot`.
-// `secrets_version` (secrets_version() of its secrets file) becomes a label when not empty.
-YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& settings,
-                           const std::string& secrets_version = "");
-// One instance's service, fully expanded (shared part included), before its override.
-YAML::Node instance_service(const Instance& instance, const DeploymentSettings& settings,
-                            const std::string& secrets_version = "");
-// Merges `addition` into `service` (see above); `source` names the file for errors.
-void merge_override(YAML::Node& service, const YAML::Node& addition, const std::string& source);
-// Reads instances/NAME/docker-compose.override.yml; a null node when absent or only comments.
-// Errors name the file, line and column.
-YAML::Node load_override(const std::filesystem::path& file, const std::string& instance_name);
 
 // The whole file. Reads each instance's override (and its secrets file's version) from the
 // deployment, or from `staged_dirs[NAME]` for an instance not yet moved into place, takes

@@ -11,6 +11,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "base/file_chunks.h"
 
 namespace nanoforge::deploy {
 
@@ -89,26 +90,15 @@ namespace {
 
 // The whole file, or nothing when it does not exist; other failures throw naming the path.
 std::optional<std::string> read_if_exists(const fs::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return std::nullopt;
-    throw_system_error("cannot read", path.string());
-  }
   std::string text;
-  char buffer[8192];
-  for (;;) {
-    ssize_t got = ::read(fd, buffer, sizeof buffer);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      int saved = errno;
-      ::close(fd);
-      errno = saved;
-      throw_system_error("cannot read", path.string());
-    }
-    if (got == 0) break;
-    text.append(buffer, static_cast<std::size_t>(got));
-  }
-  ::close(fd);
+  bool found = read_file_chunks(
+      path,
+      [&](const char* data, std::size_t size) {
+        text.append(data, size);
+        return true;
+      },
+      "cannot read", IfMissing::skip);
+  if (!found) return std::nullopt;
   return text;
 }
 

@@ -10,13 +10,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
-#include <random>
 #include <set>
 #include <sstream>
 
 #include "base/atomic_file.h"
 #include "base/container_contract.h"
 #include "base/error.h"
+#include "base/random_suffix.h"
 #include "deploy/secrets_file.h"
 #include "deploy/compose.h"
 #include "deploy/instance_config.h"
@@ -43,12 +43,6 @@ bool can_bind(int port, in_addr_t address) {
   return ok || errno != EADDRINUSE;
 }
 
-std::string random_suffix() {
-  static thread_local std::mt19937_64 generator{std::random_device{}()};
-  std::ostringstream out;
-  out << std::hex << generator();
-  return out.str();
-}
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/human_bytes.h"
 
 namespace nanoforge::deploy {
 
@@ -99,19 +100,6 @@ std::map<std::string, Usage> engine_usage(const ComposeProject& project, const s
   return usage;
 }
 
-std::string human_bytes(std::uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 4) {
-    value /= 1024;
-    ++unit;
-  }
-  char text[32];
-  std::snprintf(text, sizeof text, unit == 0 ? "%.0f%s" : "%.1f%s", value, units[unit]);
-  return text;
-}
-
 }  // namespace
 
 std::vector<InstanceStatus> collect_status(const Deployment& deployment, const ComposeProject* project) {
@@ -162,8 +150,8 @@ std::string format_status_table(const std::vector<InstanceStatus>& statuses) {
                                          : "-";
     std::string memory = "-";
     if (status.memory_used)
-      memory = human_bytes(*status.memory_used) + " / " +
-               (status.memory_limit ? human_bytes(*status.memory_limit) : std::string("-"));
+      memory = human_bytes(*status.memory_used, ByteUnits::binary) + " / " +
+               (status.memory_limit ? human_bytes(*status.memory_limit, ByteUnits::binary) : std::string("-"));
     std::snprintf(line, sizeof line, " %s %-20s %-6d %-10s %-10s %8s  %s\n", status.ok() ? "✓" : "✗",
                   status.name.c_str(), status.port, status.state.c_str(), status.health.c_str(), cpu.c_str(),
                   memory.c_str());

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/file_chunks.h"
 
 namespace nanoforge::oci {
 
@@ -57,21 +58,11 @@ StoredBlob BlobStore::put(std::string_view bytes) {
 }
 
 StoredBlob BlobStore::put_file(const fs::path& source) {
-  int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw_system_error("cannot read", source.string());
   auto out = writer();
-  std::vector<char> buffer(1 << 20);
-  while (true) {
-    ssize_t got = ::read(fd, buffer.data(), buffer.size());
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      throw_system_error("cannot read", source.string());
-    }
-    if (got == 0) break;
-    out.write(buffer.data(), static_cast<std::size_t>(got));
-  }
-  ::close(fd);
+  read_file_chunks(source, [&](const char* data, std::size_t size) {
+    out.write(data, size);
+    return true;
+  });
   return out.commit();
 }
 

@@ -13,6 +13,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "base/file_chunks.h"
 
 namespace nanoforge::oci {
 
@@ -81,25 +82,19 @@ class TarOutput {
 void stream_blob(TarOutput& tar, const BlobStore& store, const Descriptor& blob, std::uint64_t& done,
                  std::uint64_t total, const ProgressCallback& progress) {
   auto path = store.path_of(blob.digest);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw_system_error("cannot read blob", path.string());
-  std::unique_ptr<int, void (*)(int*)> closer(&fd, [](int* descriptor) { ::close(*descriptor); });
   tar.header(blob_member(blob.digest), AE_IFREG, 0644, blob.size);
   Sha256 hash;
-  std::vector<char> buffer(1 << 20);
-  while (true) {
-    ssize_t got = ::read(fd, buffer.data(), buffer.size());
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      throw_system_error("cannot read blob", path.string());
-    }
-    if (got == 0) break;
-    if (hash.size() + static_cast<std::uint64_t>(got) > blob.size) break;  // caught below
-    hash.update(buffer.data(), static_cast<std::size_t>(got));
-    tar.data(buffer.data(), static_cast<std::size_t>(got));
-    done += static_cast<std::uint64_t>(got);
-    if (progress) progress({"export docker-archive", done, total, "bytes", false});
-  }
+  read_file_chunks(
+      path,
+      [&](const char* data, std::size_t size) {
+        if (hash.size() + size > blob.size) return false;  // caught below
+        hash.update(data, size);
+        tar.data(data, size);
+        done += size;
+        if (progress) progress({"export docker-archive", done, total, "bytes", false});
+        return true;
+      },
+      "cannot read blob");
   if (hash.size() != blob.size || hash.finish() != blob.digest)
     throw Error("blob " + path.string() + " is corrupt or changed size: it does not match " +
                 blob.digest.str() + " (" + std::to_string(blob.size) + " bytes)");

@@ -10,7 +10,7 @@
 
 #include "oci/blob_store.h"
 #include "oci/descriptor.h"
-#include "oci/layer_writer.h"
+#include "oci/layer.h"
 
 namespace nanoforge::oci {
 

@@ -1,5 +1,5 @@
 // Deterministic layers: a tar that depends only on content, compressed and hashed in one
-// pass into the blob store. The idea of a layer follows go-containerregistry's Layer.
+// pass into the blob store.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -7,34 +7,11 @@
 #include <vector>
 
 #include "oci/blob_store.h"
-#include "oci/descriptor.h"
+#include "oci/layer.h"
 #include "oci/layer_entry.h"
 #include "base/progress.h"
 
 namespace nanoforge::oci {
-
-enum class Compression { None, Gzip, Zstd };
-
-// "gzip", "zstd", "none"; throws nanoforge::Error for anything else.
-Compression parse_compression(const std::string& name);
-std::string compression_name(Compression compression);
-// The OCI layer media type for a compression.
-std::string layer_media_type(Compression compression);
-
-struct LayerOptions {
-  Compression compression = Compression::Gzip;
-  int level = -1;              // -1: the compressor's default (gzip 6, zstd 3)
-  std::int64_t epoch = 0;      // mtime of every entry (SOURCE_DATE_EPOCH)
-  // Compression threads; 0: every core. The blob's bytes are the same for any value.
-  unsigned threads = 0;
-};
-
-// A layer as stored: the descriptor of the compressed blob plus what the config needs.
-struct Layer {
-  Descriptor descriptor;            // media type, digest (of the compressed blob), size
-  Digest diff_id;                   // sha256 of the uncompressed tar
-  std::uint64_t uncompressed_size = 0;
-};
 
 // Writes entries (in any order; they are sorted by path, parents before children) as one
 // layer blob, in one streaming pass: tar -> diffID -> compressor -> digest + blob file. No tar

@@ -13,10 +13,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool valid_sha256(const std::string& hex) {
-  return hex.size() == 64 && hex.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
-
 // A cache entry counts only if it hashes to its name; anything else is removed so it can
 // never be used by mistake.
 bool cache_entry_intact(const fs::path& path, const PackageRecord& record) {
@@ -36,7 +32,7 @@ std::string primary_url(const PackageRecord& record) {
 }  // namespace
 
 fs::path cached_deb_path(const fs::path& cache_dir, const PackageRecord& record) {
-  if (!valid_sha256(record.sha256))
+  if (!is_sha256_hex(record.sha256))
     throw Error("package " + record.name + " " + record.version + ": SHA-256 '" + record.sha256 +
                 "' is not 64 lowercase hex digits");
   return cache_dir / "debs" / (record.sha256 + ".deb");

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "base/atomic_file.h"
+#include "base/digest.h"
 #include "base/error.h"
 #include "rootfs/archive_url.h"
 
@@ -119,8 +120,7 @@ LockFile read_lock_file(const std::filesystem::path& path) {
     package.suite = entry.value("suite", "");
     package.archive = entry.value("archive", "");
     package.snapshot_timestamp = entry.value("snapshot", "");
-    if (package.sha256.size() != 64 ||
-        package.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
+    if (!is_sha256_hex(package.sha256))
       throw Error(at + ": 'sha256' must be 64 lowercase hex digits");
     if (package.filename.empty() || package.filename.front() == '/' ||
         package.filename.find("..") != std::string::npos)

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "base/atomic_file.h"
+#include "base/digest.h"
 #include "base/error.h"
 #include "base/http_download.h"
 #include "base/subprocess.h"
@@ -123,7 +124,7 @@ Release parse_release(std::string_view text, const std::string& source) {
   for (std::string line; std::getline(lines, line);) {
     auto words = split_words(line);
     if (words.empty()) continue;
-    if (words.size() != 3 || words[0].size() != 64)
+    if (words.size() != 3 || !is_sha256_hex(words[0]))
       throw Error(source + ": malformed SHA256 line '" + line + "'");
     ReleaseFileEntry entry;
     entry.sha256 = words[0];

@@ -73,7 +73,7 @@ std::string sha256_hex(const std::string& text) {
   std::string hex = text;
   if (hex.rfind("sha256:", 0) == 0) hex = hex.substr(7);
   std::transform(hex.begin(), hex.end(), hex.begin(), ::tolower);
-  if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos)
+  if (!is_sha256_hex(hex))
     throw Error("--python-sha256 \"" + text + "\" is not a SHA-256 (64 hex digits)");
   return hex;
 }

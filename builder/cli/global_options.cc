@@ -2,6 +2,9 @@
 
 #include <cstdlib>
 
+#include "base/error.h"
+#include "oci/layout.h"
+
 namespace nanoforge::builder {
 
 namespace fs = std::filesystem;
@@ -21,6 +24,13 @@ fs::path GlobalOptions::cache_path() const {
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return fs::path(xdg) / "nanoforge";
   if (const char* home = std::getenv("HOME"); home && *home) return fs::path(home) / ".cache" / "nanoforge";
   return fs::temp_directory_path() / "nanoforge-cache";
+}
+
+oci::Layout existing_layout(const GlobalOptions& options) {
+  auto path = options.layout_path();
+  if (!fs::exists(path / "index.json"))
+    throw Error("no OCI layout at " + path.string() + " (build first, or give --layout DIR)");
+  return oci::Layout(path);
 }
 
 }  // namespace nanoforge::builder

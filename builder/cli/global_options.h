@@ -3,6 +3,10 @@
 #include <filesystem>
 #include <string>
 
+namespace nanoforge::oci {
+class Layout;
+}
+
 namespace nanoforge::builder {
 
 struct GlobalOptions {
@@ -17,6 +21,10 @@ struct GlobalOptions {
   std::filesystem::path layout_path() const;
   std::filesystem::path cache_path() const;
 };
+
+// Opens the layout at options.layout_path() for reading. Throws nanoforge::Error naming the
+// directory (and saying to build first or give --layout) when it holds no index.json.
+oci::Layout existing_layout(const GlobalOptions& options);
 
 // Exit codes, documented in the README.
 namespace exit_code {

@@ -13,14 +13,6 @@ namespace nanoforge::builder {
 
 namespace {
 
-// Opens the layout for reading: it must already exist.
-oci::Layout existing_layout(const GlobalOptions& options) {
-  auto path = options.layout_path();
-  if (!std::filesystem::exists(path / "index.json"))
-    throw Error("no OCI layout at " + path.string() + " (build first, or give --layout DIR)");
-  return oci::Layout(path);
-}
-
 void inspect(const GlobalOptions& options, const std::string& reference_text) {
   auto layout = existing_layout(options);
   auto reference = ImageReference::parse(reference_text);

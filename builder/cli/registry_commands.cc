@@ -16,13 +16,6 @@ namespace nanoforge::builder {
 
 namespace {
 
-oci::Layout existing_layout(const GlobalOptions& options) {
-  auto path = options.layout_path();
-  if (!std::filesystem::exists(path / "index.json"))
-    throw Error("no OCI layout at " + path.string() + " (build first, or give --layout DIR)");
-  return oci::Layout(path);
-}
-
 struct PushArguments {
   std::string local;
   std::string remote;

@@ -9,7 +9,7 @@
 #include "builder/cli/console.h"
 #include "builder/spec/spec.h"
 #include "builder/plan/step_cache.h"
-#include "oci/layer_writer.h"
+#include "oci/layer.h"
 #include "oci/layout.h"
 
 namespace nanoforge::builder {

@@ -11,7 +11,7 @@
 #include "base/container_contract.h"
 #include "oci/image.h"
 #include "oci/layer_entry.h"
-#include "oci/layer_writer.h"
+#include "oci/compression.h"
 
 namespace nanoforge::builder {
 

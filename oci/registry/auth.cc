@@ -8,22 +8,14 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
+#include "base/base64.h"
 #include "base/error.h"
 #include "base/url.h"
 
 namespace nanoforge::oci {
 
 namespace {
-
-std::string base64(const std::string& text) {
-  std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
-  int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                               reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  out.resize(static_cast<std::size_t>(length));
-  return out;
-}
 
 std::string url_escape(const std::string& text) {
   char* escaped = curl_escape(text.data(), static_cast<int>(text.size()));
@@ -142,7 +134,7 @@ std::string RegistryAuth::authorization(const std::vector<std::string>& scopes) 
   if (!challenge_) return "";
   if (challenge_->scheme == "basic") {
     if (!credentials_ || credentials_->username.empty()) return "";
-    return "Basic " + base64(credentials_->username + ":" + credentials_->password);
+    return "Basic " + base64_encode(credentials_->username + ":" + credentials_->password);
   }
   std::set<std::string> wanted(scopes.begin(), scopes.end());
   auto now = std::chrono::steady_clock::now();
@@ -244,7 +236,7 @@ std::string RegistryAuth::fetch_token(const std::vector<std::string>& scope_list
         request.url = with_query(realm, query);
         if (have_password)
           request.headers.push_back("Authorization: Basic " +
-                                    base64(credentials_->username + ":" + credentials_->password));
+                                    base64_encode(credentials_->username + ":" + credentials_->password));
         response = transport_.perform(request);
         // Some token servers only speak the OAuth2 form.
         if (have_password && (response.status == 404 || response.status == 405)) response = post_form("password");

@@ -36,7 +36,7 @@ std::optional<std::uint64_t> parse_range_end(const std::string& range) {
   }
 }
 
-std::string short_digest(const Digest& digest) { return digest.str().substr(0, 19); }
+std::string short_digest(const Digest& digest) { return digest.short_str(); }
 
 }  // namespace
 

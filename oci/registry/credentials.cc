@@ -5,9 +5,9 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include "base/atomic_file.h"
+#include "base/base64.h"
 #include "base/error.h"
 #include "base/remote_reference.h"
 #include "base/subprocess.h"
@@ -37,29 +37,6 @@ std::vector<fs::path> credential_files() {
     files.push_back(fs::path(runtime) / "containers" / "auth.json");
   if (auto file = docker_config_file(); !file.empty()) files.push_back(file);
   return files;
-}
-
-std::string base64_decode(const std::string& text, const fs::path& file, const std::string& key) {
-  std::string clean;
-  for (char c : text)
-    if (c != '\n' && c != '\r' && c != ' ') clean += c;
-  std::string out(clean.size() / 4 * 3 + 3, '\0');
-  int length = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                               reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
-  if (length < 0 || clean.size() % 4 != 0)
-    throw Error(file.string() + ": auths[\"" + key + "\"].auth is not valid base64");
-  // EVP_DecodeBlock counts padding as zero bytes; drop them.
-  std::size_t padding = clean.empty() ? 0 : (clean.back() == '=') + (clean.size() > 1 && clean[clean.size() - 2] == '=');
-  out.resize(static_cast<std::size_t>(length) - padding);
-  return out;
-}
-
-std::string base64_encode(const std::string& text) {
-  std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
-  int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                               reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  out.resize(static_cast<std::size_t>(length));
-  return out;
 }
 
 // The keys a registry may be stored under: "host", "https://host", "http://host", and for
@@ -93,7 +70,9 @@ std::optional<Credentials> from_auth_entry(const json& entry, const fs::path& fi
   Credentials credentials;
   credentials.source = file.string();
   if (entry.contains("auth") && entry["auth"].is_string() && !entry["auth"].get<std::string>().empty()) {
-    auto decoded = base64_decode(entry["auth"].get<std::string>(), file, key);
+    auto decoded_or_not = base64_decode(entry["auth"].get<std::string>());
+    if (!decoded_or_not) throw Error(file.string() + ": auths[\"" + key + "\"].auth is not valid base64");
+    const std::string& decoded = *decoded_or_not;
     auto colon = decoded.find(':');
     if (colon == std::string::npos)
       throw Error(file.string() + ": auths[\"" + key + "\"].auth does not decode to 'user:password'");

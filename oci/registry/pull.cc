@@ -72,7 +72,7 @@ PullResult pull_image(Layout& layout, const RemoteReference& remote, const Image
   std::mutex progress_mutex;
   parallel_for(blobs.size(), options.jobs, [&](std::size_t i) {
     const auto& blob = blobs[i];
-    std::string step = "pull " + remote.repository + " " + blob.digest.str().substr(0, 19);
+    std::string step = "pull " + remote.repository + " " + blob.digest.short_str();
     if (layout.blobs().contains(blob.digest) && layout.blobs().size_of(blob.digest) == blob.size) {
       std::lock_guard lock(counts);
       ++result.blobs_present;

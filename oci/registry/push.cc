@@ -235,7 +235,7 @@ class Pusher {
   }
 
   Outcome push_blob(RegistryClient& client, const RemoteReference& remote, const Descriptor& blob) {
-    std::string step = "push " + remote.repository + " " + blob.digest.str().substr(0, 19);
+    std::string step = "push " + remote.repository + " " + blob.digest.short_str();
     {
       std::lock_guard lock(present_mutex_);
       if (present_.count({remote.registry, remote.repository, blob.digest})) return Outcome::Skipped;

@@ -48,3 +48,22 @@ TEST_CASE("Digest::parse accepts sha256 and sha512 and refuses the rest", "[dige
   REQUIRE_THROWS_WITH(Digest::parse("sha256:" + std::string(63, 'a') + "g"), Catch::Contains("hex"));
   REQUIRE_THROWS_AS(Digest::parse(""), Error);
 }
+
+TEST_CASE("a short digest is the algorithm and 12 hex digits", "[digest]") {
+  auto digest = sha256_of("abc");
+  CHECK(digest.short_str() == "sha256:ba7816bf8f01");
+}
+
+TEST_CASE("is_sha256_hex takes exactly 64 lowercase hex digits, as Digest::parse does", "[digest]") {
+  std::string hex = sha256_of("abc").hex;
+  CHECK(is_sha256_hex(hex));
+  CHECK_FALSE(is_sha256_hex(hex.substr(1)));
+  CHECK_FALSE(is_sha256_hex(hex + "0"));
+  std::string upper = hex;
+  upper[0] = 'B';
+  CHECK_FALSE(is_sha256_hex(upper));
+  std::string not_hex = hex;
+  not_hex[5] = 'g';
+  CHECK_FALSE(is_sha256_hex(not_hex));
+  CHECK_FALSE(is_sha256_hex("sha256:" + hex));
+}

@@ -3,6 +3,7 @@
 
 #include "deploy/secrets_file.h"
 #include "deploy/compose.h"
+#include "deploy/compose_service.h"
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <random>

@@ -2,6 +2,7 @@
 // tampered, unsigned, expired or wrong-suite ones are refused; a Packages index whose bytes
 // do not match the signed SHA-256 is refused; a corrupt cached index is fetched again.
 #include <catch2/catch.hpp>
+#include <string>
 
 #include <chrono>
 
@@ -137,6 +138,9 @@ TEST_CASE("a release for another suite is refused", "[release]") {
 TEST_CASE("malformed Release text is named", "[release]") {
   REQUIRE_THROWS_WITH(parse_release("Codename: x\n", "nohash"), Catch::Contains("no SHA256"));
   REQUIRE_THROWS_WITH(parse_release("Codename: x\nSHA256:\n abc 12\n", "short"),
+                      Catch::Contains("malformed SHA256 line"));
+  // 64 characters that are not a SHA-256 (the same check as Digest::parse and the lock file).
+  REQUIRE_THROWS_WITH(parse_release("Codename: x\nSHA256:\n " + std::string(64, 'z') + " 12 main/Packages\n", "nothex"),
                       Catch::Contains("malformed SHA256 line"));
   REQUIRE_THROWS_WITH(parse_release("Codename: x\nDate: yesterday\nSHA256:\n", "dated"),
                       Catch::Contains("yesterday"));
