@@ -1,5 +1,7 @@
 #include "builder/plan/build_context.h"
 
+#include "oci/layer_writer.h"
+
 namespace nanoforge::builder {
 
 StepTimer::StepTimer(BuildContext& context, std::string name)
