@@ -6,6 +6,7 @@
 
 #include "builder/plan/build.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/console.h"
 #include "builder/verify/verify.h"
 #include "base/container_contract.h"
 #include "base/error.h"
