@@ -122,7 +122,7 @@ void add_build_command(CLI::App& app, GlobalOptions& options) {
                       "With --push: write the pushed digests to this file, one a line");
   command->add_option("--report", command_options->report,
                       "Where to write the build report (JSON; default .nanoforge/build-report.json beside the spec)");
-  command_options->registry.add_to(command);
+  add_registry_flags(command, command_options->registry);
   command->callback([&options, command_options] {
     Console console(options.quiet, options.json);
     auto spec = load_spec(options.spec_path());
@@ -148,16 +148,18 @@ void add_build_command(CLI::App& app, GlobalOptions& options) {
       console.info("loaded " + std::to_string(references.size()) + " tags into " + engine->program);
     }
     auto json = result_json(result);
-    if (!command_options->push_prefix.empty())
-      json["pushed"] = push_and_report(options, console, layout, pushes_under(command_options->push_prefix, references),
-                                       command_options->registry, {}, command_options->digest_file);
+    if (!command_options->push_prefix.empty()) {
+      auto settings = push_settings(options, command_options->registry);
+      settings.digest_file = command_options->digest_file;
+      json["pushed"] = push_and_report(console, layout, pushes_under(command_options->push_prefix, references), settings);
+    }
     // The record of this build for pipelines and for later comparison: what the summary
     // shows, as JSON, beside the layout by default.
     fs::path report = command_options->report.empty() ? spec.directory / ".nanoforge" / "build-report.json"
                                                       : fs::path(command_options->report);
     if (report.has_parent_path()) fs::create_directories(report.parent_path());
     write_file_atomically(report, json.dump(2) + "\n");
-    if (options.json) std::cout << json.dump(2) << "\n";
+    console.json(json);
     console.out(summary(result));
   });
 }

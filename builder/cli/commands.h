@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "builder/cli/global_options.h"
+#include "builder/publish/registry_push.h"
 
 namespace nanoforge::builder {
 
@@ -13,5 +14,11 @@ void add_rootfs_commands(CLI::App& app, GlobalOptions& options);    // rootfs_co
 void add_registry_commands(CLI::App& app, GlobalOptions& options);  // registry_commands.cc: push, pull, login
 void add_instance_commands(CLI::App& app, GlobalOptions& options);  // instance_commands.cc: instance, compose, up, down, status...
 void add_venv_commands(CLI::App& app, GlobalOptions& options);      // venv_commands.cc: venv build, update, rollback, pull, closure
+
+// --insecure-registry, --ca-file, --jobs, --retries on a command that talks to a registry
+// (registry_commands.cc); `flags` must outlive the parse.
+void add_registry_flags(CLI::App* command, RegistryFlags& flags);
+// What a push from the CLI uses: the flags, and CACHE/registry for resumable upload state.
+PushSettings push_settings(const GlobalOptions& options, const RegistryFlags& flags);
 
 }  // namespace nanoforge::builder

@@ -7,6 +7,8 @@
 #include <iostream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 namespace nanoforge::builder {
 
 Console::Console(bool quiet, bool json)
@@ -37,6 +39,27 @@ void Console::out(const std::string& text) {
   std::lock_guard lock(mutex_);
   clear_line();
   std::cout << text << std::flush;
+}
+
+void Console::json(const nlohmann::json& document) {
+  if (!json_) return;
+  std::lock_guard lock(mutex_);
+  clear_line();
+  std::cout << document.dump(2) << "\n" << std::flush;
+}
+
+void Console::prompt(const std::string& text) {
+  std::lock_guard lock(mutex_);
+  clear_line();
+  std::cout << text << std::flush;
+}
+
+void Console::step_result(const std::string& step, bool reused, double seconds) {
+  if (quiet_ || terminal_) return;
+  std::lock_guard lock(mutex_);
+  std::ostringstream line;
+  line << step << ": " << (reused ? "reused" : "done") << " in " << std::fixed << std::setprecision(2) << seconds << " s";
+  std::cerr << line.str() << "\n";
 }
 
 ProgressCallback Console::progress() {
@@ -103,20 +126,6 @@ std::string format_table(const std::vector<std::string>& header, const std::vect
   };
   line(header);
   for (const auto& row : rows) line(row);
-  return out.str();
-}
-
-std::string human_bytes(std::uint64_t bytes) {
-  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1000 && unit < 4) {
-    value /= 1000;
-    ++unit;
-  }
-  std::ostringstream out;
-  if (unit == 0) out << bytes << " B";
-  else out << std::fixed << std::setprecision(value < 10 ? 2 : 1) << value << " " << units[unit];
   return out.str();
 }
 

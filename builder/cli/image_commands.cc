@@ -1,5 +1,5 @@
 // `nanoforge images`, `inspect`, `export`, `gc`: looking at and moving what the layout holds.
-#include <iostream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -13,7 +13,7 @@ namespace nanoforge::builder {
 
 namespace {
 
-void inspect(const GlobalOptions& options, const std::string& reference_text) {
+void inspect(const GlobalOptions& options, const std::string& reference_text, Console& console) {
   auto layout = existing_layout(options);
   auto reference = ImageReference::parse(reference_text);
   auto image = layout.load(reference);
@@ -29,7 +29,7 @@ void inspect(const GlobalOptions& options, const std::string& reference_text) {
                           {"manifest", image.manifest_json},
                           {"config", image.config_json},
                           {"layers", layers}};
-    std::cout << out.dump(2) << "\n";
+    console.json(out);
     return;
   }
   const auto& config = image.config_json.value("config", nlohmann::json::object());
@@ -63,7 +63,7 @@ void inspect(const GlobalOptions& options, const std::string& reference_text) {
   }
   out << "\n" << format_table({"#", "LAYER DIGEST", "SIZE", "MEDIA TYPE"}, rows);
   out << "\n" << image.layers.size() << " layers, " << human_bytes(total) << " compressed\n";
-  std::cout << out.str();
+  console.out(out.str());
 }
 
 }  // namespace
@@ -71,6 +71,7 @@ void inspect(const GlobalOptions& options, const std::string& reference_text) {
 void add_image_commands(CLI::App& app, GlobalOptions& options) {
   auto* images = app.add_subcommand("images", "List the tagged images in the OCI layout");
   images->callback([&options] {
+    Console console(options.quiet, options.json);
     auto layout = existing_layout(options);
     nlohmann::json list = nlohmann::json::array();
     std::vector<std::vector<std::string>> rows;
@@ -78,14 +79,17 @@ void add_image_commands(CLI::App& app, GlobalOptions& options) {
       list.push_back({{"reference", reference.str()}, {"digest", descriptor.digest.str()}});
       rows.push_back({reference.str(), descriptor.digest.str()});
     }
-    if (options.json) std::cout << list.dump(2) << "\n";
-    else std::cout << format_table({"IMAGE", "DIGEST"}, rows);
+    console.json(list);
+    console.out(format_table({"IMAGE", "DIGEST"}, rows));
   });
 
   auto reference = std::make_shared<std::string>();
   auto* inspect_command = app.add_subcommand("inspect", "Show an image's manifest, config and layers");
   inspect_command->add_option("image", *reference, "NAME:TAG in the layout")->required();
-  inspect_command->callback([&options, reference] { inspect(options, *reference); });
+  inspect_command->callback([&options, reference] {
+    Console console(options.quiet, options.json);
+    inspect(options, *reference, console);
+  });
 
   auto export_reference = std::make_shared<std::string>();
   auto export_output = std::make_shared<std::string>();
@@ -99,6 +103,7 @@ void add_image_commands(CLI::App& app, GlobalOptions& options) {
     layout.resolve(parsed);  // a missing tag fails before anything is written
     oci::export_docker_archive(layout, {parsed}, *export_output, console.progress());
     console.info("wrote " + *export_output);
+    console.json({{"image", parsed.str()}, {"dockerArchive", *export_output}});
   });
 
   auto* gc = app.add_subcommand("gc", "Remove blobs no tagged image references");
@@ -106,8 +111,8 @@ void add_image_commands(CLI::App& app, GlobalOptions& options) {
     Console console(options.quiet, options.json);
     auto layout = existing_layout(options);
     auto freed = layout.gc();
-    if (options.json) std::cout << nlohmann::json{{"freedBytes", freed}}.dump() << "\n";
-    else console.info("freed " + human_bytes(freed));
+    console.json({{"freedBytes", freed}});
+    if (!options.json) console.info("freed " + human_bytes(freed));
   });
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <memory>
 
 #include "base/atomic_file.h"
@@ -94,20 +95,20 @@ void warn_if_image_ignores_secrets(const ComposeProject& project, const Deployme
             "(nanoforge build, or docker build -f Dockerfile.multi-instance) and run nanoforge up again");
 }
 
-std::string ask(const std::string& question) {
-  std::cout << question << std::flush;
+std::string ask(Console& console, const std::string& question) {
+  console.prompt(question);
   std::string answer;
   std::getline(std::cin, answer);
   return answer;
 }
 
-std::string ask_soul() {
-  std::cout << "Choose a personality for the instance:\n"
+std::string ask_soul(Console& console) {
+  console.prompt("Choose a personality for the instance:\n"
                "  1) assistant  friendly, professional personal assistant\n"
                "  2) expert     technical expert, in-depth analysis\n"
                "  3) creative   creative writing, brainstorming\n"
-               "  4) custom     start from a stub you write yourself\n";
-  std::string answer = ask("Choice [1]: ");
+               "  4) custom     start from a stub you write yourself\n");
+  std::string answer = ask(console, "Choice [1]: ");
   if (answer.empty() || answer == "1") return "assistant";
   if (answer == "2") return "expert";
   if (answer == "3") return "creative";
@@ -134,28 +135,27 @@ void add_create(CLI::App* instance_app, GlobalOptions& global) {
   command->add_option("--webui-port", options->webui_port, "Also publish Nanobot's WebUI (8765 inside) on this host port");
   add_deployment_options(command, options->deployment, false);
   command->callback([options, soul, port, &global] {
+    Console console(global.quiet, global.json);
     Deployment deployment(options->deployment.dir);
     CreateRequest request = options->request;
     if (port->count() > 0) request.port = options->port;
     if (options->webui_port != 0) request.webui_port = options->webui_port;
-    if (soul->count() == 0 && ::isatty(0) && ::isatty(1)) request.soul = ask_soul();
+    if (soul->count() == 0 && ::isatty(0) && ::isatty(1)) request.soul = ask_soul(console);
     request.api_key_from_environment = true;
     DeploymentLock lock(deployment);
     Instance instance = create_instance(deployment, request);
     const char* key = std::getenv(instance.api_key_env.c_str());
     bool key_written = key && *key;
-    if (global.json) {
-      std::cout << to_json(instance).dump(2) << "\n";
-    } else if (!global.quiet) {
-      std::cout << "Created instance '" << instance.name << "' on port " << instance.port << " (model "
-                << instance.model << ", soul " << instance.soul << ") in "
-                << deployment.instance_dir(instance.name).string() << "\n";
-      if (!key_written)
-        std::cout << "Set " << instance.api_key_env << " in " << (deployment.instance_dir(instance.name) / ".env").string()
-                  << " before starting it; then: nanoforge up " << instance.name << "\n";
-      else
-        std::cout << "Start it with: nanoforge up " << instance.name << "\n";
-    }
+    console.json(to_json(instance));
+    std::string text = "Created instance '" + instance.name + "' on port " + std::to_string(instance.port) +
+                       " (model " + instance.model + ", soul " + instance.soul + ") in " +
+                       deployment.instance_dir(instance.name).string() + "\n";
+    if (!key_written)
+      text += "Set " + instance.api_key_env + " in " + (deployment.instance_dir(instance.name) / ".env").string() +
+              " before starting it; then: nanoforge up " + instance.name + "\n";
+    else
+      text += "Start it with: nanoforge up " + instance.name + "\n";
+    console.out(text);
   });
 }
 
@@ -173,6 +173,7 @@ void add_delete(CLI::App* instance_app, GlobalOptions& global) {
   command->add_flag("--no-backup", options->no_backup, "Delete without taking a backup first");
   add_deployment_options(command, options->deployment, true);
   command->callback([options, &global] {
+    Console console(global.quiet, global.json);
     Deployment deployment(options->deployment.dir);
     validate_instance_name(options->name);
     DeploymentLock lock(deployment);
@@ -180,19 +181,21 @@ void add_delete(CLI::App* instance_app, GlobalOptions& global) {
     if (!options->yes) {
       if (!::isatty(0))
         throw Error("deleting instance '" + instance.name + "' needs confirmation: pass --yes (stdin is not a terminal)");
-      std::string answer = ask("Delete instance '" + instance.name + "' and its data" +
+      std::string answer = ask(console, "Delete instance '" + instance.name + "' and its data" +
                                (options->no_backup ? " WITHOUT a backup" : " (a backup is taken first)") + "? [y/N] ");
       if (answer != "y" && answer != "Y" && answer != "yes") throw Error("not deleted: no confirmation");
     }
     auto project = project_if_available(deployment, options->deployment.engine);
     std::unique_ptr<EngineRuntime> runtime;
     if (project) runtime = std::make_unique<EngineRuntime>(*project);
+    std::optional<std::filesystem::path> backup;
     if (!options->no_backup) {
       BackupOptions backup_options;
       backup_options.include_secrets = true;  // a delete must be undoable; the archive is mode 0600
       auto result = backup_instances(deployment, {instance.name}, default_backup_path(deployment, instance.name),
                                      backup_options, nullptr);
-      if (!global.quiet) std::cout << "Backup: " << result.archive.string() << "\n";
+      backup = result.archive;
+      console.out("Backup: " + result.archive.string() + "\n");
     }
     if (project) project->remove_container(instance);
     // Out of the way first, so compose never sees half a directory; then gone.
@@ -201,7 +204,8 @@ void add_delete(CLI::App* instance_app, GlobalOptions& global) {
     std::filesystem::rename(deployment.instance_dir(instance.name), doomed);
     write_compose(deployment);
     std::filesystem::remove_all(doomed);
-    if (!global.quiet) std::cout << "Deleted instance '" << instance.name << "'\n";
+    console.json({{"deleted", instance.name}, {"backup", backup ? nlohmann::json(backup->string()) : nlohmann::json()}});
+    console.out("Deleted instance '" + instance.name + "'\n");
   });
 }
 
@@ -221,6 +225,7 @@ void add_backup(CLI::App* instance_app, GlobalOptions& global) {
   command->add_option("-o,--output", options->output, "Archive to write (default: backups/NAME-DATE.tar.zst)");
   add_deployment_options(command, options->deployment, true);
   command->callback([options, &global] {
+    Console console(global.quiet, global.json);
     Deployment deployment(options->deployment.dir);
     DeploymentLock lock(deployment);
     std::vector<std::string> names = options->all ? deployment.instance_names() : options->names;
@@ -239,17 +244,14 @@ void add_backup(CLI::App* instance_app, GlobalOptions& global) {
       backup_options.image_id = project->image_id(deployment.settings().image);
     }
     auto result = backup_instances(deployment, names, output, backup_options, runtime.get());
-    if (global.json) {
-      std::cout << nlohmann::json{{"archive", result.archive.string()}, {"paused", result.paused},
-                                  {"instances", names}, {"secretsIncluded", options->include_secrets}}
-                       .dump(2)
-                << "\n";
-    } else if (!global.quiet) {
-      std::cout << "Backed up " << names.size() << " instance(s) to " << result.archive.string() << " ("
-                << result.manifest["files"].size() << " entries"
-                << (options->include_secrets ? ", secrets included" : ", without secrets") << ")\n";
-      if (!result.paused.empty()) std::cout << "Stopped and restarted for a consistent copy: " << result.paused.size() << "\n";
-    }
+    console.json({{"archive", result.archive.string()}, {"paused", result.paused},
+                  {"instances", names}, {"secretsIncluded", options->include_secrets}});
+    std::string text = "Backed up " + std::to_string(names.size()) + " instance(s) to " + result.archive.string() +
+                       " (" + std::to_string(result.manifest["files"].size()) + " entries" +
+                       (options->include_secrets ? ", secrets included" : ", without secrets") + ")\n";
+    if (!result.paused.empty())
+      text += "Stopped and restarted for a consistent copy: " + std::to_string(result.paused.size()) + "\n";
+    console.out(text);
   });
 }
 
@@ -265,6 +267,7 @@ void add_restore(CLI::App* instance_app, GlobalOptions& global) {
   command->add_flag("--force", options->force, "Replace existing instances (running ones are stopped)");
   add_deployment_options(command, options->deployment, true);
   command->callback([options, &global] {
+    Console console(global.quiet, global.json);
     Deployment deployment(options->deployment.dir);
     DeploymentLock lock(deployment);
     auto project = project_if_available(deployment, options->deployment.engine);
@@ -272,16 +275,13 @@ void add_restore(CLI::App* instance_app, GlobalOptions& global) {
     if (project) runtime = std::make_unique<EngineRuntime>(*project);
     auto result = restore_backup(deployment, options->archive, options->force, runtime.get());
     write_compose(deployment);
-    if (global.json) {
-      std::cout << nlohmann::json{{"instances", result.instances}, {"secretsToSupply", result.secrets_to_supply}}.dump(2)
-                << "\n";
-    } else if (!global.quiet) {
-      for (const auto& name : result.instances) std::cout << "Restored instance '" << name << "'\n";
-      for (const auto& name : result.secrets_to_supply)
-        std::cout << "The backup holds no secrets: set the API key in "
-                  << (deployment.instance_dir(name) / ".env").string() << " again\n";
-      std::cout << "Start with: nanoforge up\n";
-    }
+    console.json({{"instances", result.instances}, {"secretsToSupply", result.secrets_to_supply}});
+    std::string text;
+    for (const auto& name : result.instances) text += "Restored instance '" + name + "'\n";
+    for (const auto& name : result.secrets_to_supply)
+      text += "The backup holds no secrets: set the API key in " + (deployment.instance_dir(name) / ".env").string() +
+              " again\n";
+    console.out(text + "Start with: nanoforge up\n");
   });
 }
 
@@ -298,22 +298,18 @@ void add_migrate(CLI::App* instance_app, GlobalOptions& global) {
   auto* port = command->add_option("port", options->port, "Host port (default: the next free one)");
   add_deployment_options(command, options->deployment, false);
   command->callback([options, port, &global] {
+    Console console(global.quiet, global.json);
     Deployment deployment(options->deployment.dir);
     MigrateRequest request = options->request;
     if (port->count() > 0) request.port = options->port;
     DeploymentLock lock(deployment);
     auto result = migrate_instance(deployment, request);
-    if (global.json) {
-      std::cout << nlohmann::json{{"instance", to_json(result.instance)}, {"filesCopied", result.files_copied},
-                                  {"droppedKeys", result.dropped}}
-                       .dump(2)
-                << "\n";
-    } else if (!global.quiet) {
-      std::cout << "Migrated " << request.from.string() << " to instance '" << result.instance.name << "' on port "
-                << result.instance.port << " (" << result.files_copied << " files)\n";
-      for (const auto& key : result.dropped)
-        std::cout << "  dropped '" << key << "': the container layout decides it\n";
-    }
+    console.json({{"instance", to_json(result.instance)}, {"filesCopied", result.files_copied},
+                  {"droppedKeys", result.dropped}});
+    std::string text = "Migrated " + request.from.string() + " to instance '" + result.instance.name + "' on port " +
+                       std::to_string(result.instance.port) + " (" + std::to_string(result.files_copied) + " files)\n";
+    for (const auto& key : result.dropped) text += "  dropped '" + key + "': the container layout decides it\n";
+    console.out(text);
   });
 }
 
@@ -322,17 +318,17 @@ void add_list(CLI::App* instance_app, GlobalOptions& global) {
   auto* command = instance_app->add_subcommand("list", "List the instances");
   add_deployment_options(command, *options, false);
   command->callback([options, &global] {
+    Console console(global.quiet, global.json);
     Deployment deployment(options->dir);
     auto instances = deployment.load_instances();
-    if (global.json) {
-      nlohmann::json list = nlohmann::json::array();
-      for (const auto& instance : instances) list.push_back(to_json(instance));
-      std::cout << list.dump(2) << "\n";
-      return;
-    }
+    nlohmann::json list = nlohmann::json::array();
+    std::string text;
     for (const auto& instance : instances) {
-      std::cout << instance.name << "\t" << instance.port << "\t" << instance.model << "\t" << instance.soul << "\n";
+      list.push_back(to_json(instance));
+      text += instance.name + "\t" + std::to_string(instance.port) + "\t" + instance.model + "\t" + instance.soul + "\n";
     }
+    console.json(list);
+    console.out(text);
   });
 }
 
@@ -349,6 +345,7 @@ void add_compose(CLI::App& app, GlobalOptions& global) {
   command->add_option("--project", options->project, "Compose project name (default: the directory's name)");
   add_deployment_options(command, options->deployment, false);
   command->callback([options, &global] {
+    Console console(global.quiet, global.json);
     Deployment deployment(options->deployment.dir);
     DeploymentLock lock(deployment);
     DeploymentSettings settings = deployment.settings();
@@ -386,9 +383,12 @@ void add_compose(CLI::App& app, GlobalOptions& global) {
     } else {
       write_file_atomically(deployment.compose_file(), render_compose(deployment, instances));
     }
-    if (!global.quiet)
-      std::cout << "Wrote " << deployment.compose_file().string() << " (" << instances.size() << " instance(s), image "
-                << settings.image << ")\n";
+    console.json({{"composeFile", deployment.compose_file().string()},
+                  {"instances", instances.size()},
+                  {"image", settings.image},
+                  {"mode", to_string(settings.mode)}});
+    console.out("Wrote " + deployment.compose_file().string() + " (" + std::to_string(instances.size()) +
+                " instance(s), image " + settings.image + ")\n");
   });
 }
 
@@ -403,6 +403,7 @@ void add_lifecycle(CLI::App& app, GlobalOptions& global, const std::string& verb
   if (verb != "down") command->add_option("names", options->names, "Instances (default: all)");
   add_deployment_options(command, options->deployment, true);
   command->callback([options, verb, &global] {
+    Console console(global.quiet, global.json);
     Deployment deployment(options->deployment.dir);
     DeploymentLock lock(deployment);
     for (const auto& name : options->names) deployment.load_instance(name);  // exists, readable
@@ -417,8 +418,8 @@ void add_lifecycle(CLI::App& app, GlobalOptions& global, const std::string& verb
     else if (verb == "stop") project.stop(options->names);
     else if (verb == "restart") project.restart(options->names);
     else project.down();
-    if (!global.quiet)
-      std::cout << verb << ": done (" << project.engine().describe() << ")\n";
+    console.json({{"command", verb}, {"instances", options->names}, {"engine", project.engine().describe()}});
+    console.out(verb + ": done (" + project.engine().describe() + ")\n");
   });
 }
 
@@ -449,20 +450,17 @@ void add_status(CLI::App& app, GlobalOptions& global) {
   auto* command = app.add_subcommand("status", "Instances: state, health (own /health probe), CPU and memory");
   add_deployment_options(command, *options, true);
   command->callback([options, &global] {
+    Console console(global.quiet, global.json);
     Deployment deployment(options->dir);
     deployment.load_instances();  // a broken config.json is reported before the engine is asked
     std::string why_not;
     auto project = project_if_available(deployment, options->engine, &why_not);
     auto statuses = collect_status(deployment, project.get());
-    if (global.json) {
-      nlohmann::json out = {{"engine", project ? project->engine().describe() : ""}, {"instances", status_json(statuses)}};
-      if (!project) out["engineUnavailable"] = why_not;
-      std::cout << out.dump(2) << "\n";
-      return;
-    }
-    std::cout << "Nanobot instances in " << deployment.root().string() << "\n";
-    if (!project) std::cout << "(no engine: " << why_not << ")\n";
-    std::cout << format_status_table(statuses);
+    nlohmann::json out = {{"engine", project ? project->engine().describe() : ""}, {"instances", status_json(statuses)}};
+    if (!project) out["engineUnavailable"] = why_not;
+    console.json(out);
+    console.out("Nanobot instances in " + deployment.root().string() + "\n" +
+                (project ? std::string() : "(no engine: " + why_not + ")\n") + format_status_table(statuses));
   });
 }
 

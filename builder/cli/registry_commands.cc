@@ -44,13 +44,12 @@ void push(const GlobalOptions& options, const PushArguments& arguments) {
     pushes.emplace_back(local, remote);
   }
 
-  auto report = push_and_report(options, console, layout, pushes, arguments.flags, arguments.also_tags,
-                                arguments.digest_file);
-  if (options.json) {
-    std::cout << (report.size() == 1 ? report[0] : report).dump(2) << "\n";
-  } else {
-    for (const auto& pushed : report) console.out(pushed["digest"].get<std::string>() + "\n");
-  }
+  auto settings = push_settings(options, arguments.flags);
+  settings.also_tags = arguments.also_tags;
+  settings.digest_file = arguments.digest_file;
+  auto report = push_and_report(console, layout, pushes, settings);
+  console.json(report.size() == 1 ? report[0] : report);
+  for (const auto& pushed : report) console.out(pushed["digest"].get<std::string>() + "\n");
 }
 
 void pull(const GlobalOptions& options, const std::string& remote_text, const std::string& local_text,
@@ -66,18 +65,13 @@ void pull(const GlobalOptions& options, const std::string& remote_text, const st
   console.info("pulled " + remote.str() + " as " + local.str() + ": " + std::to_string(result.blobs_fetched) +
                " blobs fetched (" + human_bytes(result.bytes_received) + "), " +
                std::to_string(result.blobs_present) + " already in the layout");
-  if (options.json) {
-    std::cout << nlohmann::json{{"image", local.str()},
-                                {"source", remote.str()},
-                                {"digest", result.manifest.digest.str()},
-                                {"blobBytesReceived", result.bytes_received},
-                                {"blobsFetched", result.blobs_fetched},
-                                {"blobsPresent", result.blobs_present}}
-                     .dump(2)
-              << "\n";
-  } else {
-    console.out(result.manifest.digest.str() + "\n");
-  }
+  console.json({{"image", local.str()},
+                {"source", remote.str()},
+                {"digest", result.manifest.digest.str()},
+                {"blobBytesReceived", result.bytes_received},
+                {"blobsFetched", result.blobs_fetched},
+                {"blobsPresent", result.blobs_present}});
+  console.out(result.manifest.digest.str() + "\n");
 }
 
 void login(const GlobalOptions& options, const std::string& registry, const std::string& username,
@@ -95,10 +89,27 @@ void login(const GlobalOptions& options, const std::string& registry, const std:
   auto file = oci::login_file();
   oci::store_credentials(file, host, username, password);
   console.info("login to " + host + " succeeded; credentials stored in " + file.string());
-  if (options.json) std::cout << nlohmann::json{{"registry", host}, {"username", username}, {"file", file.string()}}.dump(2) << "\n";
+  console.json({{"registry", host}, {"username", username}, {"file", file.string()}});
 }
 
 }  // namespace
+
+void add_registry_flags(CLI::App* command, RegistryFlags& flags) {
+  command->add_option("--insecure-registry", flags.insecure_registries,
+                      "HOST:PORT reached over plain HTTP or unverified TLS (repeatable)");
+  command->add_option("--ca-file", flags.ca_file, "PEM file of CA certificates to trust for the registry")
+      ->check(CLI::ExistingFile);
+  command->add_option("--jobs", flags.jobs, "Blobs transferred at once (default 4)")->check(CLI::Range(1, 64));
+  command->add_option("--retries", flags.retries, "Retries per request on 408/429/5xx and lost connections (default 5)")
+      ->check(CLI::Range(0, 20));
+}
+
+PushSettings push_settings(const GlobalOptions& options, const RegistryFlags& flags) {
+  PushSettings settings;
+  settings.registry = flags;
+  settings.state_directory = options.cache_path() / "registry";
+  return settings;
+}
 
 void add_registry_commands(CLI::App& app, GlobalOptions& options) {
   auto push_arguments = std::make_shared<PushArguments>();
@@ -110,7 +121,7 @@ void add_registry_commands(CLI::App& app, GlobalOptions& options) {
                          "Push every tag of the image's name, each under its own tag");
   push_command->add_option("--also-tag", push_arguments->also_tags, "Another tag for the same image (repeatable)");
   push_command->add_option("--digest-file", push_arguments->digest_file, "Write the pushed digest to this file");
-  push_arguments->flags.add_to(push_command);
+  add_registry_flags(push_command, push_arguments->flags);
   push_command->callback([&options, push_arguments] { push(options, *push_arguments); });
 
   auto pull_flags = std::make_shared<RegistryFlags>();
@@ -119,7 +130,7 @@ void add_registry_commands(CLI::App& app, GlobalOptions& options) {
   auto* pull_command = app.add_subcommand("pull", "Pull an image from a registry into the layout");
   pull_command->add_option("reference", *pull_remote, "REGISTRY/REPOSITORY:TAG or ...@sha256:DIGEST")->required();
   pull_command->add_option("image", *pull_local, "NAME:TAG to give it in the layout")->required();
-  pull_flags->add_to(pull_command);
+  add_registry_flags(pull_command, *pull_flags);
   pull_command->callback([&options, pull_flags, pull_remote, pull_local] {
     pull(options, *pull_remote, *pull_local, *pull_flags);
   });
@@ -132,7 +143,7 @@ void add_registry_commands(CLI::App& app, GlobalOptions& options) {
   login_command->add_option("registry", *login_registry, "REGISTRY host[:port]")->required();
   login_command->add_option("-u,--username", *login_user, "User name")->required();
   login_command->add_flag("--password-stdin", *login_stdin, "Read the password from standard input");
-  login_flags->add_to(login_command);
+  add_registry_flags(login_command, *login_flags);
   login_command->callback([&options, login_flags, login_registry, login_user, login_stdin] {
     login(options, *login_registry, *login_user, *login_stdin, *login_flags);
   });

@@ -31,13 +31,10 @@ void add_rootfs_commands(CLI::App& app, GlobalOptions& options) {
     auto requested = rootfs::packages_for(rootfs_options.profile, rootfs_options.extra_packages);
     auto resolution = rootfs::resolve_packages(universe, requested, resolve_options);
     auto steps = resolution.why(*package);  // throws, naming the package, when it is not in the set
-    if (options.json) {
-      nlohmann::json chain = nlohmann::json::array();
-      for (const auto& step : steps) chain.push_back({{"package", step.package}, {"relation", step.relation}});
-      std::cout << nlohmann::json{{"package", *package}, {"chain", chain}}.dump(2) << "\n";
-    } else {
-      std::cout << resolution.explain(*package) << "\n";
-    }
+    nlohmann::json chain = nlohmann::json::array();
+    for (const auto& step : steps) chain.push_back({{"package", step.package}, {"relation", step.relation}});
+    console.json({{"package", *package}, {"chain", chain}});
+    console.out(resolution.explain(*package) + "\n");
   });
 }
 

@@ -78,7 +78,7 @@ std::string size_text(const venv::TreeSize& size) {
 void report(Console& console, const venv::VenvResult& result, const std::string& reason) {
   if (console.json()) {
     auto size = [](const venv::TreeSize& s) { return nlohmann::json{{"bytes", s.bytes}, {"files", s.files}}; };
-    std::cout << nlohmann::json{{"rebuilt", true},
+    console.json(nlohmann::json{{"rebuilt", true},
                                 {"reason", reason},
                                 {"venv", result.venv_dir.string()},
                                 {"tarball", result.tarball.string()},
@@ -87,9 +87,7 @@ void report(Console& console, const venv::VenvResult& result, const std::string&
                                 {"projectVersion", result.project_version},
                                 {"sourceInterpreter", size(result.interpreter_before_pruning)},
                                 {"interpreterAfterPruning", size(result.interpreter_after_pruning)},
-                                {"venvSize", size(result.venv)}}
-                     .dump(2)
-              << "\n";
+                                {"venvSize", size(result.venv)}});
     return;
   }
   console.out(format_table({"", "SIZE"},
@@ -127,9 +125,8 @@ void add_venv_commands(CLI::App& app, GlobalOptions& options) {
     auto result = venv::update_venv(resolve(*update_options, options), update_options->force, console.progress());
     if (result.rebuilt) {
       report(console, result.result, result.reason);
-    } else if (options.json) {
-      std::cout << nlohmann::json{{"rebuilt", false}, {"reason", result.reason}}.dump(2) << "\n";
     } else {
+      console.json({{"rebuilt", false}, {"reason", result.reason}});
       console.out("venv " + update_options->output + " is " + result.reason + "\n");
     }
   });
@@ -140,6 +137,7 @@ void add_venv_commands(CLI::App& app, GlobalOptions& options) {
   rollback->callback([&options, rollback_output] {
     Console console(options.quiet, options.json);
     venv::rollback_venv(*rollback_output);
+    console.json({{"venv", *rollback_output}, {"restoredFrom", venv::backup_path(*rollback_output).string()}});
     console.out("restored " + *rollback_output + " from " + venv::backup_path(*rollback_output).string() + "\n");
   });
 
@@ -153,7 +151,7 @@ void add_venv_commands(CLI::App& app, GlobalOptions& options) {
       "pull", "Pull a venv image (NAME-venv:VERSION, made by build) from a registry and swap it in at ./venv");
   pull->add_option("reference", pull_arguments->remote, "REGISTRY/REPOSITORY:TAG or ...@sha256:DIGEST")->required();
   pull->add_option("-o,--output", pull_arguments->output, "The venv directory (default: ./venv)");
-  pull_arguments->flags.add_to(pull);
+  add_registry_flags(pull, pull_arguments->flags);
   pull->callback([&options, pull_arguments] {
     Console console(options.quiet, options.json);
     oci::PullOptions pull_options;
@@ -162,15 +160,12 @@ void add_venv_commands(CLI::App& app, GlobalOptions& options) {
     oci::Layout layout(options.layout_path());
     auto result = venv::pull_venv(layout, RemoteReference::parse(pull_arguments->remote), pull_arguments->output,
                             pull_options, console.progress());
-    if (options.json) {
-      std::cout << nlohmann::json{{"venv", result.venv.string()},
-                                  {"image", result.local.str()},
-                                  {"digest", result.pull.manifest.digest.str()},
-                                  {"pythonVersion", result.python_version},
-                                  {"blobBytesReceived", result.pull.bytes_received}}
-                       .dump(2)
-                << "\n";
-    } else {
+    console.json({{"venv", result.venv.string()},
+                  {"image", result.local.str()},
+                  {"digest", result.pull.manifest.digest.str()},
+                  {"pythonVersion", result.python_version},
+                  {"blobBytesReceived", result.pull.bytes_received}});
+    {
       console.out("venv " + result.venv.string() + " (Python " + result.python_version + ") from " +
                   pull_arguments->remote + " " + result.pull.manifest.digest.str() + "\n");
     }
@@ -184,10 +179,10 @@ void add_venv_commands(CLI::App& app, GlobalOptions& options) {
   closure->callback([&options, closure_options] {
     Console console(options.quiet, options.json);
     auto unresolved = venv::elf_closure(closure_options->output, closure_options->rootfs);
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& need : unresolved) list.push_back({{"library", need.library}, {"neededBy", need.needed_by}});
+    console.json(list);
     if (options.json) {
-      nlohmann::json list = nlohmann::json::array();
-      for (const auto& need : unresolved) list.push_back({{"library", need.library}, {"neededBy", need.needed_by}});
-      std::cout << list.dump(2) << "\n";
     } else if (unresolved.empty()) {
       console.out("every library the venv needs is in the venv or in " + closure_options->rootfs + "\n");
     } else {

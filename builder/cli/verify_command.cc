@@ -2,10 +2,11 @@
 // the command line), checked and reported; exit code 3 when a check fails.
 #include <unistd.h>
 
-#include <iostream>
+#include <sstream>
 
 #include "builder/plan/build.h"
 #include "builder/cli/commands.h"
+#include "builder/cli/console.h"
 #include "builder/verify/verify.h"
 #include "base/container_contract.h"
 #include "base/error.h"
@@ -65,6 +66,26 @@ VerifyTarget target_from_spec(const Spec& spec) {
   return target;
 }
 
+// The report as a table of checks, then each detail, then a count.
+std::string report_text(const VerifyReport& report) {
+  const auto& checks = report.checks;
+  std::vector<std::vector<std::string>> rows;
+  int failed = 0;
+  for (const auto& check : checks) {
+    const char* mark = check.status == CheckResult::Status::Pass ? "✓" : check.status == CheckResult::Status::Fail ? "✗" : "-";
+    failed += check.status == CheckResult::Status::Fail;
+    rows.push_back({mark, check.name, check.figure});
+  }
+  std::ostringstream out;
+  out << format_table({"", "CHECK", "FIGURE"}, rows);
+  for (const auto& check : checks)
+    if (!check.detail.empty())
+      out << (check.status == CheckResult::Status::Fail ? "FAILED " : "note: ") << check.name << ": " << check.detail << "\n";
+  out << "\n" << (checks.size() - failed) << " of " << checks.size() << " checks passed"
+      << (failed ? ", " + std::to_string(failed) + " failed" : std::string()) << "\n";
+  return out.str();
+}
+
 }  // namespace
 
 void add_verify_command(CLI::App& app, GlobalOptions& options) {
@@ -114,7 +135,7 @@ void add_verify_command(CLI::App& app, GlobalOptions& options) {
         auto scratch = fs::temp_directory_path() / ("nanoforge-rebuild-" + std::to_string(::getpid()));
         fs::remove_all(scratch);
         oci::Layout fresh(scratch / "oci");
-        Console quiet(true, false);
+        SilentReporter quiet;
         BuildOptions build_options;
         build_options.step_cache_dir = scratch / "steps";
         build_options.venv_as_input = true;
@@ -127,8 +148,8 @@ void add_verify_command(CLI::App& app, GlobalOptions& options) {
       };
     }
     auto report = verify(target, layout ? &*layout : nullptr, verify_options, console);
-    if (options.json) std::cout << report.to_json().dump(2) << "\n";
-    else if (!options.quiet) std::cout << report.to_text();
+    console.json(report.to_json());
+    console.out(report_text(report));
     if (!report.passed()) throw CheckFailed("verify: " + std::to_string(report.failures()) + " check(s) failed");
   });
 }

@@ -85,7 +85,7 @@ std::vector<ImageReference> version_tags(const std::string& name, const std::str
 
 }  // namespace
 
-BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cache_dir, Console& console,
+BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cache_dir, Reporter& reporter,
                       const BuildOptions& options) {
   auto started = std::chrono::steady_clock::now();
   // Blobs written before their tag exists must survive a concurrent `nanoforge gc`.
@@ -95,7 +95,7 @@ BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cac
   layer_options.compression = spec.compression;
   layer_options.level = spec.level;
   layer_options.epoch = spec.epoch;
-  BuildContext context{spec, layout, cache, console, layer_options, cache_dir, {}};
+  BuildContext context{spec, layout, cache, reporter, layer_options, cache_dir, {}};
 
   BuildResult result;
   std::optional<RuntimeStage> runtime;

@@ -37,7 +37,7 @@ struct BuildOptions {
 
 // Builds everything the spec defines into `layout`, tagging each image only after all of
 // its blobs exist (index.json is replaced once, last).
-BuildResult run_build(const Spec& spec, oci::Layout& layout, const std::filesystem::path& cache_dir, Console& console,
+BuildResult run_build(const Spec& spec, oci::Layout& layout, const std::filesystem::path& cache_dir, Reporter& reporter,
                       const BuildOptions& options = {});
 
 }  // namespace nanoforge::builder

@@ -11,6 +11,7 @@ StepTimer::~StepTimer() {
   if (discarded_) return;
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   context_.steps.push_back({name_, reused_, seconds});
+  context_.reporter.step_result(name_, reused_, seconds);
 }
 
 nlohmann::json layer_record(const oci::Layer& layer) {
@@ -49,11 +50,11 @@ oci::Layer build_layer(BuildContext& context, const std::string& step_name, std:
       return *layer;
     }
   }
-  auto console_progress = context.console.progress();
+  auto reported_progress = context.reporter.progress();
   auto progress = [&](const ProgressEvent& event) {
     auto named = event;
     named.step = step_name;
-    console_progress(named);
+    reported_progress(named);
   };
   auto layer = oci::write_layer(context.layout.blobs(), std::move(entries), options, progress);
   context.cache.put(key, layer_record(layer));

@@ -1,12 +1,12 @@
 // What every build step shares: the spec, the layout it writes into, the step cache, the
-// console, the layer options, and the record of what each step did.
+// reporter, the layer options, and the record of what each step did.
 #pragma once
 #include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "builder/cli/console.h"
+#include "base/reporter.h"
 #include "builder/spec/spec.h"
 #include "builder/plan/step_cache.h"
 #include "oci/layer.h"
@@ -24,13 +24,13 @@ struct BuildContext {
   const Spec& spec;
   oci::Layout& layout;
   StepCache& cache;
-  Console& console;
+  Reporter& reporter;
   oci::LayerOptions layer_options;
   std::filesystem::path cache_dir;
   std::vector<StepRecord> steps;
 };
 
-// Times a step and records it in the context.
+// Times a step, records it in the context and reports it (Reporter::step_result).
 class StepTimer {
  public:
   StepTimer(BuildContext& context, std::string name);

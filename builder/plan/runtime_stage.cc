@@ -1,5 +1,6 @@
 #include "builder/plan/runtime_stage.h"
 
+#include "base/human_bytes.h"
 #include "builder/plan/runtime_image.h"
 #include "rootfs/repository_config.h"
 #include "rootfs/rootfs_builder.h"
@@ -74,10 +75,10 @@ RuntimeStage build_runtime_stage(BuildContext& context, const BuildOptions& opti
   rootfs::RootfsResult rootfs;
   {
     StepTimer timer(context, "rootfs (Debian " + spec.runtime->profile + ")");
-    rootfs = rootfs::build_rootfs(rootfs_options(spec, options), context.cache_dir, context.console.progress());
+    rootfs = rootfs::build_rootfs(rootfs_options(spec, options), context.cache_dir, context.reporter.progress());
     if (rootfs.reused) timer.reused();
   }
-  context.console.info("rootfs: " + std::to_string(rootfs.packages.size()) + " packages, " +
+  context.reporter.info("rootfs: " + std::to_string(rootfs.packages.size()) + " packages, " +
                        std::to_string(rootfs.file_count) + " entries, " + human_bytes(rootfs.installed_bytes) +
                        " installed, " + std::to_string(rootfs.ca_certificates) + " CA certificates");
   auto entries = std::move(rootfs.entries);

@@ -44,8 +44,8 @@ VenvStage build_venv_stage(BuildContext& context, const BuildOptions& options) {
       timer.reused();
     } else {
       auto update = venv::update_venv(venv_options(context.spec, options, context.cache_dir), options.force_venv,
-                                      context.console.progress());
-      if (update.rebuilt) context.console.info("venv rebuilt: " + update.reason);
+                                      context.reporter.progress());
+      if (update.rebuilt) context.reporter.info("venv rebuilt: " + update.reason);
       else timer.reused();
     }
   }

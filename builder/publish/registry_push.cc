@@ -1,18 +1,9 @@
 #include "builder/publish/registry_push.h"
 
 #include "base/atomic_file.h"
+#include "base/human_bytes.h"
 
 namespace nanoforge::builder {
-
-void RegistryFlags::add_to(CLI::App* command) {
-  command->add_option("--insecure-registry", insecure_registries,
-                      "HOST:PORT reached over plain HTTP or unverified TLS (repeatable)");
-  command->add_option("--ca-file", ca_file, "PEM file of CA certificates to trust for the registry")
-      ->check(CLI::ExistingFile);
-  command->add_option("--jobs", jobs, "Blobs transferred at once (default 4)")->check(CLI::Range(1, 64));
-  command->add_option("--retries", retries, "Retries per request on 408/429/5xx and lost connections (default 5)")
-      ->check(CLI::Range(0, 20));
-}
 
 oci::TransportOptions RegistryFlags::transport() const {
   oci::TransportOptions options;
@@ -22,16 +13,14 @@ oci::TransportOptions RegistryFlags::transport() const {
   return options;
 }
 
-nlohmann::json push_and_report(const GlobalOptions& options, Console& console, const oci::Layout& layout,
-                               const PushList& pushes, const RegistryFlags& flags,
-                               const std::vector<std::string>& also_tags, const std::string& digest_file) {
+nlohmann::json push_and_report(Reporter& reporter, const oci::Layout& layout, const PushList& pushes,
+                               const PushSettings& settings) {
   oci::PushOptions push_options;
-  push_options.transport = flags.transport();
-  push_options.jobs = flags.jobs;
-  push_options.also_tags = also_tags;
-  // Upload locations (to resume a killed push) and where each blob went (to mount it).
-  push_options.state_directory = options.cache_path() / "registry";
-  auto results = oci::push_images(layout, pushes, push_options, console.progress());
+  push_options.transport = settings.registry.transport();
+  push_options.jobs = settings.registry.jobs;
+  push_options.also_tags = settings.also_tags;
+  push_options.state_directory = settings.state_directory;
+  auto results = oci::push_images(layout, pushes, push_options, reporter.progress());
 
   nlohmann::json report = nlohmann::json::array();
   std::string digests;
@@ -46,14 +35,14 @@ nlohmann::json push_and_report(const GlobalOptions& options, Console& console, c
                       {"blobsSkipped", result.blobs_skipped},
                       {"blobsMounted", result.blobs_mounted},
                       {"retries", result.retries}});
-    for (const auto& reference : result.references) console.info("pushed " + reference);
-    console.info(result.digest.str() + ": " + std::to_string(result.blobs_uploaded) + " blobs uploaded (" +
+    for (const auto& reference : result.references) reporter.info("pushed " + reference);
+    reporter.info(result.digest.str() + ": " + std::to_string(result.blobs_uploaded) + " blobs uploaded (" +
                  human_bytes(result.bytes_sent) + " sent), " + std::to_string(result.blobs_skipped) +
                  " already there, " + std::to_string(result.blobs_mounted) + " mounted" +
                  (result.retries ? ", " + std::to_string(result.retries) + " retries" : ""));
     digests += result.digest.str() + "\n";
   }
-  if (!digest_file.empty()) write_file_atomically(digest_file, digests);
+  if (!settings.digest_file.empty()) write_file_atomically(settings.digest_file, digests);
   return report;
 }
 

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "builder/verify/verify.h"
+#include "base/human_bytes.h"
 #include "base/error.h"
 #include "oci/layer_entry.h"
 #include "oci/layer_reader.h"

@@ -40,7 +40,7 @@ std::string first_line(const std::string& text) { return text.substr(0, text.fin
 }  // namespace
 
 void check_in_containers(const VerifyTarget& target, const oci::Layout& layout, VerifyReport& report,
-                         const fs::path& scratch, Console& console) {
+                         const fs::path& scratch, Reporter& reporter) {
   if (!target.runtime_image) return;
   std::string reason;
   auto engine = find_local_engine(reason);
@@ -50,7 +50,7 @@ void check_in_containers(const VerifyTarget& target, const oci::Layout& layout, 
   }
   load_images(*engine, layout, {*target.runtime_image}, scratch);
   auto image = engine->image_name(*target.runtime_image);
-  console.info("verify --run: using " + engine->program + " with " + image);
+  reporter.info("verify --run: using " + engine->program + " with " + image);
 
   auto which = run_process({engine->program, "run", "--rm", image, "which", "python"}, within_seconds(120, false));
   CheckResult no_python{"run: which python", CheckResult::Status::Pass,

@@ -49,25 +49,7 @@ nlohmann::json VerifyReport::to_json() const {
   return {{"passed", passed()}, {"checks", list}};
 }
 
-std::string VerifyReport::to_text() const {
-  std::vector<std::vector<std::string>> rows;
-  int failed = 0;
-  for (const auto& check : checks) {
-    const char* mark = check.status == CheckResult::Status::Pass ? "✓" : check.status == CheckResult::Status::Fail ? "✗" : "-";
-    failed += check.status == CheckResult::Status::Fail;
-    rows.push_back({mark, check.name, check.figure});
-  }
-  std::ostringstream out;
-  out << format_table({"", "CHECK", "FIGURE"}, rows);
-  for (const auto& check : checks)
-    if (!check.detail.empty())
-      out << (check.status == CheckResult::Status::Fail ? "FAILED " : "note: ") << check.name << ": " << check.detail << "\n";
-  out << "\n" << (checks.size() - failed) << " of " << checks.size() << " checks passed"
-      << (failed ? ", " + std::to_string(failed) + " failed" : std::string()) << "\n";
-  return out.str();
-}
-
-VerifyReport verify(const VerifyTarget& target, const oci::Layout* layout, const VerifyOptions& options, Console& console) {
+VerifyReport verify(const VerifyTarget& target, const oci::Layout* layout, const VerifyOptions& options, Reporter& reporter) {
   VerifyReport report;
   Scratch scratch;
   if (layout) check_images(target, *layout, report, scratch.path);
@@ -87,7 +69,7 @@ VerifyReport verify(const VerifyTarget& target, const oci::Layout* layout, const
     if (!result.detail.empty() || rebuilt.empty()) result.status = CheckResult::Status::Fail;
     report.checks.push_back(result);
   }
-  if (options.run && layout) check_in_containers(target, *layout, report, scratch.path, console);
+  if (options.run && layout) check_in_containers(target, *layout, report, scratch.path, reporter);
   return report;
 }
 

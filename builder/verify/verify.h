@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "builder/cli/console.h"
+#include "base/reporter.h"
 #include "builder/spec/spec.h"
 #include "base/container_contract.h"
 #include "base/error.h"
@@ -33,7 +33,7 @@ struct VerifyReport {
   bool passed() const;  // no check failed
   std::size_t failures() const;
   nlohmann::json to_json() const;
-  std::string to_text() const;
+  // The text form (a table of checks, then notes and a count) is the CLI's: verify_command.cc.
 };
 
 // What to verify; any part may be absent (e.g. `verify --venv DIR` checks the venv only).
@@ -63,7 +63,7 @@ struct VerifyOptions {
 
 // `layout` may be null when only a venv is verified.
 VerifyReport verify(const VerifyTarget& target, const oci::Layout* layout, const VerifyOptions& options,
-                    Console& console);
+                    Reporter& reporter);
 
 // Thrown when verify ran and a check failed: the CLI exits with exit_code::kCheckFailed.
 class CheckFailed : public Error {
@@ -76,6 +76,6 @@ void check_images(const VerifyTarget& target, const oci::Layout& layout, VerifyR
                   const std::filesystem::path& scratch);
 void check_venv(const VerifyTarget& target, VerifyReport& report, const std::filesystem::path& runtime_root);
 void check_in_containers(const VerifyTarget& target, const oci::Layout& layout, VerifyReport& report,
-                         const std::filesystem::path& scratch, Console& console);
+                         const std::filesystem::path& scratch, Reporter& reporter);
 
 }  // namespace nanoforge::builder

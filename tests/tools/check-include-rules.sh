@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The layering DESIGN.md describes, checked on every test run: each library includes only the
-# libraries below it, and builder/ reaches deploy/ only through the public headers that
-# deploy/CMakeLists.txt lists. Prints every forbidden include as FILE:LINE and exits 1.
+# libraries below it, builder/ reaches deploy/ only through the public headers that
+# deploy/CMakeLists.txt lists, and only the CLI (builder/cli/) includes the CLI: the build,
+# verify and publish report through base/reporter.h and never print. Prints every forbidden include as FILE:LINE and exits 1.
 #   check-include-rules.sh [SOURCE_DIR]
 set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -35,6 +36,15 @@ for library in "${!allowed[@]}"; do
       failures=$((failures + 1))
     fi
   done < <(grep -rn --include='*.h' --include='*.cc' '^#include "' "$library" || true)
+done
+# builder/'s libraries below the CLI: they take a Reporter and plain option structs.
+for part in spec plan verify publish; do
+  [ -d "builder/$part" ] || continue
+  while IFS=: read -r file line text; do
+    target=$(sed -E 's/.*#include "([^"]+)".*/\1/' <<<"$text")
+    echo "$file:$line: builder/$part/ may not include $target (only builder/cli/ includes the CLI)"
+    failures=$((failures + 1))
+  done < <(grep -rn --include='*.h' --include='*.cc' '^#include "builder/cli/' "builder/$part" || true)
 done
 if [ "$failures" -gt 0 ]; then
   echo "check-include-rules: $failures forbidden include(s)"
