@@ -10,7 +10,7 @@ void RegistryFlags::add_to(CLI::App* command) {
   command->add_option("--ca-file", ca_file, "PEM file of CA certificates to trust for the registry")
       ->check(CLI::ExistingFile);
   command->add_option("--jobs", jobs, "Blobs transferred at once (default 4)")->check(CLI::Range(1, 64));
-  command->add_option("--retries", retries, "Retries per request on 408/429/5xx and lost connections (default 5)")
+  command->add_option("--retries", retries, "Retries per request on 408/429/500/502/503/504 and lost or timed-out connections (default 5)")
       ->check(CLI::Range(0, 20));
 }
 
@@ -18,7 +18,7 @@ oci::TransportOptions RegistryFlags::transport() const {
   oci::TransportOptions options;
   options.insecure_registries = insecure_registries;
   options.ca_file = ca_file;
-  options.max_attempts = retries + 1;
+  options.retry.max_attempts = retries + 1;
   return options;
 }
 
