@@ -3,11 +3,13 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cctype>
+#include <optional>
+#include <string_view>
 #include <chrono>
 #include <deque>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "base/atomic_file.h"
 #include "base/error.h"
@@ -15,8 +17,6 @@
 namespace nanoforge {
 
 namespace {
-
-constexpr int kMaxAttempts = 4;
 
 void initialise_curl_once() {
   static std::once_flag once;
@@ -30,9 +30,29 @@ struct EasyDeleter {
 };
 using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
 
+// Keeps the Retry-After header of the last answer (a redirect's answer is replaced by the next).
+std::size_t keep_retry_after(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* retry_after = static_cast<std::string*>(user);
+  std::string line(data, size * count);
+  if (line.rfind("HTTP/", 0) == 0) retry_after->clear();
+  constexpr std::string_view kName = "retry-after:";
+  if (line.size() > kName.size() &&
+      std::equal(kName.begin(), kName.end(), line.begin(),
+                 [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
+    auto value = line.substr(kName.size());
+    auto begin = value.find_first_not_of(" \t");
+    auto end = value.find_last_not_of(" \t\r\n");
+    *retry_after = begin == std::string::npos ? "" : value.substr(begin, end - begin + 1);
+  }
+  return size * count;
+}
+
 // Options every transfer shares: follow redirects, give up on stalled connections instead
-// of hanging a build forever, and let curl read the proxy variables itself.
-void set_common_options(CURL* handle, const std::string& url) {
+// of hanging a build forever, and let curl read the proxy variables itself. The answer's
+// Retry-After goes to `retry_after`.
+void set_common_options(CURL* handle, const std::string& url, std::string* retry_after) {
+  curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, keep_retry_after);
+  curl_easy_setopt(handle, CURLOPT_HEADERDATA, retry_after);
   curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
   curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(handle, CURLOPT_MAXREDIRS, 10L);
@@ -42,23 +62,6 @@ void set_common_options(CURL* handle, const std::string& url) {
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(handle, CURLOPT_USERAGENT, "nanoforge/0.1");
   curl_easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "identity");
-}
-
-bool is_transient(CURLcode code) {
-  switch (code) {
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_OPERATION_TIMEDOUT:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_GOT_NOTHING:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-      return true;
-    default:
-      return false;
-  }
 }
 
 // file:// transfers report status 0; everything else must be 2xx.
@@ -74,7 +77,8 @@ struct Transfer {
   std::unique_ptr<AtomicFile> file;
   Sha256 hash;
   std::uint64_t received = 0;
-  int attempt = 0;
+  std::optional<RetrySchedule> schedule;
+  std::string retry_after;
   std::string write_error;
   char curl_error[CURL_ERROR_SIZE] = {};
 };
@@ -108,11 +112,12 @@ void start_transfer(Transfer& transfer) {
   transfer.hash = Sha256();
   transfer.received = 0;
   transfer.write_error.clear();
+  transfer.retry_after.clear();
   transfer.curl_error[0] = '\0';
   transfer.handle.reset(curl_easy_init());
   if (!transfer.handle) throw Error("libcurl could not create a handle for " + request.url);
   CURL* handle = transfer.handle.get();
-  set_common_options(handle, request.url);
+  set_common_options(handle, request.url, &transfer.retry_after);
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_to_transfer);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, transfer.curl_error);
@@ -126,20 +131,20 @@ Outcome finish_transfer(Transfer& transfer, CURLcode code, std::string& failure)
   const auto& request = *transfer.request;
   long status = 0;
   curl_easy_getinfo(transfer.handle.get(), CURLINFO_RESPONSE_CODE, &status);
-  bool retryable = false;
+  std::optional<AttemptOutcome> outcome;  // none: a failure no retry can mend
   if (!transfer.write_error.empty()) {
     failure = "download " + request.url + ": " + transfer.write_error;
   } else if (code != CURLE_OK) {
     std::string detail = transfer.curl_error[0] ? transfer.curl_error : curl_easy_strerror(code);
     failure = "download " + request.url + ": " + detail;
-    retryable = is_transient(code);
+    outcome = AttemptOutcome::lost(code);
   } else if (!status_ok(status, request.url)) {
     failure = "download " + request.url + ": HTTP status " + std::to_string(status);
-    retryable = status >= 500 || status == 408 || status == 429;
+    outcome = AttemptOutcome::answered(status, transfer.retry_after);
   } else if (request.expected_size && transfer.received != *request.expected_size) {
     failure = "download " + request.url + ": got " + std::to_string(transfer.received) +
               " bytes, expected " + std::to_string(*request.expected_size);
-    retryable = true;  // a truncated body from a flaky proxy
+    outcome = AttemptOutcome::lost(CURLE_PARTIAL_FILE);  // a body cut short by a flaky proxy
   } else {
     auto digest = transfer.hash.finish();
     if (request.expected && digest != *request.expected) {
@@ -152,7 +157,8 @@ Outcome finish_transfer(Transfer& transfer, CURLcode code, std::string& failure)
     }
   }
   transfer.file.reset();  // removes the temporary file
-  if (retryable && transfer.attempt + 1 < kMaxAttempts) return Outcome::Retry;
+  // Waits before the retry; the other transfers wait with it, as they did before one policy.
+  if (outcome && transfer.schedule->wait_before_retry(*outcome)) return Outcome::Retry;
   return Outcome::Failed;
 }
 
@@ -162,12 +168,12 @@ struct MultiDeleter {
 
 }  // namespace
 
-void download_file(const DownloadRequest& request, const ProgressCallback& progress) {
-  download_files({request}, 1, progress);
+void download_file(const DownloadRequest& request, const ProgressCallback& progress, const RetryPolicy& retry) {
+  download_files({request}, 1, progress, retry);
 }
 
 void download_files(const std::vector<DownloadRequest>& requests, unsigned parallel,
-                    const ProgressCallback& progress) {
+                    const ProgressCallback& progress, const RetryPolicy& retry) {
   initialise_curl_once();
   if (requests.empty()) return;
   parallel = std::max(1u, parallel);
@@ -182,6 +188,7 @@ void download_files(const std::vector<DownloadRequest>& requests, unsigned paral
   for (const auto& request : requests) {
     auto transfer = std::make_unique<Transfer>();
     transfer->request = &request;
+    transfer->schedule.emplace(retry);
     transfers.push_back(std::move(transfer));
     total_bytes += request.expected_size.value_or(0);
   }
@@ -237,9 +244,6 @@ void download_files(const std::vector<DownloadRequest>& requests, unsigned paral
           transfer->handle.reset();
           break;
         case Outcome::Retry:
-          ++transfer->attempt;
-          // Back off a little so a briefly overloaded mirror can recover.
-          std::this_thread::sleep_for(std::chrono::milliseconds(250 * transfer->attempt));
           waiting.push_front(transfer);
           break;
         case Outcome::Failed:
@@ -264,14 +268,16 @@ void download_files(const std::vector<DownloadRequest>& requests, unsigned paral
   report(true);
 }
 
-std::string fetch_text(const std::string& url) {
+std::string fetch_text(const std::string& url, const RetryPolicy& retry) {
   initialise_curl_once();
-  for (int attempt = 1;; ++attempt) {
+  RetrySchedule schedule(retry);
+  for (;;) {
     EasyHandle handle(curl_easy_init());
     if (!handle) throw Error("libcurl could not create a handle for " + url);
     std::string body;
+    std::string retry_after;
     char curl_error[CURL_ERROR_SIZE] = {};
-    set_common_options(handle.get(), url);
+    set_common_options(handle.get(), url, &retry_after);
     curl_easy_setopt(handle.get(), CURLOPT_ERRORBUFFER, curl_error);
     curl_easy_setopt(
         handle.get(), CURLOPT_WRITEFUNCTION,
@@ -283,19 +289,18 @@ std::string fetch_text(const std::string& url) {
     CURLcode code = curl_easy_perform(handle.get());
     long status = 0;
     curl_easy_getinfo(handle.get(), CURLINFO_RESPONSE_CODE, &status);
-    bool retryable = false;
     std::string failure;
+    AttemptOutcome outcome;
     if (code != CURLE_OK) {
       failure = "fetch " + url + ": " + (curl_error[0] ? curl_error : curl_easy_strerror(code));
-      retryable = is_transient(code);
+      outcome = AttemptOutcome::lost(code);
     } else if (!status_ok(status, url)) {
       failure = "fetch " + url + ": HTTP status " + std::to_string(status);
-      retryable = status >= 500 || status == 408 || status == 429;
+      outcome = AttemptOutcome::answered(status, retry_after);
     } else {
       return body;
     }
-    if (!retryable || attempt >= kMaxAttempts) throw Error(failure);
-    std::this_thread::sleep_for(std::chrono::milliseconds(250 * attempt));
+    if (!schedule.wait_before_retry(outcome)) throw Error(failure);
   }
 }
 

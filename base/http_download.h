@@ -9,6 +9,7 @@
 
 #include "base/digest.h"
 #include "base/progress.h"
+#include "base/retry.h"
 
 namespace nanoforge {
 
@@ -20,16 +21,19 @@ struct DownloadRequest {
 };
 
 // Downloads one URL; throws nanoforge::Error naming the URL (HTTP status, curl error,
-// digest mismatch). Retries transient failures (connection reset, 5xx) a few times.
-void download_file(const DownloadRequest& request, const ProgressCallback& progress = {});
+// digest mismatch). Retries what base/retry.h's rule calls transient (the registry client's
+// rule too), on `retry`'s schedule; a body shorter than expected_size counts as a cut transfer.
+void download_file(const DownloadRequest& request, const ProgressCallback& progress = {},
+                   const RetryPolicy& retry = RetryPolicy());
 
 // Downloads several at once (up to `parallel` transfers), each as download_file would.
 // Every request is attempted; then, if any failed, throws one Error listing each failed URL
 // and why (one per line). Completed files stay in place.
 void download_files(const std::vector<DownloadRequest>& requests, unsigned parallel = 4,
-                    const ProgressCallback& progress = {});
+                    const ProgressCallback& progress = {}, const RetryPolicy& retry = RetryPolicy());
 
-// GETs a small resource into memory (InRelease); throws naming the URL on failure.
-std::string fetch_text(const std::string& url);
+// GETs a small resource into memory (InRelease); throws naming the URL on failure. Retries
+// as download_file does.
+std::string fetch_text(const std::string& url, const RetryPolicy& retry = RetryPolicy());
 
 }  // namespace nanoforge

@@ -100,7 +100,7 @@ void add_registry_flags(CLI::App* command, RegistryFlags& flags) {
   command->add_option("--ca-file", flags.ca_file, "PEM file of CA certificates to trust for the registry")
       ->check(CLI::ExistingFile);
   command->add_option("--jobs", flags.jobs, "Blobs transferred at once (default 4)")->check(CLI::Range(1, 64));
-  command->add_option("--retries", flags.retries, "Retries per request on 408/429/5xx and lost connections (default 5)")
+  command->add_option("--retries", flags.retries, "Retries per request on 408/429/500/502/503/504 and lost or timed-out connections (default 5)")
       ->check(CLI::Range(0, 20));
 }
 

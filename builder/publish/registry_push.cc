@@ -9,7 +9,7 @@ oci::TransportOptions RegistryFlags::transport() const {
   oci::TransportOptions options;
   options.insecure_registries = insecure_registries;
   options.ca_file = ca_file;
-  options.max_attempts = retries + 1;
+  options.retry.max_attempts = retries + 1;
   return options;
 }
 

@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "base/base64.h"
 #include "base/error.h"
+#include "base/retry.h"
 #include "base/url.h"
 
 namespace nanoforge::oci {
@@ -224,7 +224,8 @@ std::string RegistryAuth::fetch_token(const std::vector<std::string>& scope_list
     else request.body += "&username=" + url_escape(credentials_->username) + "&password=" + url_escape(credentials_->password);
     return transport_.perform(request);
   };
-  for (int attempt = 0;; ++attempt) {
+  RetrySchedule schedule(transport_.options().retry);
+  for (;;) {
     try {
       if (credentials_ && !credentials_->identity_token.empty()) {
         response = post_form("refresh_token");
@@ -242,15 +243,11 @@ std::string RegistryAuth::fetch_token(const std::vector<std::string>& scope_list
         if (have_password && (response.status == 404 || response.status == 405)) response = post_form("password");
       }
     } catch (const TransportError& error) {
-      if (!error.transient() || attempt + 1 >= transport_.options().max_attempts)
+      if (!schedule.wait_before_retry(error.outcome()))
         throw Error("cannot get " + what + " for " + registry_ + ": " + error.what());
-      std::this_thread::sleep_for(transport_.backoff(attempt + 1, nullptr));
       continue;
     }
-    if (HttpTransport::retryable_status(response.status) && attempt + 1 < transport_.options().max_attempts) {
-      std::this_thread::sleep_for(transport_.backoff(attempt + 1, &response));
-      continue;
-    }
+    if (is_transient(response.outcome()) && schedule.wait_before_retry(response.outcome())) continue;
     break;
   }
   if (response.status == 401 || response.status == 403) {

@@ -1,12 +1,13 @@
 #include "oci/registry/client.h"
 
 #include <algorithm>
-#include <thread>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "base/retry.h"
 #include "base/url.h"
 
 namespace nanoforge::oci {
@@ -96,28 +97,27 @@ HttpResponse RegistryClient::send(HttpRequest request, const std::vector<std::st
                                   const std::string& what, bool replayable) {
   const auto base_headers = request.headers;
   int challenges = 0;
-  for (int attempt = 1;; ++attempt) {
+  RetrySchedule schedule(transport_.options().retry);
+  for (;;) {
     request.headers = base_headers;
     if (auto header = auth_.authorization(scopes); !header.empty()) request.headers.push_back("Authorization: " + header);
     HttpResponse response;
     try {
       response = transport_.perform(request);
     } catch (const TransportError& error) {
-      if (!replayable || !error.transient() || attempt >= transport_.options().max_attempts) throw;
+      if (!replayable || !schedule.wait_before_retry(error.outcome())) throw;
       ++retries_;
-      std::this_thread::sleep_for(transport_.backoff(attempt, nullptr));
       continue;
     }
     if (response.status == 401 && challenges < 2) {
       ++challenges;
       auth_.on_unauthorized(response, scopes, what);
-      --attempt;  // authenticating is not a failed attempt
       if (!replayable) return response;
-      continue;
+      continue;  // authenticating is not a failed attempt
     }
-    if (replayable && HttpTransport::retryable_status(response.status) && attempt < transport_.options().max_attempts) {
+    // A final answer, success included, goes back to the caller.
+    if (replayable && is_transient(response.outcome()) && schedule.wait_before_retry(response.outcome())) {
       ++retries_;
-      std::this_thread::sleep_for(transport_.backoff(attempt, &response));
       continue;
     }
     return response;
@@ -128,25 +128,23 @@ void RegistryClient::ping() {
   std::string what = "GET /v2/ of registry " + registry_;
   HttpRequest request;
   HttpResponse response;
-  for (int attempt = 1;; ++attempt) {
+  RetrySchedule schedule(transport_.options().retry);
+  for (;;) {
     request.url = url("v2/");
     try {
       response = transport_.perform(request);
     } catch (const TransportError& error) {
-      // An insecure registry may speak plain HTTP: try that before giving up.
+      // An insecure registry may speak plain HTTP: try that before giving up (not a failed attempt).
       if (transport_.is_insecure(registry_) && transport_.base_url(registry_).rfind("https://", 0) == 0) {
         transport_.use_plain_http(registry_);
-        --attempt;
         continue;
       }
-      if (!error.transient() || attempt >= transport_.options().max_attempts) throw;
+      if (!schedule.wait_before_retry(error.outcome())) throw;
       ++retries_;
-      std::this_thread::sleep_for(transport_.backoff(attempt, nullptr));
       continue;
     }
-    if (HttpTransport::retryable_status(response.status) && attempt < transport_.options().max_attempts) {
+    if (is_transient(response.outcome()) && schedule.wait_before_retry(response.outcome())) {
       ++retries_;
-      std::this_thread::sleep_for(transport_.backoff(attempt, &response));
       continue;
     }
     break;
@@ -255,20 +253,22 @@ void RegistryClient::upload_blob(const std::string& repository, const Digest& di
     HttpRequest request;
     request.body_file = path;
     request.body_length = size;
-    for (int attempt = 1;; ++attempt) {
+    RetrySchedule schedule(transport_.options().retry);
+    for (;;) {
       HttpResponse response;
+      std::optional<AttemptOutcome> lost;
       try {
         response = finish(request);
       } catch (const TransportError& error) {
-        if (!error.transient() || attempt >= transport_.options().max_attempts) throw;
-        response.status = 0;
+        if (!schedule.wait_before_retry(error.outcome())) throw;
+        lost = error.outcome();
       }
-      if (response.status == 201) break;
-      if (response.status == 404 && attempt > 1 && blob_exists(repository, digest)) break;  // see below
-      if (response.status != 0 && !HttpTransport::retryable_status(response.status)) fail(response, what);
-      if (attempt >= transport_.options().max_attempts) fail(response, what);
+      if (!lost) {
+        if (response.status == 201) break;
+        if (response.status == 404 && schedule.failures() > 0 && blob_exists(repository, digest)) break;  // see below
+        if (!schedule.wait_before_retry(response.outcome())) fail(response, what);
+      }
       ++retries_;
-      std::this_thread::sleep_for(transport_.backoff(attempt, response.status ? &response : nullptr));
       // The failed PUT may have consumed the session: a fresh one is always valid.
       location = start_upload(repository, what);
       remember(location);
@@ -278,7 +278,7 @@ void RegistryClient::upload_blob(const std::string& repository, const Digest& di
   }
 
   bool chunked = offset > 0;
-  int failures = 0;
+  RetrySchedule schedule(transport_.options().retry);
   while (offset < size) {
     std::uint64_t length = chunked ? std::min(kChunkSize, size - offset) : size - offset;
     HttpRequest request;
@@ -292,12 +292,12 @@ void RegistryClient::upload_blob(const std::string& repository, const Digest& di
     if (chunked)
       request.headers.push_back("Content-Range: " + std::to_string(offset) + "-" + std::to_string(offset + length - 1));
     HttpResponse response;
-    bool lost = false;
+    std::optional<AttemptOutcome> lost;
     try {
       response = send(request, scopes, what, false);
     } catch (const TransportError& error) {
       if (!error.transient()) throw;
-      lost = true;
+      lost = error.outcome();
     }
     if (!lost && response.status == 202) {
       if (auto next = upload_location(response, what); !next.empty()) location = next;
@@ -306,24 +306,27 @@ void RegistryClient::upload_blob(const std::string& repository, const Digest& di
         offset = *received;
       else
         offset += length;
-      failures = 0;
+      schedule.reset();
       continue;
     }
     if (!lost && response.status == 401) continue;  // authenticated now; send again
+    auto outcome = lost ? *lost : response.outcome();
+    bool again;
     if (!lost && (response.status == 413 || response.status == 400) && !chunked) {
       // Too large for one request: go on in chunks from wherever the registry got to.
       chunked = true;
+      again = schedule.wait_before_recovery(outcome);
     } else if (!lost && response.status == 416) {
       // Our idea of the offset is wrong; the upload status below says where it is.
-    } else if (!lost && !HttpTransport::retryable_status(response.status)) {
-      fail(response, what);
+      again = schedule.wait_before_recovery(outcome);
+    } else {
+      again = schedule.wait_before_retry(outcome);
     }
-    if (++failures >= transport_.options().max_attempts) {
-      if (lost) throw Error(what + " failed: the connection was lost " + std::to_string(failures) + " times");
+    if (!again) {
+      if (lost) throw Error(what + " failed: the connection was lost " + std::to_string(schedule.failures()) + " times");
       fail(response, what);
     }
     ++retries_;
-    std::this_thread::sleep_for(transport_.backoff(failures, lost ? nullptr : &response));
     // Resynchronise: ask the registry how much of the upload it kept.
     auto received = upload_offset(repository, location);
     if (received && *received <= size) {
@@ -406,7 +409,8 @@ FetchedManifest RegistryClient::get_manifest(const std::string& repository, cons
 void RegistryClient::fetch_blob(const std::string& repository, const Descriptor& blob, BlobStore& store,
                                 const std::function<void(std::uint64_t)>& on_received) {
   std::string what = "GET blob " + short_digest(blob.digest) + " from " + registry_ + "/" + repository;
-  for (int attempt = 1;; ++attempt) {
+  RetrySchedule schedule(transport_.options().retry);
+  for (;;) {
     // Written under a temporary name and renamed to the digest only once the hash matches.
     AtomicFile file(store.path_of(blob.digest));
     Sha256 hash;
@@ -433,14 +437,14 @@ void RegistryClient::fetch_blob(const std::string& repository, const Descriptor&
       return true;
     };
     HttpResponse response;
-    bool lost = false;
+    std::optional<AttemptOutcome> lost;
     try {
       response = send(request, {repository_scope(repository, false)}, what, false);
-      if (response.status == 401) continue;
+      if (response.status == 401) continue;  // authenticated now: not a failed attempt
     } catch (const TransportError& error) {
       if (!sink_error.empty()) throw Error(sink_error);
       if (!error.transient()) throw;
-      lost = true;
+      lost = error.outcome();
     }
     if (!lost && response.status == 200) {
       auto digest = hash.finish();
@@ -450,13 +454,11 @@ void RegistryClient::fetch_blob(const std::string& repository, const Descriptor&
       file.commit();
       return;
     }
-    if (!lost && !HttpTransport::retryable_status(response.status)) fail(response, what);
-    if (attempt >= transport_.options().max_attempts) {
-      if (lost) throw Error(what + " failed: the connection was lost " + std::to_string(attempt) + " times");
+    if (!schedule.wait_before_retry(lost ? *lost : response.outcome())) {
+      if (lost) throw Error(what + " failed: the connection was lost " + std::to_string(schedule.failures()) + " times");
       fail(response, what);
     }
     ++retries_;
-    std::this_thread::sleep_for(transport_.backoff(attempt, lost ? nullptr : &response));
   }
 }
 

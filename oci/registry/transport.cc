@@ -8,8 +8,6 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <ctime>
-#include <random>
 
 #include "base/url.h"
 
@@ -153,7 +151,7 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
     // Its message would show the query, which may hold an upload's state token.
     throw TransportError("bad URL for " + request.method + " " + url_for_message(request.url) +
                              ": not an absolute URL",
-                         false);
+                         CURLE_URL_MALFORMAT);
   }
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
@@ -232,7 +230,7 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
     std::string where = request.method + " " + url_for_message(request.url);
     switch (code) {
       case CURLE_COULDNT_RESOLVE_HOST:
-        throw TransportError("cannot resolve registry host '" + host + "' (" + where + "): " + detail, false);
+        throw TransportError("cannot resolve registry host '" + host + "' (" + where + "): " + detail, code);
       case CURLE_PEER_FAILED_VERIFICATION:
       case CURLE_SSL_CONNECT_ERROR:
       case CURLE_SSL_CERTPROBLEM:
@@ -240,42 +238,15 @@ HttpResponse HttpTransport::perform(const HttpRequest& request) const {
         throw TransportError("TLS with " + host + " failed (" + where + "): " + detail +
                                  "; give --ca-file with the registry's CA, or --insecure-registry " + host +
                                  " if it is meant to be reached without verification",
-                             false);
+                             code);
       case CURLE_UNSUPPORTED_PROTOCOL:
       case CURLE_URL_MALFORMAT:
-        throw TransportError("bad URL for " + where + ": " + detail, false);
+        throw TransportError("bad URL for " + where + ": " + detail, code);
       default:
-        throw TransportError(where + " failed: " + detail, true);
+        throw TransportError(where + " failed: " + detail, code);
     }
   }
   return response;
-}
-
-bool HttpTransport::retryable_status(long status) {
-  return status == 408 || status == 429 || (status >= 500 && status != 501 && status != 505);
-}
-
-std::chrono::milliseconds HttpTransport::backoff(int attempt, const HttpResponse* response) const {
-  using namespace std::chrono;
-  if (response) {
-    auto retry_after = response->header("Retry-After");
-    if (!retry_after.empty()) {
-      long long wait = -1;
-      if (retry_after.size() < 10 && std::all_of(retry_after.begin(), retry_after.end(), ::isdigit)) {
-        wait = std::stoll(retry_after);
-      } else if (time_t when = curl_getdate(retry_after.c_str(), nullptr); when > 0) {
-        wait = std::max<long long>(0, when - std::time(nullptr));
-      }
-      if (wait >= 0) return duration_cast<milliseconds>(std::min(std::chrono::seconds(wait), options_.max_retry_after));
-    }
-  }
-  // Full jitter: uniform in [0, min(max, initial * 2^attempt)], so parallel transfers that
-  // failed together do not come back together.
-  static thread_local std::mt19937 generator{std::random_device{}()};
-  auto ceiling = std::min<long long>(options_.max_backoff.count(),
-                                     options_.initial_backoff.count() << std::min(attempt, 20));
-  std::uniform_int_distribution<long long> spread(ceiling / 4, ceiling);
-  return milliseconds(spread(generator));
 }
 
 }  // namespace nanoforge::oci

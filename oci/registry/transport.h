@@ -1,6 +1,6 @@
 // HTTP for the registry client, over libcurl: HTTPS by default, plain HTTP or unverified TLS
-// only for hosts named insecure, a custom CA file, HTTP/2 when the server offers it, and a
-// retry policy (exponential backoff with jitter, Retry-After) the client applies per request.
+// only for hosts named insecure, a custom CA file, HTTP/2 when the server offers it, and the
+// retry policy (base/retry.h) the client applies per request.
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/retry.h"
 
 namespace nanoforge::oci {
 
@@ -20,10 +21,7 @@ struct TransportOptions {
   // "host:port" (or "host") served over plain HTTP, or over TLS with an unverified certificate.
   std::vector<std::string> insecure_registries;
   std::filesystem::path ca_file;         // extra trust anchor (PEM); empty: the system's
-  int max_attempts = 6;                  // per request, counting the first
-  std::chrono::milliseconds initial_backoff{200};
-  std::chrono::milliseconds max_backoff{8000};
-  std::chrono::seconds max_retry_after{60};  // longer Retry-After values are cut to this
+  RetryPolicy retry;                     // attempts and delays; what is transient is base/retry.h's rule
   long connect_timeout_seconds = 15;
   long stall_timeout_seconds = 60;       // a transfer slower than 1 KiB/s for this long fails
 };
@@ -54,17 +52,23 @@ struct HttpResponse {
   std::string body;
   // First value of a header (name in any case), empty when absent.
   std::string header(const std::string& name) const;
+  // This answer as the outcome of an attempt, for base/retry.h.
+  AttemptOutcome outcome() const { return AttemptOutcome::answered(status, header("Retry-After")); }
 };
 
 // A failure below HTTP: no answer, connection reset, TLS failure, unknown host.
 class TransportError : public Error {
  public:
-  TransportError(const std::string& message, bool transient) : Error(message), transient_(transient) {}
-  // Worth retrying (reset, timeout, refused); an unknown host or a bad certificate is not.
-  bool transient() const { return transient_; }
+  // `curl_code`: the libcurl error (a CURLcode) that ended the attempt.
+  TransportError(const std::string& message, int curl_code) : Error(message), curl_code_(curl_code) {}
+  int curl_code() const { return curl_code_; }
+  AttemptOutcome outcome() const { return AttemptOutcome::lost(curl_code_); }
+  // Worth retrying by base/retry.h's rule (reset, timeout, refused); an unknown host or a bad
+  // certificate is not.
+  bool transient() const { return is_transient_curl_code(curl_code_); }
 
  private:
-  bool transient_;
+  int curl_code_;
 };
 
 class HttpTransport {
@@ -80,12 +84,6 @@ class HttpTransport {
 
   // One attempt. Throws TransportError when no HTTP answer came back.
   HttpResponse perform(const HttpRequest& request) const;
-
-  // How long to wait before attempt `attempt` (1 for the first retry): exponential with full
-  // jitter, or what Retry-After asked for (capped).
-  std::chrono::milliseconds backoff(int attempt, const HttpResponse* response) const;
-  // 408, 429 and 5xx except 501/505 (which will not change on a retry).
-  static bool retryable_status(long status);
 
  private:
   TransportOptions options_;

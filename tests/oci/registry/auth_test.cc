@@ -25,33 +25,6 @@ TEST_CASE("WWW-Authenticate challenges are parsed", "[registry]") {
   CHECK(repository_scope("team/app", false) == "repository:team/app:pull");
 }
 
-TEST_CASE("retries back off exponentially with jitter and honour Retry-After", "[registry]") {
-  TransportOptions options;
-  options.initial_backoff = std::chrono::milliseconds(100);
-  options.max_backoff = std::chrono::milliseconds(1000);
-  options.max_retry_after = std::chrono::seconds(5);
-  HttpTransport transport(options);
-  for (int attempt = 1; attempt < 8; ++attempt) {
-    auto wait = transport.backoff(attempt, nullptr).count();
-    long long ceiling = std::min<long long>(1000, 100LL << attempt);
-    CHECK(wait >= ceiling / 4);
-    CHECK(wait <= ceiling);
-  }
-  HttpResponse throttled;
-  throttled.status = 429;
-  throttled.headers.emplace("retry-after", "3");
-  CHECK(transport.backoff(1, &throttled) == std::chrono::milliseconds(3000));
-  throttled.headers.clear();
-  throttled.headers.emplace("retry-after", "3600");
-  CHECK(transport.backoff(1, &throttled) == std::chrono::milliseconds(5000));  // capped
-  CHECK(HttpTransport::retryable_status(408));
-  CHECK(HttpTransport::retryable_status(429));
-  CHECK(HttpTransport::retryable_status(503));
-  CHECK_FALSE(HttpTransport::retryable_status(501));
-  CHECK_FALSE(HttpTransport::retryable_status(404));
-  CHECK_FALSE(HttpTransport::retryable_status(401));
-}
-
 TEST_CASE("insecure registries are named hosts only", "[registry]") {
   TransportOptions options;
   options.insecure_registries = {"127.0.0.1:5000", "build-host"};
