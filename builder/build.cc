@@ -93,7 +93,9 @@ BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cac
   layer_options.compression = spec.compression;
   layer_options.level = spec.level;
   layer_options.epoch = spec.epoch;
-  BuildContext context{spec, layout, cache, console, layer_options, cache_dir, {}};
+  // Layer keys hash file contents; this keeps each file's digest by its stat identity.
+  oci::StatCache stat_cache(cache_dir / "stat" / (oci::sha256_of(spec.file.string()).hex + ".txt"));
+  BuildContext context{spec, layout, cache, console, layer_options, cache_dir, stat_cache, {}};
 
   BuildResult result;
   std::optional<RuntimeStage> runtime;
@@ -125,6 +127,7 @@ BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cac
   for (const auto& image : result.images)
     for (const auto& reference : image.references) tags.emplace_back(reference, image.image.manifest);
   layout.tag_all(tags);
+  stat_cache.save();
 
   result.steps = std::move(context.steps);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -6,13 +6,18 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <sstream>
 
 #include "oci/atomic_file.h"
 #include "oci/digest.h"
 #include "oci/error.h"
+#include "oci/input_list.h"
+#include "oci/stat_cache.h"
 #include "venv/assemble.h"
 #include "venv/pip_install.h"
+#include "venv/project_files.h"
+#include "venv/project_reinstall.h"
 #include "venv/prune.h"
 #include "venv/tarball.h"
 #include "venv/version_file.h"
@@ -30,6 +35,47 @@ fs::path absolute_output(const fs::path& output) {
   auto path = fs::absolute(output).lexically_normal();
   if (!path.has_filename()) path = path.parent_path();
   return path;
+}
+
+fs::path effective_cache_dir(const VenvOptions& options) {
+  return options.cache_dir.empty() ? absolute_output(options.output).parent_path() / ".nanoforge-cache"
+                                   : options.cache_dir;
+}
+
+// The project's files with their fingerprints, as they are now. Taken before the build copies
+// the project: a file changed during the build then makes the next update rebuild again,
+// rather than be recorded as built.
+oci::InputList project_inputs(const VenvOptions& options) {
+  const fs::path project_dir = fs::absolute(options.project_dir).lexically_normal();
+  oci::StatCache stat_cache(effective_cache_dir(options) / "stat" /
+                            (oci::sha256_of(fs::weakly_canonical(project_dir).string()).hex + ".txt"));
+  auto inputs = fingerprint_project(project_dir, list_project_files(project_dir, project_exclusions(options)), stat_cache);
+  stat_cache.save();
+  return inputs;
+}
+
+// The file list the venv at `output` was last built from, kept in the cache so that the next
+// update can name the file that changed (VERSION.txt holds only its digest).
+fs::path project_record_path(const VenvOptions& options) {
+  return effective_cache_dir(options) / "venv-inputs" /
+         (oci::sha256_of(absolute_output(options.output).string()).hex + ".json");
+}
+
+// What changed in the project since `info` was written: "project file src/x.py changed".
+std::string project_change(const VenvOptions& options, const VersionInfo& info, const oci::InputList& now) {
+  if (info.project_files_sha256.empty())
+    return "VERSION.txt records no digest of the project's files (written by an older nanoforge)";
+  std::optional<oci::InputList> before;
+  try {
+    before = oci::InputList::parse(read_file(project_record_path(options)));
+  } catch (const Error&) {
+  }
+  if (before && before->digest().hex == info.project_files_sha256) {
+    auto difference = oci::InputList::first_difference(*before, now);
+    if (!difference.empty()) return "project file " + difference;
+  }
+  return "the project's files changed (" + std::to_string(now.items().size()) +
+         " files; the list the venv was built from is not in the cache to name the change)";
 }
 
 std::string md5_hex(const std::string& bytes) {
@@ -104,7 +150,20 @@ fs::path lock_path(const VenvOptions& options) {
   return absolute_output(options.output).parent_path() / "requirements.lock";
 }
 
-VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progress) {
+namespace {
+
+// A project-only update found that the project now requires something else: the
+// dependencies must be resolved again, by a full build.
+struct RequirementsChanged {
+  std::string detail;
+};
+
+// Builds the venv beside `output` and swaps it in. `only_project`: the interpreter, the lock
+// and the options are those of the venv at `output` (update_venv checked), so it is copied
+// and only the project replaced in the copy (project_reinstall.h); throws RequirementsChanged
+// when the project's requirements differ from the installed one's.
+VenvResult build_venv_from(const VenvOptions& options, const oci::InputList& project_files, bool only_project,
+                           const ProgressCallback& progress) {
   const fs::path output = absolute_output(options.output);
   const fs::path project_dir = fs::absolute(options.project_dir).lexically_normal();
   const fs::path pyproject = project_dir / "pyproject.toml";
@@ -113,7 +172,7 @@ VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progre
   if (output == project_dir || project_dir.string().rfind(output.string() + "/", 0) == 0)
     throw Error("venv output " + output.string() + " must not be or contain the project directory");
   fs::create_directories(output.parent_path());
-  fs::path cache_dir = options.cache_dir.empty() ? output.parent_path() / ".nanoforge-cache" : options.cache_dir;
+  const fs::path cache_dir = effective_cache_dir(options);
 
   PythonInstall python = provide_python(options.python, cache_dir, progress);
   const fs::path fresh = sibling(output, ".new");
@@ -124,20 +183,38 @@ VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progre
   fs::create_directories(scratch);
 
   VenvResult result;
+  auto clean_up = [&] {
+    std::error_code ec;
+    fs::remove_all(fresh, ec);
+    fs::remove(sibling(output, ".new.tar.gz"), ec);
+    fs::remove_all(scratch, ec);
+  };
   try {
-    result.interpreter_before_pruning = measure_tree(python.prefix);
-    AssembleOptions assemble;
-    assemble.prune = prune_patterns(options, python.major_minor);
-    assemble.strip_debug = options.strip_debug;
-    result.interpreter_after_pruning = assemble_interpreter(python, fresh, assemble, progress);
-
-    install_pip(fresh, python.major_minor, python.prefix, progress);
+    std::vector<std::string> old_requirements;
+    std::string old_project;
+    if (only_project) {
+      old_project = read_version_file(output).project_name;
+      old_requirements = project_requirements(output, old_project);
+      if (progress) progress({"copy " + output.filename().string() + " without the project", 0, 0, "steps"});
+      copy_venv_tree(output, fresh);
+      remove_project(fresh);
+      result.project_only = true;
+    } else {
+      result.interpreter_before_pruning = measure_tree(python.prefix);
+      AssembleOptions assemble;
+      assemble.prune = prune_patterns(options, python.major_minor);
+      assemble.strip_debug = options.strip_debug;
+      result.interpreter_after_pruning = assemble_interpreter(python, fresh, assemble, progress);
+      install_pip(fresh, python.major_minor, python.prefix, progress);
+    }
     ProjectInstall project;
     project.project_dir = project_dir;
     project.extras = options.extras;
     project.requirements = options.requirements;
     project.lock_file = lock_path(options);
     project.scratch_dir = scratch;
+    project.excluded = project_exclusions(options);
+    project.only_project = only_project;
     PipOptions pip;
     pip.index_url = options.index_url;
     pip.extra_index_urls = options.extra_index_urls;
@@ -147,8 +224,19 @@ VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progre
     pip.build_env = options.build_env;
     pip.cache_dir = cache_dir / "pip";
     auto installed = install_project(fresh, python.major_minor, project, pip, progress);
+    if (only_project) {
+      if (normalize_distribution_name(installed.name) != normalize_distribution_name(old_project))
+        throw RequirementsChanged{"the project's name changed"};
+      if (project_requirements(fresh, installed.name) != old_requirements)
+        throw RequirementsChanged{"the project's requirements changed"};
+    }
     relocate_scripts(fresh, python.major_minor);
-    compile_bytecode(fresh, python.major_minor, progress);
+    if (only_project) {
+      auto sources = project_sources(fresh, installed.name);
+      compile_bytecode(fresh, python.major_minor, progress, &sources);
+    } else {
+      compile_bytecode(fresh, python.major_minor, progress);
+    }
 
     std::string pyproject_text = read_file(pyproject);
     VersionInfo info;
@@ -160,6 +248,7 @@ VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progre
     info.interpreter_source = python.source;
     info.interpreter_sha256 = python.sha256;
     info.options_sha256 = options_digest(options);
+    info.project_files_sha256 = project_files.digest().hex;
     info.build_epoch = options.epoch;
     info.distributions = installed.distributions;
     write_file_atomically(fresh / "VERSION.txt", format_version_file(info));
@@ -182,27 +271,49 @@ VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progre
     result.project_name = installed.name;
     result.project_version = installed.version;
     result.venv = measure_tree(output);
+  } catch (const RequirementsChanged&) {
+    clean_up();
+    throw;
   } catch (const Error& error) {
-    std::error_code ec;
-    fs::remove_all(fresh, ec);
-    fs::remove(sibling(output, ".new.tar.gz"), ec);
-    fs::remove_all(scratch, ec);
+    clean_up();
     throw Error(std::string(error.what()) + "\nvenv build failed; " +
                 (fs::exists(output) ? "the existing venv at " + output.string() + " is unchanged"
                                     : "no venv was written at " + output.string()));
   }
   std::error_code ec;
   fs::remove_all(scratch, ec);
+  try {
+    fs::create_directories(project_record_path(options).parent_path());
+    write_file_atomically(project_record_path(options), project_files.serialize());
+  } catch (const std::exception&) {
+    // Only names the change next time; the venv and its VERSION.txt are in place.
+  }
   return result;
+}
+
+}  // namespace
+
+std::vector<fs::path> project_exclusions(const VenvOptions& options) {
+  const fs::path output = absolute_output(options.output);
+  std::vector<fs::path> paths = options.not_project;
+  paths.insert(paths.end(), {output, backup_path(output), tarball_path(output), sibling(backup_path(output), ".tar.gz"),
+                             sibling(output, ".new"), sibling(output, ".new.tar.gz"),
+                             output.parent_path() / ("." + output.filename().string() + ".build"), lock_path(options),
+                             effective_cache_dir(options)});
+  return paths;
+}
+
+VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progress) {
+  return build_venv_from(options, project_inputs(options), false, progress);
 }
 
 UpdateResult update_venv(const VenvOptions& options, bool force, const ProgressCallback& progress) {
   const fs::path output = absolute_output(options.output);
-  auto rebuild = [&](const std::string& reason) {
+  auto rebuild = [&](const std::string& reason, const oci::InputList* project_files = nullptr) {
     UpdateResult update;
     update.rebuilt = true;
     update.reason = reason;
-    update.result = build_venv(options, progress);
+    update.result = project_files ? build_venv_from(options, *project_files, false, progress) : build_venv(options, progress);
     return update;
   };
   if (force) return rebuild("--force");
@@ -230,8 +341,23 @@ UpdateResult update_venv(const VenvOptions& options, bool force, const ProgressC
                                 : provide_python(options.python, options.cache_dir, progress).sha256;
   if (interpreter.rfind("sha256:", 0) == 0) interpreter = interpreter.substr(7);
   if (interpreter != info.interpreter_sha256) return rebuild("the interpreter changed");
+  const oci::InputList project_files = project_inputs(options);
+  if (project_files.digest().hex != info.project_files_sha256) {
+    std::string reason = project_change(options, info, project_files);
+    if (info.project_files_sha256.empty()) return rebuild(reason, &project_files);
+    // Only the project's own files changed: reinstall it alone into a copy of the venv.
+    try {
+      UpdateResult update;
+      update.rebuilt = true;
+      update.reason = reason + "; reinstalled the project alone";
+      update.result = build_venv_from(options, project_files, true, progress);
+      return update;
+    } catch (const RequirementsChanged& changed) {
+      return rebuild(reason + " and " + changed.detail + "; rebuilt whole", &project_files);
+    }
+  }
   UpdateResult update;
-  update.reason = "up to date: pyproject.toml, the lock, the interpreter and the options are unchanged";
+  update.reason = "up to date: the project's files, the lock, the interpreter and the options are unchanged";
   return update;
 }
 
