@@ -20,10 +20,6 @@ namespace {
 
 constexpr std::string_view kHeader = "nanoforge stat cache 1\n";
 
-// Coarser than any file system's timestamps (FAT's mtime: 2 s; ext3's: 1 s; the kernel's
-// coarse clock: one jiffy), with room for an NFS server's clock running a little ahead.
-constexpr std::int64_t kRacyMarginNs = 3'000'000'000;
-
 std::int64_t nanoseconds(const struct timespec& time) {
   return static_cast<std::int64_t>(time.tv_sec) * 1'000'000'000 + time.tv_nsec;
 }
@@ -46,7 +42,8 @@ bool parse_number(std::string_view& rest, T& value) {
 
 }  // namespace
 
-StatCache::StatCache(fs::path file) : file_(std::move(file)) {
+StatCache::StatCache(fs::path file, std::int64_t racy_margin_ns)
+    : file_(std::move(file)), racy_margin_ns_(racy_margin_ns) {
   if (file_.empty()) return;
   std::string content;
   try {
@@ -91,9 +88,10 @@ std::string StatCache::content_sha256(const fs::path& path, const struct stat& i
   }
   const std::int64_t read_at = now_ns();
   current.sha256 = sha256_of_file(path).hex;
+  ++files_read_;
   // Only a file that has not changed for longer than a timestamp tick keeps its identity
   // through any later change (see the header).
-  if (current.mtime_ns < read_at - kRacyMarginNs && current.ctime_ns < read_at - kRacyMarginNs &&
+  if (current.mtime_ns < read_at - racy_margin_ns_ && current.ctime_ns < read_at - racy_margin_ns_ &&
       key.find('\n') == std::string::npos)
     used_[key] = current;
   return current.sha256;

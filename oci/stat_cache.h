@@ -19,9 +19,15 @@ namespace nanoforge::oci {
 
 class StatCache {
  public:
+  // Files changed less than this before they are read are not remembered: coarser than any
+  // file system's timestamps (FAT's mtime: 2 s; ext3's: 1 s; the kernel's coarse clock: one
+  // jiffy), with room for an NFS server's clock running a little ahead.
+  static constexpr std::int64_t kRacyMarginNs = 3'000'000'000;
+
   // Entries live in `file` (one line each; created by save()). A missing, foreign or damaged
-  // file reads as an empty cache. An empty path keeps nothing on disk.
-  explicit StatCache(std::filesystem::path file = {});
+  // file reads as an empty cache. An empty path keeps nothing on disk. Tests give a smaller
+  // `racy_margin_ns` to have files they just wrote remembered.
+  explicit StatCache(std::filesystem::path file = {}, std::int64_t racy_margin_ns = kRacyMarginNs);
 
   // The SHA-256 (hex) of the content of the regular file at `path`, whose lstat() is `info`:
   // remembered, or read now. Throws nanoforge::Error naming the path when it cannot be read.
@@ -32,6 +38,9 @@ class StatCache {
   // to write is ignored: the cache only saves time.
   void save() const;
 
+  // How many files were read (not found remembered) since construction.
+  std::size_t files_read() const { return files_read_; }
+
  private:
   struct Entry {
     std::uint64_t device = 0, inode = 0, size = 0;
@@ -40,6 +49,8 @@ class StatCache {
     bool operator==(const Entry&) const = default;
   };
   std::filesystem::path file_;
+  std::int64_t racy_margin_ns_;
+  std::size_t files_read_ = 0;
   std::unordered_map<std::string, Entry> previous_;
   std::unordered_map<std::string, Entry> used_;
 };
