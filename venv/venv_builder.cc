@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <sstream>
@@ -54,11 +55,30 @@ oci::InputList project_inputs(const VenvOptions& options) {
   return inputs;
 }
 
-// The file list the venv at `output` was last built from, kept in the cache so that the next
-// update can name the file that changed (VERSION.txt holds only its digest).
-fs::path project_record_path(const VenvOptions& options) {
-  return effective_cache_dir(options) / "venv-inputs" /
-         (oci::sha256_of(absolute_output(options.output).string()).hex + ".json");
+// The file list a venv was built from, kept in the cache by its digest (the one VERSION.txt
+// holds), so that the next update can name the file that changed; any copy of the venv or of
+// the deployment finds it too.
+fs::path project_record_path(const VenvOptions& options, const std::string& digest_hex) {
+  return effective_cache_dir(options) / "venv-inputs" / (digest_hex + ".json");
+}
+
+// Keeps the list for `files`, and only the most recent lists beyond a hundred: each is an
+// explanation for one possible next update, not a history.
+void record_project_files(const VenvOptions& options, const oci::InputList& files) {
+  constexpr std::size_t kKept = 100;
+  try {
+    const fs::path record = project_record_path(options, files.digest().hex);
+    fs::create_directories(record.parent_path());
+    write_file_atomically(record, files.serialize());
+    std::vector<std::pair<fs::file_time_type, fs::path>> records;
+    for (const auto& entry : fs::directory_iterator(record.parent_path()))
+      records.emplace_back(entry.last_write_time(), entry.path());
+    if (records.size() <= kKept) return;
+    std::sort(records.begin(), records.end());
+    for (std::size_t i = 0; i + kKept < records.size(); ++i) fs::remove(records[i].second);
+  } catch (const std::exception&) {
+    // Only names the change next time; the venv and its VERSION.txt are in place.
+  }
 }
 
 // What changed in the project since `info` was written: "project file src/x.py changed".
@@ -66,9 +86,13 @@ std::string project_change(const VenvOptions& options, const VersionInfo& info, 
   if (info.project_files_sha256.empty())
     return "VERSION.txt records no digest of the project's files (written by an older nanoforge)";
   std::optional<oci::InputList> before;
-  try {
-    before = oci::InputList::parse(read_file(project_record_path(options)));
-  } catch (const Error&) {
+  const std::string& recorded = info.project_files_sha256;
+  // A hand-edited VERSION.txt names no file outside the cache.
+  if (recorded.size() == 64 && recorded.find_first_not_of("0123456789abcdef") == std::string::npos) {
+    try {
+      before = oci::InputList::parse(read_file(project_record_path(options, recorded)));
+    } catch (const Error&) {
+    }
   }
   if (before && before->digest().hex == info.project_files_sha256) {
     auto difference = oci::InputList::first_difference(*before, now);
@@ -282,12 +306,7 @@ VenvResult build_venv_from(const VenvOptions& options, const oci::InputList& pro
   }
   std::error_code ec;
   fs::remove_all(scratch, ec);
-  try {
-    fs::create_directories(project_record_path(options).parent_path());
-    write_file_atomically(project_record_path(options), project_files.serialize());
-  } catch (const std::exception&) {
-    // Only names the change next time; the venv and its VERSION.txt are in place.
-  }
+  record_project_files(options, project_files);
   return result;
 }
 
