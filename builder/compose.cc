@@ -9,6 +9,7 @@
 #include "builder/rendered_services.h"
 #include "oci/atomic_file.h"
 #include "oci/error.h"
+#include "oci/program_identity.h"
 
 namespace nanoforge::builder {
 
@@ -393,10 +394,13 @@ std::string render_compose(const Deployment& deployment, const std::vector<Insta
   std::string text = std::string(head.c_str()) + "\n";
 
   // Everything a service's text follows from besides its own record and override: the shared
-  // part as emitted (settings, proxies), the settings instance_fields reads, and this code.
+  // part as emitted (settings, proxies), the settings instance_fields reads, and this code,
+  // which is the running binary's (its build ID changes with any change to the code, whether
+  // or not kServiceRendering was bumped).
   RenderedServices cache(deployment.compose_cache_file(),
-                         std::string("nanoforge " NANOFORGE_VERSION ", ") + kServiceRendering + "\n" + text +
-                             to_string(settings.mode) + "\n" + settings.publish_address + "\n");
+                         std::string("nanoforge " NANOFORGE_VERSION " ") + program_build_id() + ", " +
+                             kServiceRendering + "\n" + text + to_string(settings.mode) + "\n" +
+                             settings.publish_address + "\n");
   text += instances.empty() ? "services:\n  {}\n" : "services:\n";
   for (const auto& instance : instances) {
     fs::path override_file = deployment.instance_dir(instance.name) / instance_files::kOverride;
