@@ -33,7 +33,8 @@ oci::Layer build_layer(BuildContext& context, const std::string& step_name, std:
   StepTimer timer(context, step_name);
   const auto& options = context.layer_options;
   StepKey step_key("layer");
-  step_key.add("compression", oci::compression_name(options.compression))
+  step_key.add("format", oci::kLayerFormat)
+      .add("compression", oci::compression_name(options.compression))
       .add("level", options.level)
       .add("epoch", options.epoch)
       .add_entries(entries, context.stat_cache);

@@ -51,6 +51,7 @@ StepKey runtime_step_key(const BuildContext& context, const BuildOptions& option
       .add("user", spec.runtime->user + ":" + std::to_string(spec.runtime->uid) + ":" +
                        std::to_string(spec.runtime->gid) + ":" + spec.runtime->home)
       .add("entrypoint", entrypoint_script(spec.venv ? spec.venv->command : std::vector<std::string>{}))
+      .add("layer format", oci::kLayerFormat)
       .add("compression", oci::compression_name(context.layer_options.compression))
       .add("level", context.layer_options.level)
       .add("epoch", context.layer_options.epoch);

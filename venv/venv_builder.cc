@@ -4,8 +4,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <optional>
 #include <sstream>
@@ -217,11 +217,17 @@ VenvResult build_venv_from(const VenvOptions& options, const oci::InputList& pro
     std::vector<std::string> old_requirements;
     std::string old_project;
     if (only_project) {
-      old_project = read_version_file(output).project_name;
-      old_requirements = project_requirements(output, old_project);
-      if (progress) progress({"copy " + output.filename().string() + " without the project", 0, 0, "steps"});
-      copy_venv_tree(output, fresh);
-      remove_project(fresh);
+      try {
+        old_project = read_version_file(output).project_name;
+        old_requirements = project_requirements(output, old_project);
+        if (progress) progress({"copy " + output.filename().string() + " without the project", 0, 0, "steps"});
+        copy_venv_tree(output, fresh);
+        remove_project(fresh);
+      } catch (const Error& error) {
+        // A venv whose project cannot be told apart (no RECORD, say) is simply built anew.
+        throw RequirementsChanged{std::string("the installed project could not be taken out of a copy (") +
+                                  error.what() + ")"};
+      }
       result.project_only = true;
     } else {
       result.interpreter_before_pruning = measure_tree(python.prefix);
@@ -372,11 +378,19 @@ UpdateResult update_venv(const VenvOptions& options, bool force, const ProgressC
       update.result = build_venv_from(options, project_files, true, progress);
       return update;
     } catch (const RequirementsChanged& changed) {
-      return rebuild(reason + " and " + changed.detail + "; rebuilt whole", &project_files);
+      return rebuild(reason + "; " + changed.detail + ", so the venv was rebuilt whole", &project_files);
     }
   }
   UpdateResult update;
   update.reason = "up to date: the project's files, the lock, the interpreter and the options are unchanged";
+  if (options.write_tarball && !fs::exists(tarball_path(output))) {
+    // Nothing to rebuild, but an output is missing (deleted, or an earlier --no-tarball run):
+    // written from the venv as it is, the same bytes a build writes.
+    const fs::path fresh = sibling(output, ".new.tar.gz");
+    write_venv_tarball(output, fresh, output.filename().string(), info.build_epoch);
+    rename_path(fresh, tarball_path(output));
+    update.reason += "; wrote the missing " + tarball_path(output).filename().string();
+  }
   return update;
 }
 
