@@ -5,6 +5,8 @@
 #   nanoforge build from an empty step cache, rootfs tree cache and layout (the .debs and the
 #     venv kept), with gzip layers and with a spec copy that says `compression: zstd`;
 #   nanoforge build with nothing changed;
+#   nanoforge build after one project source file changed (gateway/src/example_gateway/__init__.py,
+#     pyproject.toml untouched): the venv's project reinstalled alone, the project layer rewritten;
 #   the Docker path the guide's users take: `docker build -f Dockerfile.multi-instance` for the
 #     runtime, FROM a debian:bookworm-slim imported from the machine's Debian mirror
 #     (tests/tools/import-debian-base.sh; kept between rounds), then a `docker build` of
@@ -86,6 +88,13 @@ seconds "$work/warm.log" nf nanoforge.yaml "$ex/.nanoforge/oci" >/dev/null
 cold_gzip() { rm -rf "$cache/steps" "$cache/rootfs" "$ex/.nanoforge" "$work/zstd-layout"; nf nanoforge.yaml "$ex/.nanoforge/oci"; }
 cold_zstd() { rm -rf "$cache/steps" "$cache/rootfs" "$ex/.nanoforge" "$work/zstd-layout"; nf nanoforge-zstd.yaml "$work/zstd-layout"; }
 unchanged() { nf nanoforge.yaml "$ex/.nanoforge/oci"; }
+# One source file of the project edited (its content, so each round differs), then built.
+source_round=0
+source_changed() {
+  source_round=$((source_round + 1))
+  echo "# bench edit $source_round" >>"$ex/gateway/src/example_gateway/__init__.py"
+  nf nanoforge.yaml "$ex/.nanoforge/oci"
+}
 # nanoforge with its rootfs tree kept (only the step cache and the layout emptied): the
 # layers alone, as a docker build FROM an already-built runtime would do.
 layers_gzip() { rm -rf "$cache/steps" "$ex/.nanoforge"; nf nanoforge.yaml "$ex/.nanoforge/oci"; }
@@ -150,7 +159,7 @@ buildah_cold() {
     bh push -q "$tag-full" "oci:$work/buildah-oci"
 }
 
-t_gzip=(); t_layers=(); t_zstd=(); t_same=(); t_docker=(); t_docker_same=(); t_buildah=()
+t_gzip=(); t_layers=(); t_zstd=(); t_same=(); t_source=(); t_docker=(); t_docker_same=(); t_buildah=()
 t_full=(); t_full_hand=()
 for ((i = 0; i < rounds; i++)); do
   t_gzip+=("$(seconds "$work/nf-gzip.log" cold_gzip)")
@@ -158,6 +167,7 @@ for ((i = 0; i < rounds; i++)); do
   t_zstd+=("$(seconds "$work/nf-zstd.log" cold_zstd)")
   seconds "$work/nf-rewarm.log" cold_gzip >/dev/null  # the unchanged row starts from the gzip build
   t_same+=("$(seconds "$work/nf-same.log" unchanged)")
+  t_source+=("$(seconds "$work/nf-source.log" source_changed)")
   t_docker+=("$(seconds "$work/docker.log" docker_cold)")
   t_docker_same+=("$(seconds "$work/docker-same.log" docker_same)")
   if [ -n "$buildah_ok" ]; then
@@ -168,7 +178,10 @@ for ((i = 0; i < rounds; i++)); do
   t_full_hand+=("$(seconds "$work/hand.log" full_cold_docker)")
 done
 grep -q 'nothing changed' "$work/nf-same.log" || echo "WARNING: the unchanged nanoforge build did not say 'nothing changed'"
+grep -q 'example_gateway/__init__.py changed' "$work/nf-source.log" ||
+  echo "WARNING: the build after a source change did not name the changed file"
 gzip_s=$(min "${t_gzip[@]}"); layers_s=$(min "${t_layers[@]}"); zstd_s=$(min "${t_zstd[@]}"); same_s=$(min "${t_same[@]}")
+source_s=$(min "${t_source[@]}")
 docker_s=$(min "${t_docker[@]}"); docker_same_s=$(min "${t_docker_same[@]}")
 full_s=$(min "${t_full[@]}"); full_hand_s=$(min "${t_full_hand[@]}")
 
@@ -181,6 +194,7 @@ row "nanoforge build, empty step cache + layout, gzip -6 ($(steps_of "$work/nf-g
 row "nanoforge build, empty step cache + layout, rootfs tree kept, gzip -6" "$layers_s" "$(ratio "$docker_s" "$layers_s")x"
 row "nanoforge build, empty step cache + layout, zstd -3" "$zstd_s" "$(ratio "$docker_s" "$zstd_s")x"
 printf '%-80s %9.3f %10s\n' "nanoforge build, nothing changed" "$same_s" "$(ratio "$docker_same_s" "$same_s")x"
+row "nanoforge build, project source changed (one file; the project reinstalled alone)" "$source_s" "-"
 row "docker build -f Dockerfile.multi-instance + COPY venv, save | gzip -6 (cold)" "$docker_s" "1.0x"
 row "the same, every step cached (nothing changed)" "$docker_same_s" "1.0x"
 if [ -n "$buildah_ok" ]; then
@@ -202,6 +216,7 @@ else
   echo "buildah: not measured: $buildah_why"
 fi
 echo "runs: gzip ${t_gzip[*]} | gzip, rootfs kept ${t_layers[*]} | zstd ${t_zstd[*]} | unchanged ${t_same[*]}" \
+     "| source changed ${t_source[*]}" \
      "| docker ${t_docker[*]} | docker unchanged ${t_docker_same[*]}${t_buildah:+ | buildah ${t_buildah[*]}}" \
      "| full ${t_full[*]} | full by hand ${t_full_hand[*]}"
 

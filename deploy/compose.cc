@@ -8,9 +8,10 @@
 #include "base/atomic_file.h"
 #include "base/container_contract.h"
 #include "base/error.h"
-#include "deploy/secrets_file.h"
 #include "deploy/compose_cache.h"
+#include "deploy/secrets_file.h"
 #include "deploy/yaml_safe_scalar.h"
+#include "base/program_identity.h"
 
 namespace nanoforge::deploy {
 
@@ -317,10 +318,13 @@ std::string render_compose(const Deployment& deployment, const std::vector<Insta
   std::string text = std::string(head.c_str()) + "\n";
 
   // Everything a service's text follows from besides its own record and override: the shared
-  // part as emitted (settings, proxies), the settings instance_fields reads, and this code.
+  // part as emitted (settings, proxies), the settings instance_fields reads, and this code,
+  // which is the running binary's (its build ID changes with any change to the code, whether
+  // or not kServiceRendering was bumped).
   RenderedServices cache(deployment.compose_cache_file(),
-                         std::string("nanoforge " NANOFORGE_VERSION ", ") + kServiceRendering + "\n" + text +
-                             to_string(settings.mode) + "\n" + settings.publish_address + "\n");
+                         std::string("nanoforge " NANOFORGE_VERSION " ") + program_build_id() + ", " +
+                             kServiceRendering + "\n" + text + to_string(settings.mode) + "\n" +
+                             settings.publish_address + "\n");
   text += instances.empty() ? "services:\n  {}\n" : "services:\n";
   for (const auto& instance : instances) {
     auto staged = staged_dirs.find(instance.name);

@@ -22,6 +22,10 @@ Deployment::Deployment(fs::path root) : root_(fs::absolute(std::move(root)).lexi
   if (!root_.has_filename()) root_ = root_.parent_path();  // "dir/" -> "dir"
 }
 
+std::vector<fs::path> Deployment::state_paths() const {
+  return {compose_file(), compose_cache_file(), instances_dir(), venv_dir(), settings_file(), lock_file(), backups_dir()};
+}
+
 fs::path Deployment::instance_dir(std::string_view name) const {
   return root_ / instance_files::directory(name);
 }

@@ -34,6 +34,9 @@ class Deployment {
   std::filesystem::path lock_file() const { return root_ / ".nanoforge.lock"; }
   std::filesystem::path backups_dir() const { return root_ / "backups"; }
   std::filesystem::path instance_dir(std::string_view name) const;
+  // Every file and directory above: what nanoforge writes and keeps in the deployment, which
+  // is never part of a project built from the same directory (`project: .`).
+  std::vector<std::filesystem::path> state_paths() const;
 
   // Settings from nanoforge-deployment.json, defaults when it does not exist yet.
   DeploymentSettings settings() const;

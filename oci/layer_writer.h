@@ -13,6 +13,11 @@
 
 namespace nanoforge::oci {
 
+// The format of the tar write_layer() writes, part of every cached layer's key: bump it when
+// the same entries and options would give other bytes, so that no layer an older nanoforge
+// wrote is reused where a cold build would write a different one.
+inline constexpr const char* kLayerFormat = "nanoforge-layer-1";
+
 // Writes entries (in any order; they are sorted by path, parents before children) as one
 // layer blob, in one streaming pass: tar -> diffID -> compressor -> digest + blob file. No tar
 // is kept in memory or on disk; the blob appears under its digest only when complete. Hard

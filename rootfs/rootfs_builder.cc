@@ -114,6 +114,12 @@ std::string rootfs_cache_key(const LockFile& lock, const RootfsOptions& options)
   inputs["user"] = {user.name, user.uid, user.gid, user.home};
   inputs["timezone"] = options.fixups.timezone;
   for (const auto& rule : options.slim_rules) inputs["slim"].push_back({rule.include, rule.pattern});
+  // The host's ldconfig writes etc/ld.so.cache into the tree (fixups.h): another ldconfig
+  // (a glibc update on the build machine) may write other bytes.
+  std::error_code missing;
+  inputs["ldconfig"] = fs::is_regular_file(options.fixups.ldconfig, missing)
+                           ? sha256_of_file(options.fixups.ldconfig).str()
+                           : "none at " + options.fixups.ldconfig.string();
   return sha256_of(inputs.dump()).str();
 }
 

@@ -6,7 +6,7 @@
 // The tree is assembled in a scratch directory (in RAM when a tmpfs has room) and cached as
 // one plain tar, <cache_dir>/rootfs/<key>/tree.tar, the key being the digest of
 // everything that decides its bytes (the locked packages with their SHA-256, the runtime
-// user, the time zone, the slimming rules, the format version), so an unchanged rebuild
+// user, the time zone, the slimming rules, the host's ldconfig, the format version), so an unchanged rebuild
 // only reads that archive.
 #pragma once
 #include <cstdint>
@@ -65,7 +65,9 @@ struct RootfsResult {
 RootfsResult build_rootfs(const RootfsOptions& options, const std::filesystem::path& cache_dir,
                           const ProgressCallback& progress = {});
 
-// The cache key of a tree built from `lock` with `options` (no I/O).
+// The cache key of a tree built from `lock` with `options`; reads only the ldconfig binary
+// the fixups run (its digest is part of the key). Throws nanoforge::Error when that binary
+// exists but cannot be read.
 std::string rootfs_cache_key(const LockFile& lock, const RootfsOptions& options);
 
 }  // namespace nanoforge::rootfs

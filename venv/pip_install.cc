@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "base/url.h"
 #include "venv/elf.h"
+#include "venv/project_files.h"
 #include "venv/process.h"
 #include "venv/scripts.h"
 
@@ -47,29 +48,15 @@ fs::path site_packages(const fs::path& venv_dir, const std::string& major_minor)
   return venv_dir / "lib" / ("python" + major_minor) / "site-packages";
 }
 
-// Build outputs and other trees that never belong in a build of the project.
-bool excluded_from_project_copy(const std::string& name) {
-  static const std::set<std::string> names = {".git", ".hg", ".svn", "build", "dist", "__pycache__",
-                                              "node_modules", ".venv", "venv", ".nanoforge", ".tox",
-                                              ".mypy_cache", ".pytest_cache", ".ruff_cache"};
-  if (names.count(name)) return true;
-  if (name.size() > 9 && name.substr(name.size() - 9) == ".egg-info") return true;
-  return name.rfind("venv.", 0) == 0;  // venv.tar.gz, venv.backup, venv.new
-}
-
-void copy_project(const fs::path& from, const fs::path& to) {
+// The project as its build sees it: the same files the venv's key covers (project_files.h)
+// and the untracked ones git would ignore, without build junk and nanoforge's own state.
+void copy_project(const fs::path& from, const fs::path& to, const std::vector<fs::path>& excluded) {
   fs::create_directories(to);
-  for (const auto& entry : fs::directory_iterator(from)) {
-    auto name = entry.path().filename().string();
-    if (excluded_from_project_copy(name)) continue;
-    auto status = entry.symlink_status();
-    if (fs::is_directory(status)) {
-      copy_project(entry.path(), to / name);
-    } else if (fs::is_symlink(status)) {
-      fs::create_symlink(fs::read_symlink(entry.path()), to / name);
-    } else if (fs::is_regular_file(status)) {
-      fs::copy_file(entry.path(), to / name);
-    }
+  for (const auto& relative : walk_project_files(from, excluded)) {
+    fs::path source = from / relative, target = to / relative;
+    fs::create_directories(target.parent_path());
+    if (fs::is_symlink(fs::symlink_status(source))) fs::create_symlink(fs::read_symlink(source), target);
+    else fs::copy_file(source, target);
   }
 }
 
@@ -97,17 +84,6 @@ std::string record_hash(const fs::path& file) {
   return "sha256=" + text;
 }
 
-// The dist-info directory of an installed distribution, by normalized name.
-fs::path find_dist_info(const fs::path& site, const std::string& name) {
-  std::string wanted = normalize_distribution_name(name);
-  for (const auto& entry : fs::directory_iterator(site)) {
-    auto dir = entry.path().filename().string();
-    if (dir.size() < 10 || dir.substr(dir.size() - 10) != ".dist-info") continue;
-    if (normalize_distribution_name(dir.substr(0, dir.find('-'))) == wanted) return entry.path();
-  }
-  return {};
-}
-
 // Removes one file of an installed distribution and its line in RECORD.
 void remove_recorded_file(const fs::path& dist_info, const std::string& file_name) {
   std::error_code ec;
@@ -122,6 +98,16 @@ void remove_recorded_file(const fs::path& dist_info, const std::string& file_nam
 }
 
 }  // namespace
+
+fs::path find_dist_info(const fs::path& site, const std::string& name) {
+  std::string wanted = normalize_distribution_name(name);
+  for (const auto& entry : fs::directory_iterator(site)) {
+    auto dir = entry.path().filename().string();
+    if (dir.size() < 10 || dir.substr(dir.size() - 10) != ".dist-info") continue;
+    if (normalize_distribution_name(dir.substr(0, dir.find('-'))) == wanted) return entry.path();
+  }
+  return {};
+}
 
 std::string normalize_distribution_name(const std::string& name) {
   std::string result;
@@ -164,7 +150,7 @@ InstalledProject install_project(const fs::path& venv_dir, const std::string& mm
     throw Error("project directory " + project.project_dir.string() + " has no pyproject.toml");
   fs::path source = project.scratch_dir / "project";
   fs::remove_all(source);
-  copy_project(project.project_dir, source);
+  copy_project(project.project_dir, source, project.excluded);
 
   std::string spec = source.string();
   if (!project.extras.empty()) {
@@ -186,7 +172,9 @@ InstalledProject install_project(const fs::path& venv_dir, const std::string& mm
       ? "\n(installed with the lock " + project.lock_file.string() + "; if it no longer fits pyproject.toml, delete it to resolve afresh)"
       : "";
   try {
-    if (lock_has_hashes) {
+    if (project.only_project) {
+      command.push_back("--no-deps");
+    } else if (lock_has_hashes) {
       if (progress) progress({"pip install --require-hashes -r " + project.lock_file.string(), 0, 0, "steps"});
       auto locked = command;
       locked.insert(locked.end(), {"--require-hashes", "-r", project.lock_file.string()});
@@ -197,9 +185,10 @@ InstalledProject install_project(const fs::path& venv_dir, const std::string& mm
     }
     if (progress) progress({"pip install " + project.project_dir.string(), 0, 0, "steps"});
     command.insert(command.end(), {"--report", report.string(), spec});
-    if (!lock_has_hashes) command.insert(command.end(), project.requirements.begin(), project.requirements.end());
+    if (!lock_has_hashes && !project.only_project)
+      command.insert(command.end(), project.requirements.begin(), project.requirements.end());
     run_checked("pip install of " + project.project_dir.string(), command, environment);
-    if (lock_has_hashes)
+    if (lock_has_hashes && !project.only_project)
       run_checked("pip check (the lock must hold every dependency of the project)",
                   {python_of(venv_dir, mm), "-m", "pip", "check"}, environment);
   } catch (const Error& error) {
@@ -285,14 +274,18 @@ void relocate_scripts(const fs::path& venv_dir, const std::string& mm) {
   }
 }
 
-void compile_bytecode(const fs::path& venv_dir, const std::string& mm, const ProgressCallback& progress) {
-  std::vector<fs::path> caches;
-  for (auto it = fs::recursive_directory_iterator(venv_dir); it != fs::recursive_directory_iterator(); ++it)
-    if (it->is_directory() && !it->is_symlink() && it->path().filename() == "__pycache__") {
-      caches.push_back(it->path());
-      it.disable_recursion_pending();
-    }
-  for (const auto& dir : caches) fs::remove_all(dir);
+void compile_bytecode(const fs::path& venv_dir, const std::string& mm, const ProgressCallback& progress,
+                      const std::vector<fs::path>* only) {
+  if (only && only->empty()) return;
+  if (!only) {
+    std::vector<fs::path> caches;
+    for (auto it = fs::recursive_directory_iterator(venv_dir); it != fs::recursive_directory_iterator(); ++it)
+      if (it->is_directory() && !it->is_symlink() && it->path().filename() == "__pycache__") {
+        caches.push_back(it->path());
+        it.disable_recursion_pending();
+      }
+    for (const auto& dir : caches) fs::remove_all(dir);
+  }
   if (progress) progress({"compile bytecode (unchecked-hash .pyc)", 0, 0, "steps"});
   auto environment = python_environment();
   // Set and frozenset constants are marshalled in hash order: fix the seed.
@@ -301,10 +294,11 @@ void compile_bytecode(const fs::path& venv_dir, const std::string& mm, const Pro
   // itself makes from leaving timestamp .pyc files with build paths, which compileall
   // would then take as up to date; py_compile writes regardless, and -f rewrites anyway.
   environment.merge_stderr = true;
-  auto result = run_process({python_of(venv_dir, mm), "-E", "-s", "-m", "compileall", "-q", "-f", "-j0",
-                             "--invalidation-mode", "unchecked-hash", "-s", venv_dir.string(), "-p", contract::kVenvMountPoint,
-                             (venv_dir / "lib" / ("python" + mm)).string()},
-                            environment);
+  std::vector<std::string> argv = {python_of(venv_dir, mm), "-E", "-s", "-m", "compileall", "-q", "-f", "-j0",
+                                   "--invalidation-mode", "unchecked-hash", "-s", venv_dir.string(), "-p", contract::kVenvMountPoint};
+  if (only) for (const auto& file : *only) argv.push_back(file.string());
+  else argv.push_back((venv_dir / "lib" / ("python" + mm)).string());
+  auto result = run_process(argv, environment);
   // Like pip, a module that does not compile (a template, a Python 2 leftover) stays source only.
   if (result.exit_code != 0 && result.output.find("Error compiling") == std::string::npos &&
       result.output.find("SyntaxError") == std::string::npos)

@@ -28,6 +28,14 @@ struct ProjectInstall {
   std::vector<std::string> requirements;
   std::filesystem::path lock_file;     // used when it exists
   std::filesystem::path scratch_dir;   // where the project is copied to be built (outside the venv)
+  // Absolute paths inside the project that are not copied for the build: nanoforge's outputs
+  // and the deployment's state (see project_files.h; build junk is never copied).
+  std::vector<std::filesystem::path> excluded;
+  // Install the project alone (--no-deps) into a venv that already holds its dependencies (a
+  // copy of the previous venv with the project removed); the lock and `requirements` are not
+  // installed again. The caller checks that the project still requires the same
+  // (project_requirements()).
+  bool only_project = false;
 };
 
 struct InstalledProject {
@@ -55,8 +63,15 @@ void relocate_scripts(const std::filesystem::path& venv_dir, const std::string& 
 
 // Removes every __pycache__ and compiles all modules with unchecked-hash .pyc (PEP 552) and
 // file names as they will be at /opt/venv, so the bytecode is the same for any build directory.
+// With `only`, compiles just those .py files (absolute paths inside the venv) and removes no
+// other bytecode: the bytes written for them are those the whole-venv run writes.
 void compile_bytecode(const std::filesystem::path& venv_dir, const std::string& major_minor,
-                      const ProgressCallback& progress = {});
+                      const ProgressCallback& progress = {},
+                      const std::vector<std::filesystem::path>* only = nullptr);
+
+// The dist-info directory of the distribution installed in `site` (a site-packages directory)
+// under that name, compared normalized; empty when there is none.
+std::filesystem::path find_dist_info(const std::filesystem::path& site, const std::string& name);
 
 // "Nanobot_AI" -> "nanobot-ai" (PEP 503).
 std::string normalize_distribution_name(const std::string& name);

@@ -4,15 +4,21 @@
 #include <fcntl.h>
 #include <stdio.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <sstream>
 
 #include "base/atomic_file.h"
 #include "base/digest.h"
 #include "base/error.h"
+#include "base/input_list.h"
+#include "base/stat_cache.h"
 #include "venv/assemble.h"
 #include "venv/pip_install.h"
+#include "venv/project_files.h"
+#include "venv/project_reinstall.h"
 #include "venv/prune.h"
 #include "venv/tarball.h"
 #include "venv/version_file.h"
@@ -30,6 +36,70 @@ fs::path absolute_output(const fs::path& output) {
   auto path = fs::absolute(output).lexically_normal();
   if (!path.has_filename()) path = path.parent_path();
   return path;
+}
+
+fs::path effective_cache_dir(const VenvOptions& options) {
+  return options.cache_dir.empty() ? absolute_output(options.output).parent_path() / ".nanoforge-cache"
+                                   : options.cache_dir;
+}
+
+// The project's files with their fingerprints, as they are now. Taken before the build copies
+// the project: a file changed during the build then makes the next update rebuild again,
+// rather than be recorded as built.
+InputList project_inputs(const VenvOptions& options) {
+  const fs::path project_dir = fs::absolute(options.project_dir).lexically_normal();
+  StatCache stat_cache(effective_cache_dir(options) / "stat" /
+                            (sha256_of(fs::weakly_canonical(project_dir).string()).hex + ".txt"));
+  auto inputs = fingerprint_project(project_dir, list_project_files(project_dir, project_exclusions(options)), stat_cache);
+  stat_cache.save();
+  return inputs;
+}
+
+// The file list a venv was built from, kept in the cache by its digest (the one VERSION.txt
+// holds), so that the next update can name the file that changed; any copy of the venv or of
+// the deployment finds it too.
+fs::path project_record_path(const VenvOptions& options, const std::string& digest_hex) {
+  return effective_cache_dir(options) / "venv-inputs" / (digest_hex + ".json");
+}
+
+// Keeps the list for `files`, and only the most recent lists beyond a hundred: each is an
+// explanation for one possible next update, not a history.
+void record_project_files(const VenvOptions& options, const InputList& files) {
+  constexpr std::size_t kKept = 100;
+  try {
+    const fs::path record = project_record_path(options, files.digest().hex);
+    fs::create_directories(record.parent_path());
+    write_file_atomically(record, files.serialize());
+    std::vector<std::pair<fs::file_time_type, fs::path>> records;
+    for (const auto& entry : fs::directory_iterator(record.parent_path()))
+      records.emplace_back(entry.last_write_time(), entry.path());
+    if (records.size() <= kKept) return;
+    std::sort(records.begin(), records.end());
+    for (std::size_t i = 0; i + kKept < records.size(); ++i) fs::remove(records[i].second);
+  } catch (const std::exception&) {
+    // Only names the change next time; the venv and its VERSION.txt are in place.
+  }
+}
+
+// What changed in the project since `info` was written: "project file src/x.py changed".
+std::string project_change(const VenvOptions& options, const VersionInfo& info, const InputList& now) {
+  if (info.project_files_sha256.empty())
+    return "VERSION.txt records no digest of the project's files (written by an older nanoforge)";
+  std::optional<InputList> before;
+  const std::string& recorded = info.project_files_sha256;
+  // A hand-edited VERSION.txt names no file outside the cache.
+  if (recorded.size() == 64 && recorded.find_first_not_of("0123456789abcdef") == std::string::npos) {
+    try {
+      before = InputList::parse(read_file(project_record_path(options, recorded)));
+    } catch (const Error&) {
+    }
+  }
+  if (before && before->digest().hex == info.project_files_sha256) {
+    auto difference = InputList::first_difference(*before, now);
+    if (!difference.empty()) return "project file " + difference;
+  }
+  return "the project's files changed (" + std::to_string(now.items().size()) +
+         " files; the list the venv was built from is not in the cache to name the change)";
 }
 
 std::string md5_hex(const std::string& bytes) {
@@ -104,7 +174,20 @@ fs::path lock_path(const VenvOptions& options) {
   return absolute_output(options.output).parent_path() / "requirements.lock";
 }
 
-VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progress) {
+namespace {
+
+// A project-only update found that the project now requires something else: the
+// dependencies must be resolved again, by a full build.
+struct RequirementsChanged {
+  std::string detail;
+};
+
+// Builds the venv beside `output` and swaps it in. `only_project`: the interpreter, the lock
+// and the options are those of the venv at `output` (update_venv checked), so it is copied
+// and only the project replaced in the copy (project_reinstall.h); throws RequirementsChanged
+// when the project's requirements differ from the installed one's.
+VenvResult build_venv_from(const VenvOptions& options, const InputList& project_files, bool only_project,
+                           const ProgressCallback& progress) {
   const fs::path output = absolute_output(options.output);
   const fs::path project_dir = fs::absolute(options.project_dir).lexically_normal();
   const fs::path pyproject = project_dir / "pyproject.toml";
@@ -113,7 +196,7 @@ VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progre
   if (output == project_dir || project_dir.string().rfind(output.string() + "/", 0) == 0)
     throw Error("venv output " + output.string() + " must not be or contain the project directory");
   fs::create_directories(output.parent_path());
-  fs::path cache_dir = options.cache_dir.empty() ? output.parent_path() / ".nanoforge-cache" : options.cache_dir;
+  const fs::path cache_dir = effective_cache_dir(options);
 
   PythonInstall python = provide_python(options.python, cache_dir, progress);
   const fs::path fresh = sibling(output, ".new");
@@ -124,20 +207,44 @@ VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progre
   fs::create_directories(scratch);
 
   VenvResult result;
+  auto clean_up = [&] {
+    std::error_code ec;
+    fs::remove_all(fresh, ec);
+    fs::remove(sibling(output, ".new.tar.gz"), ec);
+    fs::remove_all(scratch, ec);
+  };
   try {
-    result.interpreter_before_pruning = measure_tree(python.prefix);
-    AssembleOptions assemble;
-    assemble.prune = prune_patterns(options, python.major_minor);
-    assemble.strip_debug = options.strip_debug;
-    result.interpreter_after_pruning = assemble_interpreter(python, fresh, assemble, progress);
-
-    install_pip(fresh, python.major_minor, python.prefix, progress);
+    std::vector<std::string> old_requirements;
+    std::string old_project;
+    if (only_project) {
+      try {
+        old_project = read_version_file(output).project_name;
+        old_requirements = project_requirements(output, old_project);
+        if (progress) progress({"copy " + output.filename().string() + " without the project", 0, 0, "steps"});
+        copy_venv_tree(output, fresh);
+        remove_project(fresh);
+      } catch (const Error& error) {
+        // A venv whose project cannot be told apart (no RECORD, say) is simply built anew.
+        throw RequirementsChanged{std::string("the installed project could not be taken out of a copy (") +
+                                  error.what() + ")"};
+      }
+      result.project_only = true;
+    } else {
+      result.interpreter_before_pruning = measure_tree(python.prefix);
+      AssembleOptions assemble;
+      assemble.prune = prune_patterns(options, python.major_minor);
+      assemble.strip_debug = options.strip_debug;
+      result.interpreter_after_pruning = assemble_interpreter(python, fresh, assemble, progress);
+      install_pip(fresh, python.major_minor, python.prefix, progress);
+    }
     ProjectInstall project;
     project.project_dir = project_dir;
     project.extras = options.extras;
     project.requirements = options.requirements;
     project.lock_file = lock_path(options);
     project.scratch_dir = scratch;
+    project.excluded = project_exclusions(options);
+    project.only_project = only_project;
     PipOptions pip;
     pip.index_url = options.index_url;
     pip.extra_index_urls = options.extra_index_urls;
@@ -147,8 +254,19 @@ VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progre
     pip.build_env = options.build_env;
     pip.cache_dir = cache_dir / "pip";
     auto installed = install_project(fresh, python.major_minor, project, pip, progress);
+    if (only_project) {
+      if (normalize_distribution_name(installed.name) != normalize_distribution_name(old_project))
+        throw RequirementsChanged{"the project's name changed"};
+      if (project_requirements(fresh, installed.name) != old_requirements)
+        throw RequirementsChanged{"the project's requirements changed"};
+    }
     relocate_scripts(fresh, python.major_minor);
-    compile_bytecode(fresh, python.major_minor, progress);
+    if (only_project) {
+      auto sources = project_sources(fresh, installed.name);
+      compile_bytecode(fresh, python.major_minor, progress, &sources);
+    } else {
+      compile_bytecode(fresh, python.major_minor, progress);
+    }
 
     std::string pyproject_text = read_file(pyproject);
     VersionInfo info;
@@ -160,6 +278,7 @@ VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progre
     info.interpreter_source = python.source;
     info.interpreter_sha256 = python.sha256;
     info.options_sha256 = options_digest(options);
+    info.project_files_sha256 = project_files.digest().hex;
     info.build_epoch = options.epoch;
     info.distributions = installed.distributions;
     write_file_atomically(fresh / "VERSION.txt", format_version_file(info));
@@ -182,27 +301,44 @@ VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progre
     result.project_name = installed.name;
     result.project_version = installed.version;
     result.venv = measure_tree(output);
+  } catch (const RequirementsChanged&) {
+    clean_up();
+    throw;
   } catch (const Error& error) {
-    std::error_code ec;
-    fs::remove_all(fresh, ec);
-    fs::remove(sibling(output, ".new.tar.gz"), ec);
-    fs::remove_all(scratch, ec);
+    clean_up();
     throw Error(std::string(error.what()) + "\nvenv build failed; " +
                 (fs::exists(output) ? "the existing venv at " + output.string() + " is unchanged"
                                     : "no venv was written at " + output.string()));
   }
   std::error_code ec;
   fs::remove_all(scratch, ec);
+  record_project_files(options, project_files);
   return result;
+}
+
+}  // namespace
+
+std::vector<fs::path> project_exclusions(const VenvOptions& options) {
+  const fs::path output = absolute_output(options.output);
+  std::vector<fs::path> paths = options.not_project;
+  paths.insert(paths.end(), {output, backup_path(output), tarball_path(output), sibling(backup_path(output), ".tar.gz"),
+                             sibling(output, ".new"), sibling(output, ".new.tar.gz"),
+                             output.parent_path() / ("." + output.filename().string() + ".build"), lock_path(options),
+                             effective_cache_dir(options)});
+  return paths;
+}
+
+VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progress) {
+  return build_venv_from(options, project_inputs(options), false, progress);
 }
 
 UpdateResult update_venv(const VenvOptions& options, bool force, const ProgressCallback& progress) {
   const fs::path output = absolute_output(options.output);
-  auto rebuild = [&](const std::string& reason) {
+  auto rebuild = [&](const std::string& reason, const InputList* project_files = nullptr) {
     UpdateResult update;
     update.rebuilt = true;
     update.reason = reason;
-    update.result = build_venv(options, progress);
+    update.result = project_files ? build_venv_from(options, *project_files, false, progress) : build_venv(options, progress);
     return update;
   };
   if (force) return rebuild("--force");
@@ -230,8 +366,31 @@ UpdateResult update_venv(const VenvOptions& options, bool force, const ProgressC
                                 : provide_python(options.python, options.cache_dir, progress).sha256;
   if (interpreter.rfind("sha256:", 0) == 0) interpreter = interpreter.substr(7);
   if (interpreter != info.interpreter_sha256) return rebuild("the interpreter changed");
+  const InputList project_files = project_inputs(options);
+  if (project_files.digest().hex != info.project_files_sha256) {
+    std::string reason = project_change(options, info, project_files);
+    if (info.project_files_sha256.empty()) return rebuild(reason, &project_files);
+    // Only the project's own files changed: reinstall it alone into a copy of the venv.
+    try {
+      UpdateResult update;
+      update.rebuilt = true;
+      update.reason = reason + "; reinstalled the project alone";
+      update.result = build_venv_from(options, project_files, true, progress);
+      return update;
+    } catch (const RequirementsChanged& changed) {
+      return rebuild(reason + "; " + changed.detail + ", so the venv was rebuilt whole", &project_files);
+    }
+  }
   UpdateResult update;
-  update.reason = "up to date: pyproject.toml, the lock, the interpreter and the options are unchanged";
+  update.reason = "up to date: the project's files, the lock, the interpreter and the options are unchanged";
+  if (options.write_tarball && !fs::exists(tarball_path(output))) {
+    // Nothing to rebuild, but an output is missing (deleted, or an earlier --no-tarball run):
+    // written from the venv as it is, the same bytes a build writes.
+    const fs::path fresh = sibling(output, ".new.tar.gz");
+    write_venv_tarball(output, fresh, output.filename().string(), info.build_epoch);
+    rename_path(fresh, tarball_path(output));
+    update.reason += "; wrote the missing " + tarball_path(output).filename().string();
+  }
   return update;
 }
 

@@ -21,7 +21,7 @@ struct VenvOptions {
   // Requirements lock (pip freeze form). Empty: "requirements.lock" beside `output`.
   // Reused when present (with --require-hashes when it holds hashes), written when absent.
   std::filesystem::path lock_file;
-  std::filesystem::path cache_dir;    // downloaded interpreters, pip's wheel cache
+  std::filesystem::path cache_dir;    // downloaded interpreters, pip's wheel cache; empty: .nanoforge-cache beside `output`
   PythonRequest python;               // where the interpreter comes from
 
   std::vector<std::string> extras;        // project extras: "web", "channels"
@@ -40,6 +40,12 @@ struct VenvOptions {
   bool strip_debug = true;     // binutils strip --strip-debug on every ELF file
   bool write_tarball = true;   // ./venv.tar.gz
   std::int64_t epoch = 0;      // SOURCE_DATE_EPOCH: recorded in VERSION.txt, tar mtimes
+
+  // Absolute paths inside the project directory that are no part of the project: nanoforge's
+  // outputs and the deployment's state, for when the project directory is the deployment
+  // (`project: .`). Neither copied for the build nor covered by the key (project_files.h). The
+  // venv's own outputs, lock and cache are added by project_exclusions().
+  std::vector<std::filesystem::path> not_project;
 };
 
 struct VenvResult {
@@ -51,6 +57,9 @@ struct VenvResult {
   TreeSize interpreter_before_pruning;  // the source prefix's stdlib + interpreter
   TreeSize interpreter_after_pruning;   // interpreter + stdlib in the venv
   TreeSize venv;                        // the whole venv
+  // Only the project was reinstalled, into a copy of the previous venv (the interpreter sizes
+  // are then not measured).
+  bool project_only = false;
 };
 
 // Builds the venv from scratch beside `output` and swaps it in; the previous venv becomes
@@ -59,14 +68,24 @@ VenvResult build_venv(const VenvOptions& options, const ProgressCallback& progre
 
 struct UpdateResult {
   bool rebuilt = false;
-  std::string reason;  // why it was (or was not) rebuilt: "pyproject.toml changed", ...
+  // Why it was (or was not) rebuilt: "pyproject.toml changed", "project file src/pkg/x.py
+  // changed" (the first changed, added or removed file), ...
+  std::string reason;
   VenvResult result;   // filled when rebuilt
 };
 
-// Rebuilds only when pyproject.toml, the lock, the interpreter or the build options changed,
-// when venv/.pyproject.md5 is missing, or when `force` is set.
+// Rebuilds when any input of the venv changed: one of the project's files (project_files.h:
+// content, permission bits or symlink target; pyproject.toml among them), the lock, the
+// interpreter or the build options; or when venv/.pyproject.md5 is missing, or `force` is set.
+// When only the project's own files changed (pyproject.toml not among them), the project alone
+// is reinstalled into a copy of the venv (project_reinstall.h), unless its requirements then
+// differ: the interpreter and dependency files stay as they were, byte for byte.
 UpdateResult update_venv(const VenvOptions& options, bool force,
                          const ProgressCallback& progress = {});
+
+// Everything the key and the build copy leave out of the project directory: `not_project`
+// plus the venv's output, its backup, tarballs and scratch directories, the lock and the cache.
+std::vector<std::filesystem::path> project_exclusions(const VenvOptions& options);
 
 // Swaps the backup (kept by the last build or update) back in; the current venv becomes the
 // backup, so a second rollback undoes the first. Throws when there is no backup.

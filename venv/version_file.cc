@@ -20,6 +20,7 @@ std::string format_version_file(const VersionInfo& info) {
       << "Interpreter-Source: " << info.interpreter_source << "\n"
       << "Interpreter-SHA256: " << info.interpreter_sha256 << "\n"
       << "Options-SHA256: " << info.options_sha256 << "\n"
+      << "Project-Files-SHA256: " << info.project_files_sha256 << "\n"
       << "Build-Epoch: " << info.build_epoch << "\n"
       << "Distributions:\n";
   for (const auto& [name, version] : distributions) out << "  " << name << "==" << version << "\n";
@@ -70,6 +71,7 @@ VersionInfo parse_version_file(const std::string& text, const std::string& origi
   info.interpreter_source = fields["Interpreter-Source"];
   info.interpreter_sha256 = fields["Interpreter-SHA256"];
   info.options_sha256 = fields["Options-SHA256"];
+  info.project_files_sha256 = fields["Project-Files-SHA256"];
   try {
     info.build_epoch = std::stoll(fields["Build-Epoch"]);
   } catch (const std::exception&) {

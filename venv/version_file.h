@@ -19,6 +19,9 @@ struct VersionInfo {
   std::string interpreter_source;   // "found /root/.pyenv/versions/3.12.1", a URL, ...
   std::string interpreter_sha256;
   std::string options_sha256;       // extras, requirements, pruning, strip: what else shapes the venv
+  // The project's files as the build saw them (project_files.h): digest of their paths,
+  // contents, permission bits and symlink targets. Empty in a VERSION.txt of an older nanoforge.
+  std::string project_files_sha256;
   std::int64_t build_epoch = 0;
   std::vector<std::pair<std::string, std::string>> distributions;  // name, version; sorted
   friend bool operator==(const VersionInfo&, const VersionInfo&) = default;

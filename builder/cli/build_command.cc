@@ -72,8 +72,11 @@ nlohmann::json result_json(const BuildResult& result) {
                       {"layers", layers}});
   }
   nlohmann::json steps = nlohmann::json::array();
-  for (const auto& step : result.steps)
-    steps.push_back({{"name", step.name}, {"reused", step.reused}, {"seconds", step.seconds}});
+  for (const auto& step : result.steps) {
+    nlohmann::json item = {{"name", step.name}, {"reused", step.reused}, {"seconds", step.seconds}};
+    if (!step.reused) item["reason"] = step.reason;
+    steps.push_back(std::move(item));
+  }
   return {{"images", images}, {"steps", steps}, {"seconds", result.seconds},
           {"nothingChanged", result.nothing_changed()}};
 }
@@ -92,9 +95,10 @@ std::string summary(const BuildResult& result) {
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.2f s", step.seconds);
     step_rows.push_back({step.name, step.reused ? "reused" : "built", seconds});
+    if (!step.reused) step_rows.back().push_back(step.reason);
   }
   std::string text = "\n" + format_table({"IMAGE", "DIGEST", "SIZE", "COMPRESSED", "LAYERS"}, image_rows) + "\n" +
-                     format_table({"STEP", "RESULT", "TIME"}, step_rows);
+                     format_table({"STEP", "RESULT", "TIME", "WHY"}, step_rows);
   char footer[160];
   std::snprintf(footer, sizeof footer, "\n%d of %zu steps reused; %.2f s in all%s\n", reused, result.steps.size(),
                 result.seconds, result.nothing_changed() ? " — nothing changed" : "");

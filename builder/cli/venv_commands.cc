@@ -5,17 +5,20 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/error.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/console.h"
+#include "builder/plan/venv_stage.h"
 #include "builder/publish/registry_push.h"
-#include "venv/venv_pull.h"
 #include "builder/verify/verify.h"
-#include "base/error.h"
+#include "venv/venv_pull.h"
 #include "venv/elf_closure.h"
 #include "venv/venv_builder.h"
 
 namespace nanoforge::builder {
 namespace {
+
+namespace fs = std::filesystem;
 
 struct VenvCommandOptions {
   venv::VenvOptions venv;
@@ -63,6 +66,9 @@ venv::VenvOptions resolve(const VenvCommandOptions& o, const GlobalOptions& glob
   options.write_tarball = !o.no_tarball;
   if (options.epoch == 0)
     if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH"); epoch && *epoch) options.epoch = std::atoll(epoch);
+  // Run in the deployment (the guide's scripts do): with `--project .` its state is no project input.
+  options.not_project = not_project_paths({fs::current_path(), fs::absolute(options.output).parent_path()},
+                                          global.spec_path(), global.layout_path(), global.cache_path());
   for (const auto& item : o.build_env) {
     auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0) throw Error("--build-env \"" + item + "\": expected KEY=VALUE");
@@ -87,14 +93,17 @@ void report(Console& console, const venv::VenvResult& result, const std::string&
                                 {"projectVersion", result.project_version},
                                 {"sourceInterpreter", size(result.interpreter_before_pruning)},
                                 {"interpreterAfterPruning", size(result.interpreter_after_pruning)},
-                                {"venvSize", size(result.venv)}});
+                                {"venvSize", size(result.venv)},
+                                {"projectOnly", result.project_only}});
     return;
   }
-  console.out(format_table({"", "SIZE"},
-                           {{"source interpreter (before pruning)", size_text(result.interpreter_before_pruning)},
-                            {"interpreter + stdlib (after pruning)", size_text(result.interpreter_after_pruning)},
-                            {"venv (with " + result.project_name + " " + result.project_version + ")",
-                             size_text(result.venv)}}) +
+  std::vector<std::vector<std::string>> rows;
+  // A project-only update copied the interpreter: there is no pruning to report.
+  if (!result.project_only)
+    rows = {{"source interpreter (before pruning)", size_text(result.interpreter_before_pruning)},
+            {"interpreter + stdlib (after pruning)", size_text(result.interpreter_after_pruning)}};
+  rows.push_back({"venv (with " + result.project_name + " " + result.project_version + ")", size_text(result.venv)});
+  console.out(format_table({"", "SIZE"}, rows) +
               "\nbuilt " + result.venv_dir.string() + " (Python " + result.python_version + ")" +
               (result.tarball.empty() ? "" : " and " + result.tarball.string()) +
               (reason.empty() ? "" : ": " + reason) + "\n");
@@ -117,7 +126,10 @@ void add_venv_commands(CLI::App& app, GlobalOptions& options) {
 
   auto update_options = std::make_shared<VenvCommandOptions>();
   auto* update = venv->add_subcommand(
-      "update", "Rebuild the venv only if pyproject.toml, the lock or the interpreter changed; swap it in atomically");
+      "update",
+      "Rebuild the venv only if one of the project's files (git ls-files in a git work tree, else every file but "
+      "build output and the deployment's own state), the lock, the interpreter or the options changed; swap it in "
+      "atomically");
   add_build_options(update, *update_options);
   update->add_flag("--force", update_options->force, "Rebuild even when nothing changed");
   update->callback([&options, update_options] {

@@ -95,7 +95,9 @@ BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cac
   layer_options.compression = spec.compression;
   layer_options.level = spec.level;
   layer_options.epoch = spec.epoch;
-  BuildContext context{spec, layout, cache, reporter, layer_options, cache_dir, {}};
+  // Layer keys hash file contents; this keeps each file's digest by its stat identity.
+  StatCache stat_cache(cache_dir / "stat" / (sha256_of(spec.file.string()).hex + ".txt"));
+  BuildContext context{spec, layout, cache, reporter, layer_options, cache_dir, stat_cache, {}};
 
   BuildResult result;
   std::optional<RuntimeStage> runtime;
@@ -127,6 +129,7 @@ BuildResult run_build(const Spec& spec, oci::Layout& layout, const fs::path& cac
   for (const auto& image : result.images)
     for (const auto& reference : image.references) tags.emplace_back(reference, image.image.manifest);
   layout.tag_all(tags);
+  stat_cache.save();
 
   result.steps = std::move(context.steps);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -10,7 +10,7 @@ StepTimer::StepTimer(BuildContext& context, std::string name)
 StepTimer::~StepTimer() {
   if (discarded_) return;
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  context_.steps.push_back({name_, reused_, seconds});
+  context_.steps.push_back({name_, reused_, seconds, reused_ ? std::string() : reason_});
   context_.reporter.step_result(name_, reused_, seconds);
 }
 
@@ -35,21 +35,26 @@ std::optional<oci::Layer> layer_from_record(const nlohmann::json& record) {
 oci::Layer build_layer(BuildContext& context, const std::string& step_name, std::vector<oci::LayerEntry> entries) {
   StepTimer timer(context, step_name);
   const auto& options = context.layer_options;
-  auto key = StepKey("layer")
-                 .add("compression", oci::compression_name(options.compression))
-                 .add("level", options.level)
-                 .add("epoch", options.epoch)
-                 .add_entries(entries)
-                 .digest();
+  StepKey step_key("layer");
+  step_key.add("format", oci::kLayerFormat)
+      .add("compression", oci::compression_name(options.compression))
+      .add("level", options.level)
+      .add("epoch", options.epoch)
+      .add_entries(entries, context.stat_cache);
+  const auto key = step_key.digest();
+  const std::string step_id = context.spec.file.string() + "\n" + step_name;
   if (auto record = context.cache.get(key)) {
     auto layer = layer_from_record(*record);
     // Verify, then trust: the blob must still be there with the size recorded.
     if (layer && context.layout.blobs().contains(layer->descriptor.digest) &&
         context.layout.blobs().size_of(layer->descriptor.digest) == layer->descriptor.size) {
       timer.reused();
+      context.cache.note_reuse(step_id, key);
       return *layer;
     }
   }
+  timer.ran_because(context.cache.explain_run(step_id, step_key.inputs(),
+                                              "same inputs as its last run, whose layer is no longer cached"));
   auto reported_progress = context.reporter.progress();
   auto progress = [&](const ProgressEvent& event) {
     auto named = event;

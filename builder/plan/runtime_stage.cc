@@ -1,7 +1,10 @@
 #include "builder/plan/runtime_stage.h"
 
+#include "base/error.h"
 #include "base/human_bytes.h"
 #include "builder/plan/runtime_image.h"
+#include "oci/layer_writer.h"
+#include "rootfs/lock_file.h"
 #include "rootfs/repository_config.h"
 #include "rootfs/rootfs_builder.h"
 
@@ -32,14 +35,25 @@ namespace {
 
 // With a lock in place, the lock and the options decide the runtime layer, so an unchanged
 // build finds the layer by this key without touching the archive, the .debs or the tree.
-Digest runtime_step_key(const BuildContext& context) {
+// The rootfs tree's own key is part of it: it covers what the options do not say (the tree's
+// format version, the time zone, the slimming rules), so a nanoforge that assembles the tree
+// differently does not reuse a layer an older one made.
+StepKey runtime_step_key(const BuildContext& context, const BuildOptions& options) {
   const Spec& spec = context.spec;
   StepKey step("runtime");
-  step.add_file("lock", spec.runtime->lock_file)
+  step.add_file("lock", spec.runtime->lock_file);
+  std::string tree_key;
+  try {
+    tree_key = rootfs::rootfs_cache_key(rootfs::read_lock_file(spec.runtime->lock_file), rootfs_options(spec, options));
+  } catch (const Error&) {
+    tree_key = "unreadable lock";  // build_rootfs reports it properly
+  }
+  step.add("rootfs tree", tree_key)
       .add("profile", spec.runtime->profile)
       .add("user", spec.runtime->user + ":" + std::to_string(spec.runtime->uid) + ":" +
                        std::to_string(spec.runtime->gid) + ":" + spec.runtime->home)
       .add("entrypoint", entrypoint_script(spec.venv ? spec.venv->command : std::vector<std::string>{}))
+      .add("layer format", oci::kLayerFormat)
       .add("compression", oci::compression_name(context.layer_options.compression))
       .add("level", context.layer_options.level)
       .add("epoch", context.layer_options.epoch);
@@ -48,7 +62,8 @@ Digest runtime_step_key(const BuildContext& context) {
   for (const auto& excluded : spec.runtime->exclude) step.add("exclude", excluded);
   for (const auto& mirror : spec.runtime->mirrors) step.add("mirror", mirror);
   for (const auto& suite : spec.runtime->suites) step.add("suite", suite);
-  return step.digest();
+  step.add("snapshot", spec.runtime->snapshot_url);
+  return step;
 }
 
 }  // namespace
@@ -58,17 +73,22 @@ RuntimeStage build_runtime_stage(BuildContext& context, const BuildOptions& opti
   RuntimeStage stage;
   const std::string layer_name = "runtime layer (Debian " + spec.runtime->profile + ")";
   stage.layer_names.push_back(layer_name);
+  const std::string step_id = spec.file.string() + "\nruntime";
+  std::string why = options.update_lock ? "--update-lock" : "no lock file yet";
   if (!options.update_lock && fs::exists(spec.runtime->lock_file)) {
     StepTimer timer(context, layer_name);
-    if (auto record = context.cache.get(runtime_step_key(context))) {
+    const StepKey key = runtime_step_key(context, options);
+    if (auto record = context.cache.get(key.digest())) {
       auto layer = layer_from_record(*record);
       if (layer && context.layout.blobs().contains(layer->descriptor.digest)) {
         timer.reused();
+        context.cache.note_reuse(step_id, key.digest());
         stage.layers.push_back(*layer);
         stage.package_count = record->value("packages", std::size_t{0});
         return stage;
       }
     }
+    why = context.cache.explain_run(step_id, key.inputs(), "same inputs as its last run, whose layer is no longer cached");
     timer.discard();  // a miss: the rootfs and layer steps below are timed on their own
   }
 
@@ -77,6 +97,7 @@ RuntimeStage build_runtime_stage(BuildContext& context, const BuildOptions& opti
     StepTimer timer(context, "rootfs (Debian " + spec.runtime->profile + ")");
     rootfs = rootfs::build_rootfs(rootfs_options(spec, options), context.cache_dir, context.reporter.progress());
     if (rootfs.reused) timer.reused();
+    else timer.ran_because(why);
   }
   context.reporter.info("rootfs: " + std::to_string(rootfs.packages.size()) + " packages, " +
                        std::to_string(rootfs.file_count) + " entries, " + human_bytes(rootfs.installed_bytes) +
@@ -89,7 +110,7 @@ RuntimeStage build_runtime_stage(BuildContext& context, const BuildOptions& opti
   if (fs::exists(spec.runtime->lock_file)) {
     auto record = layer_record(layer);
     record["packages"] = stage.package_count;
-    context.cache.put(runtime_step_key(context), record);
+    context.cache.put(runtime_step_key(context, options).digest(), record);
   }
   return stage;
 }

@@ -1,9 +1,30 @@
 #include "builder/plan/venv_stage.h"
 
+#include "deploy/deployment.h"
 #include "venv/layers.h"
 #include "venv/prune.h"
 
 namespace nanoforge::builder {
+
+namespace fs = std::filesystem;
+
+std::vector<fs::path> not_project_paths(const std::vector<fs::path>& deployment_roots, const fs::path& spec_file,
+                                        const fs::path& layout, const fs::path& cache_dir) {
+  std::vector<fs::path> paths;
+  for (const auto& root : deployment_roots) {
+    auto state = deploy::Deployment(root).state_paths();
+    paths.insert(paths.end(), state.begin(), state.end());
+  }
+  if (!spec_file.empty()) paths.push_back(fs::absolute(spec_file));
+  if (!layout.empty()) {
+    auto directory = fs::absolute(layout).lexically_normal();
+    paths.push_back(directory);
+    // .nanoforge/oci: the build report and whatever else nanoforge keeps beside it.
+    if (directory.parent_path().filename() == ".nanoforge") paths.push_back(directory.parent_path());
+  }
+  if (!cache_dir.empty()) paths.push_back(fs::absolute(cache_dir));
+  return paths;
+}
 
 venv::VenvOptions venv_options(const Spec& spec, const BuildOptions& options, const std::filesystem::path& cache_dir) {
   const VenvSpec& venv = *spec.venv;
@@ -32,6 +53,9 @@ venv::VenvOptions venv_options(const Spec& spec, const BuildOptions& options, co
   }
   result.strip_debug = venv.strip;
   result.epoch = spec.epoch;
+  result.not_project = not_project_paths({spec.directory, fs::absolute(venv.output).parent_path()}, spec.file,
+                                         spec.directory / ".nanoforge" / "oci", cache_dir);
+  if (spec.runtime) result.not_project.push_back(spec.runtime->lock_file);
   return result;
 }
 
@@ -43,10 +67,16 @@ VenvStage build_venv_stage(BuildContext& context, const BuildOptions& options) {
     if (options.venv_as_input) {
       timer.reused();
     } else {
-      auto update = venv::update_venv(venv_options(context.spec, options, context.cache_dir), options.force_venv,
-                                      context.reporter.progress());
-      if (update.rebuilt) context.reporter.info("venv rebuilt: " + update.reason);
-      else timer.reused();
+      auto venv = venv_options(context.spec, options, context.cache_dir);
+      auto layout = not_project_paths({}, {}, context.layout.directory(), {});
+      venv.not_project.insert(venv.not_project.end(), layout.begin(), layout.end());
+      auto update = venv::update_venv(venv, options.force_venv, context.reporter.progress());
+      if (update.rebuilt) {
+        context.reporter.info("venv rebuilt: " + update.reason);
+        timer.ran_because(update.reason);
+      } else {
+        timer.reused();
+      }
     }
   }
   auto groups = venv::venv_layer_entries(stage.directory);

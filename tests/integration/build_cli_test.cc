@@ -104,6 +104,46 @@ TEST_CASE("an unchanged second build reuses every step and says nothing changed"
   CHECK(third["images"][0]["digest"] != first["images"][0]["digest"]);
 }
 
+TEST_CASE("an images: layer reruns for a changed file, mode or link target, naming it; a touch changes nothing", "[build]") {
+  TempDir project;
+  write_busybox_project(project.path());
+  auto cache = project / "cache";
+  auto first = build_json(project.path(), cache);
+  auto rerun_reason = [](const nlohmann::json& built) {
+    for (const auto& step : built["steps"])
+      if (!step["reused"].get<bool>()) return step.value("reason", std::string("(no reason)"));
+    return std::string("(every step reused)");
+  };
+
+  // Same size, so only the content tells.
+  write_text(project / "root/etc/greeting", "HELLO FROM NANOFORGE\n");
+  auto content = build_json(project.path(), cache);
+  CHECK(rerun_reason(content) == "etc/greeting changed");
+  CHECK(content["images"][0]["digest"] != first["images"][0]["digest"]);
+
+  fs::permissions(project / "root/etc/greeting", fs::perms::owner_exec, fs::perm_options::add);
+  auto mode = build_json(project.path(), cache);
+  CHECK(rerun_reason(mode) == "etc/greeting changed");
+  CHECK(mode["images"][0]["digest"] != content["images"][0]["digest"]);
+
+  fs::remove(project / "root/bin/echo");
+  fs::create_symlink("sh", project / "root/bin/echo");
+  auto link = build_json(project.path(), cache);
+  CHECK(rerun_reason(link) == "bin/echo changed");
+  CHECK(link["images"][0]["digest"] != mode["images"][0]["digest"]);
+
+  run("touch " + shell_quote((project / "root/etc/greeting").string()));
+  auto touched = build_json(project.path(), cache);
+  CHECK(touched["nothingChanged"] == true);
+  CHECK(touched["images"][0]["digest"] == link["images"][0]["digest"]);
+
+  // The human summary says it too.
+  write_text(project / "root/etc/greeting", "hello again\n");
+  auto summary = run(nanoforge_command("build -f " + shell_quote((project / "nanoforge.yaml").string()) + " --cache-dir " +
+                                       shell_quote(cache.string())));
+  CHECK_THAT(summary.output, Catch::Contains("built") && Catch::Contains("etc/greeting changed"));
+}
+
 TEST_CASE("two builds in different directories at different times give identical blobs", "[build][reproducible]") {
   TempDir first, second;
   write_busybox_project(first.path());

@@ -265,6 +265,13 @@ TEST_CASE("venv update: no-op, rebuild on change, failed install keeps the old v
   CHECK(took < std::chrono::seconds(1));
   CHECK_FALSE(fs::exists(dir / "venv.backup"));
 
+  // Up to date but venv.tar.gz deleted: written again, the same bytes, without a rebuild.
+  fs::remove(dir / "venv.tar.gz");
+  auto rewritten = update();
+  CHECK_THAT(rewritten.output, Catch::Contains("up to date") && Catch::Contains("wrote the missing venv.tar.gz"));
+  CHECK(sha256(dir / "venv.tar.gz") == first_tarball);
+  CHECK_FALSE(fs::exists(dir / "venv.backup"));
+
   // Deleting .pyproject.md5 forces a rebuild, as in the guide; same inputs, same bytes.
   fs::remove(venv / ".pyproject.md5");
   auto forced = update();

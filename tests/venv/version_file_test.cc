@@ -22,6 +22,7 @@ VersionInfo sample() {
   info.interpreter_source = "found /root/.pyenv/versions/3.12.1";
   info.interpreter_sha256 = std::string(64, 'c');
   info.options_sha256 = std::string(64, 'd');
+  info.project_files_sha256 = std::string(64, 'e');
   info.build_epoch = 1700000000;
   info.distributions = {{"pip", "23.2.1"}, {"nanoforge-example-gateway", "0.1.0"}};
   return info;
@@ -35,6 +36,7 @@ TEST_CASE("VERSION.txt names the python, project, inputs and every distribution"
   CHECK_THAT(text, Catch::Contains("Lock-SHA256: " + std::string(64, 'b')));
   CHECK_THAT(text, Catch::Contains("Interpreter-Source: found /root/.pyenv/versions/3.12.1"));
   CHECK_THAT(text, Catch::Contains("Interpreter-SHA256: " + std::string(64, 'c')));
+  CHECK_THAT(text, Catch::Contains("Project-Files-SHA256: " + std::string(64, 'e')));
   CHECK_THAT(text, Catch::Contains("Build-Epoch: 1700000000"));
   // Sorted, so the order pip listed them in does not matter.
   CHECK_THAT(text, Catch::EndsWith("Distributions:\n  nanoforge-example-gateway==0.1.0\n  pip==23.2.1\n"));
@@ -60,4 +62,13 @@ TEST_CASE("a damaged VERSION.txt is an error naming the file and line", "[versio
   CHECK_THROWS_WITH(parse_version_file("Python: 3.12.1\ngarbage\n", "/x/VERSION.txt"),
                     Catch::Contains("/x/VERSION.txt:2"));
   CHECK_THROWS_WITH(parse_version_file("Python: 3.12.1\n", "/x/VERSION.txt"), Catch::Contains("missing field Project"));
+}
+
+TEST_CASE("a VERSION.txt written before the project's files were keyed still reads, with no digest", "[version]") {
+  auto text = format_version_file(sample());
+  auto line = text.find("Project-Files-SHA256:");
+  text.erase(line, text.find('\n', line) + 1 - line);
+  auto parsed = parse_version_file(text, "VERSION.txt");
+  CHECK(parsed.project_files_sha256.empty());  // update_venv rebuilds, saying why
+  CHECK(parsed.options_sha256 == std::string(64, 'd'));
 }
