@@ -104,7 +104,7 @@ TEST_CASE("an unchanged second build reuses every step and says nothing changed"
   CHECK(third["images"][0]["digest"] != first["images"][0]["digest"]);
 }
 
-TEST_CASE("an images: layer reruns for a changed file, mode or link target, naming it; a touch changes nothing", "[build]") {
+TEST_CASE("an images: layer reruns for a changed file, mode or link target, naming it, and a touch changes nothing", "[build]") {
   TempDir project;
   write_busybox_project(project.path());
   auto cache = project / "cache";
