@@ -129,9 +129,4 @@ std::string format_table(const std::vector<std::string>& header, const std::vect
   return out.str();
 }
 
-std::string short_digest(const std::string& digest) {
-  auto colon = digest.find(':');
-  return colon == std::string::npos ? digest.substr(0, 12) : digest.substr(0, colon + 13);
-}
-
 }  // namespace nanoforge::builder

@@ -54,6 +54,5 @@ class Console : public Reporter {
 
 // A table with aligned columns, for summaries.
 std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
-std::string short_digest(const std::string& digest);  // "sha256:0123456789ab"
 
 }  // namespace nanoforge::builder

@@ -37,8 +37,6 @@ std::optional<std::uint64_t> parse_range_end(const std::string& range) {
   }
 }
 
-std::string short_digest(const Digest& digest) { return digest.short_str(); }
-
 }  // namespace
 
 std::string registry_error_message(const HttpResponse& response, const std::string& what) {
@@ -174,7 +172,7 @@ bool RegistryClient::blob_exists(const std::string& repository, const Digest& di
   HttpRequest request;
   request.method = "HEAD";
   request.url = url("v2/" + repository + "/blobs/" + digest.str());
-  std::string what = "HEAD " + registry_ + "/" + repository + " blob " + short_digest(digest);
+  std::string what = "HEAD " + registry_ + "/" + repository + " blob " + digest.short_str();
   auto response = send(request, {repository_scope(repository, true)}, what);
   if (response.status == 200) return true;
   if (response.status == 404) return false;
@@ -185,7 +183,7 @@ bool RegistryClient::mount_blob(const std::string& repository, const Digest& dig
   HttpRequest request;
   request.method = "POST";
   request.url = with_query(url("v2/" + repository + "/blobs/uploads/"), {{"mount", digest.str()}, {"from", from}});
-  std::string what = "mount blob " + short_digest(digest) + " from " + from + " into " + registry_ + "/" + repository;
+  std::string what = "mount blob " + digest.short_str() + " from " + from + " into " + registry_ + "/" + repository;
   auto response = send(request, {repository_scope(repository, true), repository_scope(from, false)}, what);
   if (response.status == 201) return true;
   // 202: the registry started an ordinary upload instead; it will expire unused.
@@ -218,7 +216,7 @@ std::optional<std::uint64_t> RegistryClient::upload_offset(const std::string& re
 
 void RegistryClient::upload_blob(const std::string& repository, const Digest& digest, std::uint64_t size,
                                  const std::filesystem::path& path, const UploadResume& resume) {
-  std::string what = "upload of blob " + short_digest(digest) + " to " + registry_ + "/" + repository;
+  std::string what = "upload of blob " + digest.short_str() + " to " + registry_ + "/" + repository;
   const std::vector<std::string> scopes{repository_scope(repository, true)};
   auto count_sent = [this](std::uint64_t bytes) { bytes_sent_ += bytes; };
   auto remember = [&](const std::string& location) {
@@ -408,7 +406,7 @@ FetchedManifest RegistryClient::get_manifest(const std::string& repository, cons
 
 void RegistryClient::fetch_blob(const std::string& repository, const Descriptor& blob, BlobStore& store,
                                 const std::function<void(std::uint64_t)>& on_received) {
-  std::string what = "GET blob " + short_digest(blob.digest) + " from " + registry_ + "/" + repository;
+  std::string what = "GET blob " + blob.digest.short_str() + " from " + registry_ + "/" + repository;
   RetrySchedule schedule(transport_.options().retry);
   for (;;) {
     // Written under a temporary name and renamed to the digest only once the hash matches.
