@@ -33,18 +33,6 @@ struct EngineUnderTest {
   std::string cli;          // "env DOCKER_HOST=... docker"
 };
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 // The image the instances run; builds the busybox stand-in when no real image is given.
 std::string instance_image(const EngineUnderTest& engine, const fs::path& scratch) {
   if (const char* image = std::getenv("NANOFORGE_TEST_NANOBOT_IMAGE"); image && *image) return image;
@@ -139,8 +127,8 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
     ~Down() { nanoforge("down"); }
   } down{nanoforge};
 
-  int alice_port = free_port(), bob_port = free_port();
-  while (bob_port == alice_port) bob_port = free_port();
+  int alice_port = free_local_port(), bob_port = free_local_port();
+  while (bob_port == alice_port) bob_port = free_local_port();
   auto alice = nanoforge("instance create alice " + std::to_string(alice_port) + " gpt-4o-mini --soul assistant");
   INFO(alice.output);
   REQUIRE(alice.exit_code == 0);
@@ -311,8 +299,8 @@ void run_yaml_typed_names(const EngineUnderTest& engine) {
   const std::vector<std::string> names{"yes", "123", "off"};
   std::set<int> ports;
   for (const auto& name : names) {
-    int port = free_port();
-    while (ports.count(port)) port = free_port();
+    int port = free_local_port();
+    while (ports.count(port)) port = free_local_port();
     ports.insert(port);
     auto created = nanoforge("instance create " + name + " " + std::to_string(port));
     INFO(created.output);
@@ -369,7 +357,7 @@ TEST_CASE("bad instance input on the command line: errors, exit codes, nothing c
   fs::path dir = scratch / "deployment";
   Nanoforge nanoforge{{"none", "NANOFORGE_ENGINE=none", ""}, dir};
   // Any port nothing listens on: other deployments on this host may hold 18790.
-  std::string alice_port = std::to_string(free_port());
+  std::string alice_port = std::to_string(free_local_port());
   REQUIRE(nanoforge("instance create alice " + alice_port).exit_code == 0);
   auto before = tree_snapshot(dir);
   struct Case {

@@ -67,19 +67,6 @@ class Process {
   pid_t pid_ = -1;
 };
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  int port = ntohs(address.sin_port);
-  ::close(fd);
-  return port;
-}
-
 // Waits until `command` prints `expected` (e.g. an HTTP status from curl -w).
 bool wait_until(const std::string& command, const std::string& expected, int seconds = 30) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
@@ -106,7 +93,7 @@ class TestRegistry {
  public:
   explicit TestRegistry(const std::string& auth_yaml = "", const fs::path& tls_cert = {}, const fs::path& tls_key = {})
       : dir_("nanoforge-registry") {
-    int port = free_port();
+    int port = free_local_port();
     address_ = "127.0.0.1:" + std::to_string(port);
     std::string config = "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: " +
                          (dir_ / "data").string() + "\n  delete:\n    enabled: true\nhttp:\n  addr: " + address_ + "\n";

@@ -37,18 +37,6 @@ const std::vector<std::string>& table() {
   return values;
 }
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 // dash and the libraries it loads, as `ldd` names them, copied to the same paths in `tree`.
 void copy_with_libraries(const fs::path& program, const fs::path& tree) {
   auto copy = [&](const fs::path& file) {
@@ -157,12 +145,12 @@ void check_secrets_arrive(const Engine& engine) {
 
   // alice: the key the issue reports, given to `instance create` through the environment.
   const std::string key = "sk-AB$cd$EF${HOME}x#y z";
-  auto created = nanoforge("instance create alice " + std::to_string(free_port()),
+  auto created = nanoforge("instance create alice " + std::to_string(free_local_port()),
                            "OPENAI_API_KEY=" + shell_quote(key));
   INFO(created.output);
   REQUIRE(created.exit_code == 0);
   // bob: the table, written by hand as the README says.
-  REQUIRE(nanoforge("instance create bob " + std::to_string(free_port())).exit_code == 0);
+  REQUIRE(nanoforge("instance create bob " + std::to_string(free_local_port())).exit_code == 0);
   std::string text = "# hand-written\n\nOPENAI_API_KEY=\n";
   for (std::size_t i = 0; i < table().size(); ++i) text += "V" + std::to_string(i) + "=" + table()[i] + "\n";
   write_text(dir / "instances/bob/.env", text);
@@ -254,7 +242,7 @@ TEST_CASE("up and compose refuse a secrets line that cannot be passed on and nam
   TempDir scratch("nanoforge-secrets-cli");
   fs::path dir = scratch / "deployment";
   Nanoforge nanoforge{{"none", "NANOFORGE_ENGINE=none", ""}, dir};
-  REQUIRE(nanoforge("instance create alice " + std::to_string(free_port())).exit_code == 0);
+  REQUIRE(nanoforge("instance create alice " + std::to_string(free_local_port())).exit_code == 0);
   fs::path env = dir / "instances/alice/.env";
   write_text(env, read_text(env) + "OPENAI_API_KEY=sk-good\nsk-pasted-without-a-name\n");
   std::size_t bad_line = 0;
@@ -272,7 +260,7 @@ TEST_CASE("up and compose refuse a secrets line that cannot be passed on and nam
     CHECK(read_text(dir / "docker-compose.yml") == compose_before);
   }
   // A key with a newline is refused by create, naming the variable; nothing is created.
-  auto newline = nanoforge("instance create bob " + std::to_string(free_port()),
+  auto newline = nanoforge("instance create bob " + std::to_string(free_local_port()),
                            "OPENAI_API_KEY=\"$(printf 'sk-one\\nsk-two')\"");
   INFO(newline.output);
   CHECK(newline.exit_code != 0);

@@ -36,6 +36,9 @@ void write_text(const std::filesystem::path& path, const std::string& text);
 std::string read_text(const std::filesystem::path& path);
 
 // The nanoforge binary under test and the source tree.
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0 and released).
+int free_local_port();
+
 std::string nanoforge_binary();
 std::filesystem::path source_dir();
 
