@@ -46,6 +46,9 @@ enum class RuntimeMode { mounted, self_contained };
 std::string to_string(RuntimeMode mode);
 RuntimeMode parse_runtime_mode(std::string_view text);  // "mounted" | "self-contained"
 
+// The container an instance runs in: "nanobot-NAME" (the guide's name, unique per engine).
+inline std::string container_name_of(const std::string& instance_name) { return "nanobot-" + instance_name; }
+
 struct Instance {
   std::string name;                // ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$, at most 63 characters
   int port = 0;                    // host port of the gateway
@@ -60,7 +63,7 @@ struct Instance {
   ResourceLimits limits;
   LogRotation logging;
 
-  std::string container_name() const { return "nanobot-" + name; }
+  std::string container_name() const { return container_name_of(name); }
   // The host ports this instance publishes (gateway, then WebUI when set).
   std::vector<int> host_ports() const;
   // Bind mounts, none nested in another so the engine never creates root-owned mount points

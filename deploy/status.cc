@@ -125,7 +125,7 @@ std::vector<InstanceStatus> collect_status(const Deployment& deployment, const C
   if (project) {
     auto usage = engine_usage(*project, running);
     for (auto& status : statuses) {
-      auto found = usage.find("nanobot-" + status.name);
+      auto found = usage.find(container_name_of(status.name));
       if (found == usage.end()) continue;
       status.cpu_percent = found->second.cpu;
       status.memory_used = found->second.used;

@@ -123,11 +123,27 @@ std::string rootfs_cache_key(const LockFile& lock, const RootfsOptions& options)
   return sha256_of(inputs.dump()).str();
 }
 
+RepositoryConfig repository_for(const RootfsOptions& options) {
+  return options.repository.suites.empty() ? default_repository_config() : options.repository;
+}
+
+Resolution resolve_rootfs_request(const PackageUniverse& universe, const RootfsOptions& options) {
+  const std::vector<std::string> requested = packages_for(options.profile, options.extra_packages);
+  check_no_python_packages(requested);
+  ResolveOptions resolve_options;
+  if (!options.exclusions.empty()) resolve_options.exclusions = options.exclusions;
+  Resolution resolution = resolve_packages(universe, requested, resolve_options);
+  std::vector<std::string> names;
+  for (const auto& record : resolution.packages) names.push_back(record.name);
+  check_no_python_packages(names);
+  return resolution;
+}
+
 RootfsResult build_rootfs(const RootfsOptions& options, const fs::path& cache_dir,
                           const ProgressCallback& progress) {
   const std::vector<std::string> requested = packages_for(options.profile, options.extra_packages);
   check_no_python_packages(requested);
-  RepositoryConfig config = options.repository.suites.empty() ? default_repository_config() : options.repository;
+  RepositoryConfig config = repository_for(options);
 
   // The package set: the lock when it was made for this request, else a fresh resolution.
   LockFile lock;
@@ -139,12 +155,7 @@ RootfsResult build_rootfs(const RootfsOptions& options, const fs::path& cache_di
   std::vector<PackageRecord> records;
   if (!from_lock) {
     PackageUniverse universe = load_package_universe(config, cache_dir, progress);
-    ResolveOptions resolve_options;
-    if (!options.exclusions.empty()) resolve_options.exclusions = options.exclusions;
-    Resolution resolution = resolve_packages(universe, requested, resolve_options);
-    std::vector<std::string> names;
-    for (const auto& record : resolution.packages) names.push_back(record.name);
-    check_no_python_packages(names);
+    Resolution resolution = resolve_rootfs_request(universe, options);
     lock = make_lock(resolution, universe);
     records = resolution.packages;
   }

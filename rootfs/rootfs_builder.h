@@ -18,7 +18,9 @@
 #include "base/progress.h"
 #include "rootfs/fixups.h"
 #include "rootfs/lock_file.h"
+#include "rootfs/package_index.h"
 #include "rootfs/repository_config.h"
+#include "rootfs/resolver.h"
 #include "rootfs/slimming.h"
 
 namespace nanoforge::rootfs {
@@ -64,6 +66,15 @@ struct RootfsResult {
 // file — and leaves the cache and any earlier tree intact.
 RootfsResult build_rootfs(const RootfsOptions& options, const std::filesystem::path& cache_dir,
                           const ProgressCallback& progress = {});
+
+// The repository a build of `options` reads: its own suites, else the machine's apt sources.
+RepositoryConfig repository_for(const RootfsOptions& options);
+
+// The package set a build of `options` installs when it resolves afresh: the profile and the
+// extra packages, their dependencies in `universe`, minus the exclusions. What `build_rootfs`
+// and `nanoforge rootfs why` share. Throws nanoforge::Error for an unknown package, an
+// unsatisfiable dependency or a Python package requested or pulled in.
+Resolution resolve_rootfs_request(const PackageUniverse& universe, const RootfsOptions& options);
 
 // The cache key of a tree built from `lock` with `options`; reads only the ldconfig binary
 // the fixups run (its digest is part of the key). Throws nanoforge::Error when that binary

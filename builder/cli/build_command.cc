@@ -1,85 +1,23 @@
 // `nanoforge build`: the main job.
-#include <filesystem>
-#include <iostream>
 
-#include <nlohmann/json.hpp>
-
-#include "builder/plan/build.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/console.h"
-#include "builder/publish/image_loader.h"
-#include "builder/publish/registry_push.h"
+#include "builder/publish/publish_build.h"
 #include "builder/spec/spec.h"
-#include "base/atomic_file.h"
-#include "oci/docker_archive.h"
-#include "base/error.h"
 #include "oci/layout.h"
 
 namespace nanoforge::builder {
-
-namespace fs = std::filesystem;
 
 namespace {
 
 struct BuildCommandOptions {
   std::string docker_archive;
-  bool load = false;
-  std::string push_prefix;
   std::string digest_file;
   std::string report;
   RegistryFlags registry;
   BuildOptions build;
+  PublishRequest publish;
 };
-
-std::vector<ImageReference> references_of(const BuildResult& result) {
-  std::vector<ImageReference> references;
-  for (const auto& image : result.images)
-    for (const auto& reference : image.references) references.push_back(reference);
-  return references;
-}
-
-// `--push ghcr.io/team` sends nanobot:0.1.0 to ghcr.io/team/nanobot:0.1.0, and so on for
-// every image and tag the build made (ko's KO_DOCKER_REPO): one flag publishes the set.
-PushList pushes_under(const std::string& prefix, const std::vector<ImageReference>& references) {
-  std::string base = prefix;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  if (base.empty()) throw Error("--push needs a registry and optional path, e.g. ghcr.io/team or 127.0.0.1:5000");
-  if (base.find('@') != std::string::npos || base.rfind(':') > base.find('/'))
-    throw Error("--push " + prefix + ": give a registry and path without a tag or digest (e.g. ghcr.io/team); "
-                "each image keeps its own name and tags under it");
-  PushList pushes;
-  for (const auto& reference : references)
-    pushes.emplace_back(reference, RemoteReference::parse(base + "/" + reference.str()));
-  return pushes;
-}
-
-nlohmann::json result_json(const BuildResult& result) {
-  nlohmann::json images = nlohmann::json::array();
-  for (const auto& image : result.images) {
-    nlohmann::json references = nlohmann::json::array();
-    for (const auto& reference : image.references) references.push_back(reference.str());
-    nlohmann::json layers = nlohmann::json::array();
-    for (std::size_t i = 0; i < image.layers.size(); ++i)
-      layers.push_back({{"name", image.layer_names[i]},
-                        {"digest", image.layers[i].descriptor.digest.str()},
-                        {"diffId", image.layers[i].diff_id.str()},
-                        {"size", image.layers[i].descriptor.size},
-                        {"uncompressedSize", image.layers[i].uncompressed_size}});
-    images.push_back({{"references", references},
-                      {"digest", image.image.manifest.digest.str()},
-                      {"size", image.compressed_size()},
-                      {"uncompressedSize", image.uncompressed_size()},
-                      {"layers", layers}});
-  }
-  nlohmann::json steps = nlohmann::json::array();
-  for (const auto& step : result.steps) {
-    nlohmann::json item = {{"name", step.name}, {"reused", step.reused}, {"seconds", step.seconds}};
-    if (!step.reused) item["reason"] = step.reason;
-    steps.push_back(std::move(item));
-  }
-  return {{"images", images}, {"steps", steps}, {"seconds", result.seconds},
-          {"nothingChanged", result.nothing_changed()}};
-}
 
 std::string summary(const BuildResult& result) {
   std::vector<std::vector<std::string>> image_rows;
@@ -118,8 +56,8 @@ void add_build_command(CLI::App& app, GlobalOptions& options) {
   command->add_flag("--update-lock", command_options->build.update_lock,
                     "Resolve the Debian packages anew and rewrite the lock file");
   command->add_flag("--force-venv", command_options->build.force_venv, "Rebuild the venv even when nothing changed");
-  command->add_flag("--load", command_options->load, "Load the images into the local Docker (or Podman) when built");
-  command->add_option("--push", command_options->push_prefix,
+  command->add_flag("--load", command_options->publish.load, "Load the images into the local Docker (or Podman) when built");
+  command->add_option("--push", command_options->publish.push_prefix,
                       "Push every image and tag built under REGISTRY[/PATH], e.g. ghcr.io/team -> "
                       "ghcr.io/team/nanobot:VERSION");
   command->add_option("--digest-file", command_options->digest_file,
@@ -131,40 +69,14 @@ void add_build_command(CLI::App& app, GlobalOptions& options) {
     Console console(options.quiet, options.json);
     auto spec = load_spec(options.spec_path());
     oci::Layout layout(options.layout_path());
-    // Before anything is built: a bad --push is an error now, not after minutes of work.
-    if (!command_options->push_prefix.empty()) pushes_under(command_options->push_prefix, {});
-    else if (!command_options->digest_file.empty())
-      throw Error("--digest-file is for --push (the built digests are in the summary and in --json)");
-    std::optional<LocalEngine> engine;
-    if (command_options->load) {
-      std::string reason;
-      engine = find_local_engine(reason);
-      if (!engine) throw Error("--load: no container engine can load images here (" + reason + ")");
-    }
-    auto result = run_build(spec, layout, options.cache_path(), console, command_options->build);
-    auto references = references_of(result);
-    if (!command_options->docker_archive.empty()) {
-      oci::export_docker_archive(layout, references, command_options->docker_archive, console.progress());
-      console.info("wrote " + command_options->docker_archive);
-    }
-    if (engine) {
-      load_images(*engine, layout, references, options.cache_path() / "load", console.progress());
-      console.info("loaded " + std::to_string(references.size()) + " tags into " + engine->program);
-    }
-    auto json = result_json(result);
-    if (!command_options->push_prefix.empty()) {
-      auto settings = push_settings(options, command_options->registry);
-      settings.digest_file = command_options->digest_file;
-      json["pushed"] = push_and_report(console, layout, pushes_under(command_options->push_prefix, references), settings);
-    }
-    // The record of this build for pipelines and for later comparison: what the summary
-    // shows, as JSON, beside the layout by default.
-    fs::path report = command_options->report.empty() ? spec.directory / ".nanoforge" / "build-report.json"
-                                                      : fs::path(command_options->report);
-    if (report.has_parent_path()) fs::create_directories(report.parent_path());
-    write_file_atomically(report, json.dump(2) + "\n");
-    console.json(json);
-    console.out(summary(result));
+    PublishRequest request = command_options->publish;
+    request.docker_archive = command_options->docker_archive;
+    request.report = command_options->report;
+    request.push = push_settings(options, command_options->registry);
+    request.push.digest_file = command_options->digest_file;
+    auto published = build_and_publish(spec, layout, options.cache_path(), console, command_options->build, request);
+    console.json(published.report);
+    console.out(summary(published.build));
   });
 }
 

@@ -17,6 +17,10 @@
 #include "deploy/compose.h"
 #include "deploy/deployment.h"
 #include "deploy/engine.h"
+#include "deploy/engine_runtime.h"
+#include "deploy/compose_settings.h"
+#include "deploy/instance_delete.h"
+#include "deploy/lifecycle.h"
 #include "deploy/instance_create.h"
 #include "deploy/migrate.h"
 #include "deploy/status.h"
@@ -40,59 +44,8 @@ void add_deployment_options(CLI::App* command, DeploymentOptions& options, bool 
                         "auto, docker, docker-compose, docker-compose-v2 or podman (default: $NANOFORGE_ENGINE or auto)");
 }
 
-// Backup and delete stop and start instances through the engine when one is there.
-class EngineRuntime : public InstanceRuntime {
- public:
-  explicit EngineRuntime(const ComposeProject& project) : project_(project) {}
-  bool is_running(const std::string& name) override {
-    if (!states_) states_ = project_.container_states();
-    auto found = states_->find("nanobot-" + name);
-    return found != states_->end() && found->second.state == "running";
-  }
-  void stop(const std::vector<std::string>& names) override {
-    project_.stop(names);
-    states_.reset();
-  }
-  void start(const std::vector<std::string>& names) override {
-    project_.start(names);
-    states_.reset();
-  }
-
- private:
-  const ComposeProject& project_;
-  std::optional<std::map<std::string, ContainerState>> states_;
-};
-
-std::unique_ptr<ComposeProject> project_if_available(const Deployment& deployment, const std::string& engine,
-                                                     std::string* why_not = nullptr) {
-  try {
-    if (!std::filesystem::exists(deployment.compose_file())) return nullptr;
-    auto project = std::make_unique<ComposeProject>(detect_engine(engine), deployment);
-    project->container_states();  // the engine answers
-    return project;
-  } catch (const Error& error) {
-    if (why_not) *why_not = error.what();
-    return nullptr;
-  }
-}
-
-// Before anything starts: every bad line of the instances' secrets files fails the command;
-// lines whose meaning changed since compose read them are warned about.
-void check_secrets(const Deployment& deployment, const std::vector<std::string>& names, GlobalOptions& global) {
-  Console console(global.quiet, global.json);
-  for (const auto& warning : check_instance_secrets(deployment, names)) console.warn(warning);
-}
-
-// An image whose entrypoint predates the secrets file would start the app without its keys.
-void warn_if_image_ignores_secrets(const ComposeProject& project, const Deployment& deployment, GlobalOptions& global) {
-  std::string image = deployment.settings().image;
-  auto label = project.image_label(image, kSecretsImageLabel);
-  if (!label) return;  // not pulled yet, or the engine cannot say: nothing to tell
-  if (label->find(kSecretsMountPoint) != std::string::npos) return;
-  Console(global.quiet, global.json)
-      .warn("the image " + image + " has no " + kSecretsImageLabel + " label: its entrypoint predates the " +
-            "secrets file, so the instances' .env variables will not reach the app; rebuild the image " +
-            "(nanoforge build, or docker build -f Dockerfile.multi-instance) and run nanoforge up again");
+void print_warnings(Console& console, const std::vector<std::string>& warnings) {
+  for (const auto& warning : warnings) console.warn(warning);
 }
 
 std::string ask(Console& console, const std::string& question) {
@@ -177,35 +130,20 @@ void add_delete(CLI::App* instance_app, GlobalOptions& global) {
     Deployment deployment(options->deployment.dir);
     validate_instance_name(options->name);
     DeploymentLock lock(deployment);
-    Instance instance = deployment.load_instance(options->name);
     if (!options->yes) {
       if (!::isatty(0))
-        throw Error("deleting instance '" + instance.name + "' needs confirmation: pass --yes (stdin is not a terminal)");
-      std::string answer = ask(console, "Delete instance '" + instance.name + "' and its data" +
+        throw Error("deleting instance '" + options->name + "' needs confirmation: pass --yes (stdin is not a terminal)");
+      std::string answer = ask(console, "Delete instance '" + options->name + "' and its data" +
                                (options->no_backup ? " WITHOUT a backup" : " (a backup is taken first)") + "? [y/N] ");
       if (answer != "y" && answer != "Y" && answer != "yes") throw Error("not deleted: no confirmation");
     }
+    deployment.load_instance(options->name);  // exists, before the engine is asked
     auto project = project_if_available(deployment, options->deployment.engine);
-    std::unique_ptr<EngineRuntime> runtime;
-    if (project) runtime = std::make_unique<EngineRuntime>(*project);
-    std::optional<std::filesystem::path> backup;
-    if (!options->no_backup) {
-      BackupOptions backup_options;
-      backup_options.include_secrets = true;  // a delete must be undoable; the archive is mode 0600
-      auto result = backup_instances(deployment, {instance.name}, default_backup_path(deployment, instance.name),
-                                     backup_options, nullptr);
-      backup = result.archive;
-      console.out("Backup: " + result.archive.string() + "\n");
-    }
-    if (project) project->remove_container(instance);
-    // Out of the way first, so compose never sees half a directory; then gone.
-    auto doomed = deployment.instances_dir() / (".deleting-" + instance.name);
-    std::filesystem::remove_all(doomed);
-    std::filesystem::rename(deployment.instance_dir(instance.name), doomed);
-    write_compose(deployment);
-    std::filesystem::remove_all(doomed);
-    console.json({{"deleted", instance.name}, {"backup", backup ? nlohmann::json(backup->string()) : nlohmann::json()}});
-    console.out("Deleted instance '" + instance.name + "'\n");
+    auto result = delete_instance(deployment, options->name, options->no_backup, project.get());
+    if (result.backup) console.out("Backup: " + result.backup->string() + "\n");
+    console.json({{"deleted", result.name},
+                  {"backup", result.backup ? nlohmann::json(result.backup->string()) : nlohmann::json()}});
+    console.out("Deleted instance '" + result.name + "'\n");
   });
 }
 
@@ -335,60 +273,27 @@ void add_list(CLI::App* instance_app, GlobalOptions& global) {
 void add_compose(CLI::App& app, GlobalOptions& global) {
   struct Options {
     DeploymentOptions deployment;
-    std::string image, mode, publish, project;
+    SettingsChange change;
   };
   auto options = std::make_shared<Options>();
   auto* command = app.add_subcommand("compose", "Write docker-compose.yml from the instances (and their overrides)");
-  command->add_option("--image", options->image, "Pinned image reference (repo@sha256:... or the build's content tag)");
-  command->add_option("--mode", options->mode, "mounted (./venv mounted read-only) or self-contained");
-  command->add_option("--publish", options->publish, "Address ports are published on (default 127.0.0.1)");
-  command->add_option("--project", options->project, "Compose project name (default: the directory's name)");
+  command->add_option("--image", options->change.image, "Pinned image reference (repo@sha256:... or the build's content tag)");
+  command->add_option("--mode", options->change.mode, "mounted (./venv mounted read-only) or self-contained");
+  command->add_option("--publish", options->change.publish, "Address ports are published on (default 127.0.0.1)");
+  command->add_option("--project", options->change.project, "Compose project name (default: the directory's name)");
   add_deployment_options(command, options->deployment, false);
   command->callback([options, &global] {
     Console console(global.quiet, global.json);
     Deployment deployment(options->deployment.dir);
     DeploymentLock lock(deployment);
-    DeploymentSettings settings = deployment.settings();
-    bool changed = false;
-    if (!options->mode.empty()) {
-      RuntimeMode mode = parse_runtime_mode(options->mode);
-      // The self-contained image carries the venv; keep the user's image unless they gave none.
-      if (mode != settings.mode && options->image.empty() &&
-          (settings.image == "nanobot:latest" || settings.image == "nanobot-full:latest"))
-        settings.image = mode == RuntimeMode::mounted ? "nanobot:latest" : "nanobot-full:latest";
-      settings.mode = mode;
-      changed = true;
-    }
-    if (!options->image.empty()) {
-      validate_image_reference(options->image);  // compose would expand a $ in it
-      settings.image = options->image, changed = true;
-    }
-    if (!options->publish.empty()) {
-      validate_publish_address(options->publish);
-      settings.publish_address = options->publish, changed = true;
-    }
-    if (!options->project.empty()) settings.project = project_name_for(options->project), changed = true;
-    // Render before saving anything: a broken instance fails the command with nothing changed.
-    auto instances = deployment.load_instances();
-    check_secrets(deployment, {}, global);
-    if (changed) {
-      DeploymentSettings previous = deployment.settings();
-      deployment.save_settings(settings);
-      try {
-        write_file_atomically(deployment.compose_file(), render_compose(deployment, instances));
-      } catch (...) {
-        deployment.save_settings(previous);
-        throw;
-      }
-    } else {
-      write_file_atomically(deployment.compose_file(), render_compose(deployment, instances));
-    }
+    auto written = write_compose_with(deployment, options->change);
+    print_warnings(console, written.warnings);
     console.json({{"composeFile", deployment.compose_file().string()},
-                  {"instances", instances.size()},
-                  {"image", settings.image},
-                  {"mode", to_string(settings.mode)}});
-    console.out("Wrote " + deployment.compose_file().string() + " (" + std::to_string(instances.size()) +
-                " instance(s), image " + settings.image + ")\n");
+                  {"instances", written.instances},
+                  {"image", written.settings.image},
+                  {"mode", to_string(written.settings.mode)}});
+    console.out("Wrote " + deployment.compose_file().string() + " (" + std::to_string(written.instances) +
+                " instance(s), image " + written.settings.image + ")\n");
   });
 }
 
@@ -406,20 +311,10 @@ void add_lifecycle(CLI::App& app, GlobalOptions& global, const std::string& verb
     Console console(global.quiet, global.json);
     Deployment deployment(options->deployment.dir);
     DeploymentLock lock(deployment);
-    for (const auto& name : options->names) deployment.load_instance(name);  // exists, readable
-    bool starts = verb == "up" || verb == "start" || verb == "restart";
-    // Nothing starts with a half-read secret: every bad line fails here, naming it.
-    if (starts) check_secrets(deployment, options->names, global);
-    if (verb == "up") write_compose(deployment);  // picks up overrides and hand edits, or fails here
-    ComposeProject project(detect_engine(options->deployment.engine), deployment);
-    if (starts) warn_if_image_ignores_secrets(project, deployment, global);
-    if (verb == "up") project.up(options->names);
-    else if (verb == "start") project.start(options->names);
-    else if (verb == "stop") project.stop(options->names);
-    else if (verb == "restart") project.restart(options->names);
-    else project.down();
-    console.json({{"command", verb}, {"instances", options->names}, {"engine", project.engine().describe()}});
-    console.out(verb + ": done (" + project.engine().describe() + ")\n");
+    auto result = run_lifecycle(deployment, parse_lifecycle_verb(verb), options->names, options->deployment.engine);
+    print_warnings(console, result.warnings);
+    console.json({{"command", verb}, {"instances", options->names}, {"engine", result.engine}});
+    console.out(verb + ": done (" + result.engine + ")\n");
   });
 }
 

@@ -1,16 +1,12 @@
 // `nanoforge rootfs why PACKAGE`: which requested package pulled a Debian package into the
 // runtime, through which dependencies — or why it is not there.
-#include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "builder/cli/commands.h"
 #include "builder/cli/console.h"
 #include "builder/plan/runtime_stage.h"
 #include "base/error.h"
-#include "rootfs/package_index.h"
-#include "rootfs/profiles.h"
-#include "rootfs/resolver.h"
+#include "rootfs/rootfs_builder.h"
 
 namespace nanoforge::builder {
 
@@ -25,11 +21,9 @@ void add_rootfs_commands(CLI::App& app, GlobalOptions& options) {
     auto spec = load_spec(options.spec_path());
     if (!spec.runtime) throw Error(spec.file.string() + ": the spec has no 'runtime' section");
     auto rootfs_options = builder::rootfs_options(spec, {});
-    auto universe = rootfs::load_package_universe(rootfs_options.repository, options.cache_path(), console.progress());
-    rootfs::ResolveOptions resolve_options;
-    if (!rootfs_options.exclusions.empty()) resolve_options.exclusions = rootfs_options.exclusions;
-    auto requested = rootfs::packages_for(rootfs_options.profile, rootfs_options.extra_packages);
-    auto resolution = rootfs::resolve_packages(universe, requested, resolve_options);
+    auto universe = rootfs::load_package_universe(rootfs::repository_for(rootfs_options), options.cache_path(),
+                                                  console.progress());
+    auto resolution = rootfs::resolve_rootfs_request(universe, rootfs_options);
     auto steps = resolution.why(*package);  // throws, naming the package, when it is not in the set
     nlohmann::json chain = nlohmann::json::array();
     for (const auto& step : steps) chain.push_back({{"package", step.package}, {"relation", step.relation}});

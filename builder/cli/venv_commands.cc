@@ -194,7 +194,9 @@ void add_venv_commands(CLI::App& app, GlobalOptions& options) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& need : unresolved) list.push_back({{"library", need.library}, {"neededBy", need.needed_by}});
     console.json(list);
+    // The missing libraries go to stderr with the failure: stdout holds results only.
     if (options.json) {
+      // the document above says it all
     } else if (unresolved.empty()) {
       console.out("every library the venv needs is in the venv or in " + closure_options->rootfs + "\n");
     } else {

@@ -1,17 +1,12 @@
 // `nanoforge verify`: what `build` produced from the spec (or an image / a venv named on
 // the command line), checked and reported; exit code 3 when a check fails.
-#include <unistd.h>
-
 #include <sstream>
 
-#include "builder/plan/build.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/console.h"
 #include "builder/verify/verify.h"
-#include "base/container_contract.h"
+#include "builder/verify/verify_target.h"
 #include "base/error.h"
-#include "oci/layer_reader.h"
-#include "venv/version_file.h"
 
 namespace nanoforge::builder {
 
@@ -27,44 +22,6 @@ struct VerifyCommandOptions {
   bool run = false;
   bool rebuild = false;
 };
-
-bool holds_venv(const oci::Layout& layout, const ImageReference& reference) {
-  auto image = layout.load(reference);
-  bool found = false;
-  for (const auto& layer : image.layers) {
-    oci::for_each_layer_member(layout.blobs().path_of(layer.digest), [&](const oci::LayerMember& member) {
-      found = found || member.path == "opt/venv/bin/python";
-    });
-    if (found) break;
-  }
-  return found;
-}
-
-// The target of a plain `nanoforge verify`: everything the spec's build produced.
-VerifyTarget target_from_spec(const Spec& spec) {
-  VerifyTarget target;
-  target.budgets = spec.budgets;
-  if (spec.runtime) {
-    target.runtime_image = ImageReference{spec.name, spec.version};
-    target.port = spec.runtime->port;
-    if (spec.venv) target.full_image = ImageReference{contract::full_image_name(spec.name), spec.version};
-  }
-  if (spec.venv) {
-    target.venv_dir = spec.venv->output;
-    target.module = spec.venv->module;
-    target.python_version = spec.venv->python_version;
-    target.build_paths = {spec.venv->project.string(), fs::absolute(spec.venv->output).string()};
-    if (!spec.venv->python.empty()) target.build_paths.push_back(spec.venv->python);
-    // The interpreter the venv was made from ("found /root/.pyenv/versions/3.12.1").
-    auto version_file = spec.venv->output / "VERSION.txt";
-    if (fs::exists(version_file)) {
-      auto source = venv::read_version_file(version_file).interpreter_source;
-      auto slash = source.find('/');
-      if (slash != std::string::npos) target.interpreter_prefix = source.substr(slash, source.find(' ', slash) - slash);
-    }
-  }
-  return target;
-}
 
 // The report as a table of checks, then each detail, then a count.
 std::string report_text(const VerifyReport& report) {
@@ -115,7 +72,7 @@ void add_verify_command(CLI::App& app, GlobalOptions& options) {
     if (!command_options->image.empty()) {
       auto reference = ImageReference::parse(command_options->image);
       layout->resolve(reference);
-      if (holds_venv(*layout, reference)) target.full_image = reference;
+      if (image_holds_venv(*layout, reference)) target.full_image = reference;
       else target.runtime_image = reference;
     }
     if (!command_options->venv.empty()) {
@@ -131,21 +88,7 @@ void add_verify_command(CLI::App& app, GlobalOptions& options) {
     verify_options.rebuild = command_options->rebuild;
     if (command_options->rebuild) {
       if (!spec) throw Error("--rebuild needs the spec (run it without an image or --venv argument)");
-      verify_options.rebuild_digests = [&] {
-        auto scratch = fs::temp_directory_path() / ("nanoforge-rebuild-" + std::to_string(::getpid()));
-        fs::remove_all(scratch);
-        oci::Layout fresh(scratch / "oci");
-        SilentReporter quiet;
-        BuildOptions build_options;
-        build_options.step_cache_dir = scratch / "steps";
-        build_options.venv_as_input = true;
-        auto result = run_build(*spec, fresh, options.cache_path(), quiet, build_options);
-        std::map<std::string, std::string> digests;
-        for (const auto& image : result.images)
-          for (const auto& reference : image.references) digests[reference.str()] = image.image.manifest.digest.str();
-        fs::remove_all(scratch);
-        return digests;
-      };
+      verify_options.rebuild_digests = [&] { return rebuild_digests(*spec, options.cache_path()); };
     }
     auto report = verify(target, layout ? &*layout : nullptr, verify_options, console);
     console.json(report.to_json());

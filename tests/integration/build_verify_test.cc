@@ -33,12 +33,42 @@ TEST_CASE("the example builds the runtime, the venv and the full image, and veri
   CHECK(fs::exists(example.directory / "nanoforge.debian.lock"));
   CHECK(fs::exists(example.directory / "requirements.lock"));
 
-  auto verified = run(example.verify("--json"));
-  INFO(verified.output);
-  auto report = parse_report(verified.output);
+  auto verified = run_split(example.verify("--json"));
+  INFO(verified.out << verified.err);
+  REQUIRE(not_one_json_document(verified.out) == "");  // the output contract
+  auto report = parse_report(verified.out);
   CHECK(failed_checks(report).empty());
   CHECK(verified.exit_code == 0);
   CHECK(check_named(report, "python-version")["figure"].get<std::string>().starts_with("Python 3.12."));
+  // --quiet: a verify that passes prints nothing (the venv alone, the quickest target).
+  auto quiet = run(nanoforge_command("verify --quiet --venv " + shell_quote((example.directory / "venv").string()) +
+                                     " --module example_gateway"));
+  INFO(quiet.output);
+  CHECK(quiet.exit_code == 0);
+  CHECK(quiet.output.empty());
+}
+
+TEST_CASE("rootfs why names the chain that pulled a package into the example's runtime", "[e2e]") {
+  auto& example = BuiltExample::get();
+  if (example.wheelhouse.empty()) NANOFORGE_SKIP("no CPython 3.12 install with setuptools/wheel wheels on this machine");
+  REQUIRE(example.build.exit_code == 0);
+  std::string spec = " -f " + shell_quote(example.spec.string());
+  auto why = run_split(nanoforge_command("rootfs why libc6 --json" + spec));
+  INFO(why.out << why.err);
+  REQUIRE(why.exit_code == 0);
+  REQUIRE(not_one_json_document(why.out) == "");
+  auto document = nlohmann::json::parse(why.out);
+  CHECK(document["package"] == "libc6");
+  REQUIRE(document["chain"].size() >= 1);
+  CHECK(document["chain"][0]["relation"] == "requested");
+  CHECK(document["chain"].back()["package"] == "libc6");
+  auto quiet = run(nanoforge_command("rootfs why libc6 --quiet" + spec));
+  CHECK(quiet.exit_code == 0);
+  CHECK(quiet.output.empty());
+  // A package the runtime does not hold: an error that names it.
+  auto absent = run(nanoforge_command("rootfs why python3.11-minimal" + spec));
+  CHECK(absent.exit_code != 0);
+  CHECK_THAT(absent.output, Catch::Contains("python3.11-minimal"));
 }
 
 TEST_CASE("a second build with nothing changed reuses every step, quickly", "[e2e]") {
@@ -229,11 +259,13 @@ TEST_CASE("build --push publishes every image and tag, and venv pull brings the 
 
   // Another host: only the registry. The venv comes back whole, runs, and replaces nothing
   // when the image is not a venv image.
-  auto pulled = run("cd " + shell_quote(elsewhere.path().string()) + " && " +
-                    nanoforge_command("--json --layout oci venv pull " + prefix + "/nanobot-venv:0.1.0 --insecure-registry " +
-                                      *harness.registry));
-  INFO(pulled.output);
+  auto pulled = run_split("cd " + shell_quote(elsewhere.path().string()) + " && " +
+                          nanoforge_command("--json --layout oci venv pull " + prefix + "/nanobot-venv:0.1.0 --insecure-registry " +
+                                            *harness.registry));
+  INFO(pulled.err);
   REQUIRE(pulled.exit_code == 0);
+  REQUIRE(not_one_json_document(pulled.out) == "");
+  CHECK(nlohmann::json::parse(pulled.out)["pythonVersion"].get<std::string>().rfind("3.12.", 0) == 0);
   CHECK(run(shell_quote((elsewhere / "venv/bin/python").string()) + " -c 'import example_gateway, sys; "
             "print(sys.version_info[:2])'").output.find("(3, 12)") != std::string::npos);
   CHECK(fs::exists(elsewhere / "venv.tar.gz"));

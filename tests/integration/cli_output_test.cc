@@ -114,25 +114,27 @@ TEST_CASE("every command's --json prints one JSON document on stdout and --quiet
          return dir + " --from " + shell_quote((scratch / ("home-" + mode)).string()) + " console-out-m-" + mode;
        }},
   };
-  // Commands this test cannot run on its own, and where their output is covered instead.
+  // Commands this test cannot run on its own, and the test that holds them to the same
+  // contract (--json parsed as one document from stdout alone, --quiet compared with "").
   std::map<std::string, std::string> not_run_here = {
-      {"verify", "needs the example's Python build (build_verify_test.cc parses its --json)"},
-      {"rootfs why", "needs the Debian archive's package lists (rootfs tests)"},
-      {"push", "needs the harness registry (registry_test.cc parses its --json)"},
-      {"pull", "needs the harness registry (registry_test.cc)"},
-      {"login", "needs the harness registry and a password on stdin (registry_test.cc)"},
-      {"up", "needs an engine and the image (instances_test.cc)"},
-      {"down", "needs an engine (instances_test.cc)"},
-      {"start", "needs an engine (instances_test.cc)"},
-      {"stop", "needs an engine (instances_test.cc)"},
-      {"restart", "needs an engine (instances_test.cc)"},
+      {"verify", "needs the example's Python build: build_verify_test.cc, both modes"},
+      {"rootfs why", "needs the Debian archive's package lists: rootfs_archive_test.cc, both modes"},
+      {"push", "needs the harness registry: registry_test.cc, both modes"},
+      {"pull", "needs the harness registry: registry_test.cc, both modes"},
+      {"login", "needs the harness registry and a password on stdin: registry_test.cc, both modes"},
+      {"up", "needs an engine and the image: instances_test.cc, --json"},
+      {"down", "needs an engine: instances_test.cc, --quiet"},
+      {"start", "needs an engine: instances_test.cc, --json"},
+      {"stop", "needs an engine: instances_test.cc, --quiet"},
+      {"restart", "needs an engine: instances_test.cc, --json"},
       {"logs", "prints the containers' own logs: its stdout is the engine's, not a result"},
-      {"venv build", "needs CPython 3.12 (venv_test.cc)"},
-      {"venv update", "needs CPython 3.12 (venv_test.cc)"},
-      {"venv rollback", "needs a venv built with CPython 3.12 (venv_test.cc)"},
-      {"venv pull", "needs the harness registry and a venv image (venv_test.cc)"},
-      {"venv closure", "needs a built venv and a root file system (venv_test.cc)"},
+      {"venv build", "needs CPython 3.12: venv_test.cc, --quiet (its --json is venv update's report)"},
+      {"venv update", "needs CPython 3.12: venv_test.cc, --json"},
+      {"venv rollback", "needs a venv built with CPython 3.12: venv_test.cc, both modes"},
+      {"venv pull", "needs the harness registry and a venv image: build_verify_test.cc, --json"},
+      {"venv closure", "needs a built venv and a root file system: venv_test.cc, both modes"},
   };
+
 
   std::set<std::string> covered;
   for (const auto& [name, arguments] : runs) covered.insert(name);

@@ -76,7 +76,33 @@ struct Nanoforge {
     return run("env " + engine.environment + " " + shell_quote(nanoforge_binary()) + " " + arguments + " --dir " +
                shell_quote(dir.string()));
   }
+  // stdout and stderr apart, for the output contract (--json, --quiet).
+  SplitResult split(const std::string& arguments) const {
+    return run_split("env " + engine.environment + " " + shell_quote(nanoforge_binary()) + " " + arguments +
+                     " --dir " + shell_quote(dir.string()));
+  }
 };
+
+// A lifecycle command with --json: one JSON document on stdout naming the command.
+void check_lifecycle_json(const Nanoforge& nanoforge, const std::string& arguments, const std::string& verb) {
+  auto result = nanoforge.split(arguments + " --json");
+  INFO(arguments << " --json: stdout:\n" << result.out << "\nstderr:\n" << result.err);
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(not_one_json_document(result.out) == "");
+  auto document = json::parse(result.out);
+  CHECK(document["command"] == verb);
+  CHECK_FALSE(document["engine"].get<std::string>().empty());
+}
+
+// A lifecycle command with --quiet: nothing at all on success, not even the compose tool's
+// lines. (Only for verbs that start nothing: those warn, rightly even with --quiet, about the
+// busybox stand-in image's missing secrets label.)
+void check_lifecycle_quiet(const Nanoforge& nanoforge, const std::string& arguments) {
+  auto result = nanoforge(arguments + " --quiet");
+  INFO(arguments << " --quiet printed:\n" << result.output);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.output.empty());
+}
 
 json status_of(const Nanoforge& nanoforge) {
   auto result = nanoforge("status --json");
@@ -146,9 +172,7 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
     CHECK_THAT(config.output, Catch::Contains("read_only: true"));
   }
 
-  auto up = nanoforge("up");
-  INFO(up.output);
-  REQUIRE(up.exit_code == 0);
+  check_lifecycle_json(nanoforge, "up", "up");
   auto both_healthy = [](const json& status) {
     return status.contains("alice") && status.contains("bob") && status["alice"]["health"] == "healthy" &&
            status["bob"]["health"] == "healthy";
@@ -218,14 +242,14 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
   }
 
   // stop bob: alice keeps running.
-  REQUIRE(nanoforge("stop bob").exit_code == 0);
+  check_lifecycle_quiet(nanoforge, "stop bob");
   status = status_of(nanoforge);
   CHECK(status["alice"]["state"] == "running");
   CHECK(status["alice"]["health"] == "healthy");
   CHECK(status["bob"]["state"] != "running");
   CHECK(status["bob"]["ok"] == false);
-  REQUIRE(nanoforge("start bob").exit_code == 0);
-  REQUIRE(nanoforge("restart alice").exit_code == 0);
+  check_lifecycle_json(nanoforge, "start bob", "start");
+  check_lifecycle_json(nanoforge, "restart alice", "restart");
   status = wait_for_status(nanoforge, both_healthy, 60);
   CHECK(both_healthy(status));
 
@@ -246,14 +270,12 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
   INFO(restored.output);
   REQUIRE(restored.exit_code == 0);
   CHECK(tree_snapshot(alice_dir) == before);
-  REQUIRE(nanoforge("up alice").exit_code == 0);
+  check_lifecycle_json(nanoforge, "up alice", "up");
   status = wait_for_status(nanoforge, both_healthy, 60);
   CHECK(both_healthy(status));
   CHECK(run(engine.cli + " exec nanobot-alice cat /data/workspace/memory/written-inside").output == "x\n");
 
-  auto down_result = nanoforge("down");
-  INFO(down_result.output);
-  CHECK(down_result.exit_code == 0);
+  check_lifecycle_quiet(nanoforge, "down");
   CHECK(run(engine.cli + " inspect nanobot-alice").exit_code != 0);
   CHECK(run(engine.cli + " network ls --format '{{.Name}}'").output.find(project + "_nanobot-net") == std::string::npos);
 }

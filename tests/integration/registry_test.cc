@@ -289,6 +289,19 @@ TEST_CASE("push to a registry, re-push, mount, tags, and pull back with skopeo a
     CHECK(ten.parsed()["blobBytesSent"] == ten.parsed()["blobBytesTotal"]);
     CHECK(skopeo_digest(repository + "-ten:t8") == manifest.digest.str());
   }
+  SECTION("with --quiet, push and pull print nothing on success (the output contract)") {
+    auto pushed = nanoforge(layout_of(dir) + " --quiet push " + kBusybox + " " + repository + ":quiet --insecure-registry " + registry);
+    INFO(pushed.all());
+    REQUIRE(pushed.exit_code == 0);
+    CHECK(pushed.all().empty());
+    TempDir other("nanoforge-quiet-pull");
+    auto pulled = nanoforge("--layout " + shell_quote((other / "oci").string()) + " --quiet pull " + repository +
+                            ":quiet copy/busybox:1 --insecure-registry " + registry);
+    INFO(pulled.all());
+    REQUIRE(pulled.exit_code == 0);
+    CHECK(pulled.all().empty());
+    CHECK(Layout(other / "oci").load(ImageReference::parse("copy/busybox:1")).manifest.digest == manifest.digest);
+  }
   SECTION("skopeo copies the pushed image into an OCI layout with the same digest") {
     TempDir copy("nanoforge-skopeo");
     auto result = run("skopeo copy --src-tls-verify=false docker://" + repository + ":1.0 oci:" + (copy / "oci").string() + ":copy");
@@ -452,7 +465,9 @@ TEST_CASE("token auth: a token server signs RS256 JWTs the registry verifies", "
   CHECK(wrong.exit_code != 0);
   CHECK(wrong.err.find("refused the credentials") != std::string::npos);
 
-  REQUIRE(nanoforge("login " + registry.address() + " -u alice --password-stdin" + flags, password + "\n").exit_code == 0);
+  auto quiet_login = nanoforge("--quiet login " + registry.address() + " -u alice --password-stdin" + flags, password + "\n");
+  REQUIRE(quiet_login.exit_code == 0);
+  CHECK(quiet_login.all().empty());  // the output contract: nothing on success
   auto pushed = nanoforge(layout_of(dir) + " --json push " + kBusybox + " " + target + " --also-tag latest" + flags);
   INFO(pushed.all());
   REQUIRE(pushed.exit_code == 0);

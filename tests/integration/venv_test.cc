@@ -11,6 +11,8 @@
 
 #include "base/digest.h"
 #include "oci/layer_entry.h"
+#include <nlohmann/json.hpp>
+
 #include "test_support.h"
 #include "venv/elf_closure.h"
 #include "venv/layers.h"
@@ -171,8 +173,13 @@ TEST_CASE("venv build: a relocatable venv that runs the example gateway", "[venv
   CHECK_THAT(log, Catch::Contains("model=test-model"));
 
   // The ELF closure against this host's root: everything the venv needs is here.
-  auto closure = run(nanoforge_command(dir / "cache", "venv closure -o " + shell_quote(moved.string()) + " --rootfs /"));
+  auto closure = run_split(nanoforge_command(dir / "cache", "venv closure --json -o " + shell_quote(moved.string()) + " --rootfs /"));
   CHECK(closure.exit_code == 0);
+  REQUIRE(not_one_json_document(closure.out) == "");
+  CHECK(nlohmann::json::parse(closure.out) == nlohmann::json::array());
+  auto quiet_closure = run(nanoforge_command(dir / "cache", "venv closure --quiet -o " + shell_quote(moved.string()) + " --rootfs /"));
+  CHECK(quiet_closure.exit_code == 0);
+  CHECK(quiet_closure.output.empty());
   // ...and against an empty root, libc is reported, by name, with who needs it.
   fs::create_directories(dir / "empty-root");
   auto unresolved = venv::elf_closure(moved, dir / "empty-root");
@@ -252,9 +259,12 @@ TEST_CASE("venv update: no-op, rebuild on change, failed install keeps the old v
   auto args = build_arguments(project, venv);
   auto update = [&](const std::string& extra = "") { return run(nanoforge_command(dir / "cache", "venv update " + args + extra)); };
 
-  auto first = update();
-  INFO(first.output);
+  // --json: the build's report, one document on stdout (the output contract).
+  auto first = run_split(nanoforge_command(dir / "cache", "venv update --json " + args));
+  INFO(first.err);
   REQUIRE(first.exit_code == 0);
+  REQUIRE(not_one_json_document(first.out) == "");
+  CHECK(nlohmann::json::parse(first.out)["venv"].is_string());
   auto first_tarball = sha256(dir / "venv.tar.gz");
 
   auto started = std::chrono::steady_clock::now();
@@ -304,11 +314,14 @@ TEST_CASE("venv update: no-op, rebuild on change, failed install keeps the old v
   CHECK_FALSE(fs::exists(dir / "venv.new"));
 
   // rollback swaps the backup in; a second rollback swaps back.
-  auto rollback = run(nanoforge_command(dir / "cache", "venv rollback -o " + shell_quote(venv.string())));
+  auto rollback = run_split(nanoforge_command(dir / "cache", "venv rollback --json -o " + shell_quote(venv.string())));
   CHECK(rollback.exit_code == 0);
+  CHECK(not_one_json_document(rollback.out) == "");
   CHECK(venv::read_version_file(venv).project_version == "0.1.0");
   CHECK(sha256(dir / "venv.tar.gz") == first_tarball);
-  run(nanoforge_command(dir / "cache", "venv rollback -o " + shell_quote(venv.string())));
+  auto back = run(nanoforge_command(dir / "cache", "venv rollback --quiet -o " + shell_quote(venv.string())));
+  CHECK(back.exit_code == 0);
+  CHECK(back.output.empty());  // --quiet: nothing on success
   CHECK(venv::read_version_file(venv).project_version == "0.2.0");
 }
 
@@ -352,10 +365,11 @@ TEST_CASE("venv build: interpreter from a python-build-standalone tarball over H
   CHECK_FALSE(fs::exists(dir / "bad-venv"));
   CHECK_FALSE(fs::exists(dir / "cache" / "python" / wrong));
 
-  auto good = run(nanoforge_command(dir / "cache", tarball_args(digest, dir / "venv")));
+  auto good = run(nanoforge_command(dir / "cache", tarball_args(digest, dir / "venv") + " --quiet"));
   run("kill " + pid);
   INFO(good.output);
   REQUIRE(good.exit_code == 0);
+  CHECK(good.output.empty());  // --quiet: nothing on success, not even the download's progress
   CHECK(fs::is_directory(dir / "cache" / "python" / digest / "python" / "bin"));
   auto info = venv::read_version_file(dir / "venv");
   CHECK(info.interpreter_source == url);

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 
@@ -29,6 +31,29 @@ CommandResult run(const std::string& command) {
   int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+SplitResult run_split(const std::string& command) {
+  // stderr to a temporary file while stdout comes through the pipe.
+  char err_path[] = "/tmp/nanoforge-stderr-XXXXXX";
+  int fd = ::mkstemp(err_path);
+  if (fd < 0) throw std::runtime_error("mkstemp failed for: " + command);
+  ::close(fd);
+  auto piped = run("( " + command + " ) 2>" + shell_quote(err_path));
+  SplitResult result{piped.exit_code, piped.output, read_text(err_path)};
+  ::unlink(err_path);
+  return result;
+}
+
+std::string not_one_json_document(const std::string& out) {
+  if (out.empty()) return "stdout is empty";
+  try {
+    auto document = nlohmann::json::parse(out);  // throws on anything after the document
+    if (document.is_null()) return "stdout holds null";
+  } catch (const nlohmann::json::exception& error) {
+    return std::string("stdout is not one JSON document: ") + error.what();
+  }
+  return "";
 }
 
 std::string shell_quote(const std::string& word) {

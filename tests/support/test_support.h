@@ -15,6 +15,20 @@ struct CommandResult {
 // Runs `command` with /bin/sh -c, capturing stdout and stderr.
 CommandResult run(const std::string& command);
 
+// Runs `command` with /bin/sh -c; stdout and stderr apart (the output contract: results on
+// stdout, messages on stderr).
+struct SplitResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+SplitResult run_split(const std::string& command);
+
+// The CLI's output contract (cli_output_test.cc runs it for every command it can run alone;
+// the engine and registry tests for the rest): `--json` prints exactly one JSON document on
+// stdout, nothing before or after it. Returns "" when `out` is one, else what is wrong.
+std::string not_one_json_document(const std::string& out);
+
 // Quotes a word for /bin/sh.
 std::string shell_quote(const std::string& word);
 

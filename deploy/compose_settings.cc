@@ -1,0 +1,52 @@
+#include "deploy/compose_settings.h"
+
+#include "base/atomic_file.h"
+#include "base/container_contract.h"
+#include "deploy/compose.h"
+#include "deploy/instance.h"
+#include "deploy/secrets_file.h"
+
+namespace nanoforge::deploy {
+
+ComposeWritten write_compose_with(const Deployment& deployment, const SettingsChange& change) {
+  const DeploymentSettings previous = deployment.settings();
+  DeploymentSettings settings = previous;
+  if (!change.mode.empty()) {
+    RuntimeMode mode = parse_runtime_mode(change.mode);
+    const std::string mounted_default = "nanobot:latest";
+    const std::string full_default = contract::full_image_name("nanobot") + ":latest";
+    // The self-contained image carries the venv; keep the user's image unless they gave none.
+    if (mode != settings.mode && change.image.empty() &&
+        (settings.image == mounted_default || settings.image == full_default))
+      settings.image = mode == RuntimeMode::mounted ? mounted_default : full_default;
+    settings.mode = mode;
+  }
+  if (!change.image.empty()) {
+    validate_image_reference(change.image);  // compose would expand a $ in it
+    settings.image = change.image;
+  }
+  if (!change.publish.empty()) {
+    validate_publish_address(change.publish);
+    settings.publish_address = change.publish;
+  }
+  if (!change.project.empty()) settings.project = project_name_for(change.project);
+  bool changed = !change.mode.empty() || !change.image.empty() || !change.publish.empty() || !change.project.empty();
+
+  // Render before saving anything: a broken instance fails the command with nothing changed.
+  auto instances = deployment.load_instances();
+  ComposeWritten written{settings, instances.size(), check_instance_secrets(deployment, {})};
+  if (!changed) {
+    write_file_atomically(deployment.compose_file(), render_compose(deployment, instances));
+    return written;
+  }
+  deployment.save_settings(settings);
+  try {
+    write_file_atomically(deployment.compose_file(), render_compose(deployment, instances));
+  } catch (...) {
+    deployment.save_settings(previous);
+    throw;
+  }
+  return written;
+}
+
+}  // namespace nanoforge::deploy

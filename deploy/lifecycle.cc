@@ -1,0 +1,67 @@
+#include "deploy/lifecycle.h"
+
+#include <optional>
+
+#include "base/container_contract.h"
+#include "base/error.h"
+#include "deploy/compose.h"
+#include "deploy/engine.h"
+#include "deploy/secrets_file.h"
+
+namespace nanoforge::deploy {
+
+namespace {
+
+constexpr std::pair<LifecycleVerb, const char*> kVerbs[] = {{LifecycleVerb::up, "up"},
+                                                            {LifecycleVerb::start, "start"},
+                                                            {LifecycleVerb::stop, "stop"},
+                                                            {LifecycleVerb::restart, "restart"},
+                                                            {LifecycleVerb::down, "down"}};
+
+// An image whose entrypoint predates the secrets file would start the app without its keys.
+std::optional<std::string> image_ignores_secrets(const ComposeProject& project, const std::string& image) {
+  auto label = project.image_label(image, contract::kSecretsImageLabel);
+  if (!label) return std::nullopt;  // not pulled yet, or the engine cannot say: nothing to tell
+  if (label->find(contract::kSecretsMountPoint) != std::string::npos) return std::nullopt;
+  return "the image " + image + " has no " + contract::kSecretsImageLabel + " label: its entrypoint predates the " +
+         "secrets file, so the instances' .env variables will not reach the app; rebuild the image " +
+         "(nanoforge build, or docker build -f Dockerfile.multi-instance) and run nanoforge up again";
+}
+
+}  // namespace
+
+LifecycleVerb parse_lifecycle_verb(const std::string& verb) {
+  for (const auto& [value, name] : kVerbs)
+    if (verb == name) return value;
+  throw Error("unknown lifecycle command '" + verb + "' (up, start, stop, restart or down)");
+}
+
+const char* to_string(LifecycleVerb verb) {
+  for (const auto& [value, name] : kVerbs)
+    if (verb == value) return name;
+  return "?";
+}
+
+LifecycleResult run_lifecycle(const Deployment& deployment, LifecycleVerb verb, const std::vector<std::string>& names,
+                              const std::string& engine_preference) {
+  for (const auto& name : names) deployment.load_instance(name);  // exists, readable
+  LifecycleResult result;
+  bool starts = verb == LifecycleVerb::up || verb == LifecycleVerb::start || verb == LifecycleVerb::restart;
+  // Nothing starts with a half-read secret: every bad line fails here, naming it.
+  if (starts) result.warnings = check_instance_secrets(deployment, names);
+  if (verb == LifecycleVerb::up) write_compose(deployment);  // picks up overrides and hand edits, or fails here
+  ComposeProject project(detect_engine(engine_preference), deployment);
+  result.engine = project.engine().describe();
+  if (starts)
+    if (auto warning = image_ignores_secrets(project, deployment.settings().image)) result.warnings.push_back(*warning);
+  switch (verb) {
+    case LifecycleVerb::up: project.up(names); break;
+    case LifecycleVerb::start: project.start(names); break;
+    case LifecycleVerb::stop: project.stop(names); break;
+    case LifecycleVerb::restart: project.restart(names); break;
+    case LifecycleVerb::down: project.down(); break;
+  }
+  return result;
+}
+
+}  // namespace nanoforge::deploy

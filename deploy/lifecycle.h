@@ -1,0 +1,31 @@
+// `up`, `start`, `stop`, `restart`, `down`: the compose project's lifecycle commands, with the
+// checks that must pass before anything starts.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "deploy/deployment.h"
+
+namespace nanoforge::deploy {
+
+enum class LifecycleVerb { up, start, stop, restart, down };
+
+// "up" -> LifecycleVerb::up ...; throws nanoforge::Error for any other word.
+LifecycleVerb parse_lifecycle_verb(const std::string& verb);
+const char* to_string(LifecycleVerb verb);
+
+struct LifecycleResult {
+  std::string engine;                 // Engine::describe() of the engine that ran it
+  std::vector<std::string> warnings;  // secrets lines whose meaning changed; an image that ignores .env
+};
+
+// Runs `verb` for the instances `names` (all when empty; `down` takes none) on the engine
+// chosen by `engine_preference` (as detect_engine takes it). Every name must be an instance.
+// Before a verb that starts containers, every instance's secrets file is checked (a bad line
+// fails here, naming it); `up` rewrites docker-compose.yml first so overrides and hand edits
+// take effect. The caller holds the DeploymentLock. Throws nanoforge::Error with the compose
+// tool's message when it fails, or after kComposeOperationSeconds.
+LifecycleResult run_lifecycle(const Deployment& deployment, LifecycleVerb verb, const std::vector<std::string>& names,
+                              const std::string& engine_preference);
+
+}  // namespace nanoforge::deploy
