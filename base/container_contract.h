@@ -27,6 +27,15 @@ inline constexpr const char* kSecretsImageLabel = "io.nanoforge.secrets-file";
 // PATH in every image: the venv's scripts first, then Debian's usual directories.
 inline constexpr const char* kImagePath = "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+// PID 1 of every container: tini (Debian's package, in every runtime profile) reaps the
+// orphans of the app's subprocesses (its shell tool, MCP servers, pip) and passes SIGTERM on;
+// without it Python is PID 1, whose SIGTERM the kernel drops until the app installs a handler.
+inline constexpr const char* kInitPath = "/usr/bin/tini";
+// How long `stop` waits before SIGKILL. Upstream's shutdown stops its channels, then waits up
+// to 15 s for its tasks and up to 15 s for each of two clean-ups (gateway_runtime.py): 45 s
+// at worst, and sessions are flushed last.
+inline constexpr int kStopGraceSeconds = 60;
+
 // The healthcheck command (Docker's "CMD" form): GET http://127.0.0.1:PORT/health through the
 // venv's Python, which every runtime profile can run (the minimal one has no curl or wget).
 // Exits 0 when the gateway answers 200.

@@ -1,6 +1,8 @@
 #include "deploy/compose.h"
 #include "deploy/compose_service.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <optional>
 #include <string_view>
@@ -133,11 +135,13 @@ void check_emitted(const YAML::Emitter& out, const Deployment& deployment) {
 
 }  // namespace
 
-YAML::Node shared_service(const DeploymentSettings& settings) {
+YAML::Node shared_service(const DeploymentSettings& settings, const Ownership& ownership) {
   YAML::Node base(YAML::NodeType::Map);
   base["image"] = settings.image;
-  base["user"] = quoted(std::to_string(contract::kUid) + ":" + std::to_string(contract::kGid));
+  base["user"] = quoted(ownership.compose_user());
+  if (auto userns = ownership.userns_mode()) base["userns_mode"] = *userns;
   base["restart"] = "unless-stopped";
+  base["stop_grace_period"] = std::to_string(contract::kStopGraceSeconds) + "s";
   base["read_only"] = plain_value("true");
   base["tmpfs"] = flow_list({"/tmp"});
   base["cap_drop"] = flow_list({"ALL"});
@@ -200,7 +204,8 @@ YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& s
 
 YAML::Node instance_service(const Instance& instance, const DeploymentSettings& settings,
                             const std::string& secrets_version) {
-  return expanded_service(shared_service(settings), instance_fields(instance, settings, secrets_version));
+  return expanded_service(shared_service(settings, ownership_for(settings.engine, ::geteuid(), ::getegid())),
+                          instance_fields(instance, settings, secrets_version));
 }
 
 void merge_override(YAML::Node& service, const YAML::Node& addition, const std::string& source) {
@@ -303,7 +308,7 @@ YAML::Node load_override(const fs::path& file, const std::string& instance_name)
 std::string render_compose(const Deployment& deployment, const std::vector<Instance>& instances,
                            const std::map<std::string, fs::path>& staged_dirs) {
   DeploymentSettings settings = deployment.settings();
-  const YAML::Node base = shared_service(settings);
+  const YAML::Node base = shared_service(settings, ownership_for(settings.engine, ::geteuid(), ::getegid()));
 
   YAML::Emitter head;
   head.SetIndent(2);

@@ -9,17 +9,20 @@
 
 #include "deploy/deployment.h"
 #include "deploy/instance.h"
+#include "deploy/ownership.h"
 
 namespace nanoforge::deploy {
 
-// What every service shares (the x-nanobot extension).
-YAML::Node shared_service(const DeploymentSettings& settings);
+// What every service shares (the x-nanobot extension); the container's user (and user
+// namespace) are the ownership mode's.
+YAML::Node shared_service(const DeploymentSettings& settings, const Ownership& ownership);
 // The keys only this instance's service has; none of them is in the shared part (restart
 // only when it differs), so without an override they are exactly what follows `<<: *nanobot`.
 // `secrets_version` (secrets_version() of its secrets file) becomes a label when not empty.
 YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& settings,
                            const std::string& secrets_version = "");
-// One instance's service, fully expanded (shared part included), before its override.
+// One instance's service, fully expanded (shared part included), before its override, in the
+// ownership mode of this process with the settings' engine.
 YAML::Node instance_service(const Instance& instance, const DeploymentSettings& settings,
                             const std::string& secrets_version = "");
 // Merges `addition` into `service` (see above); `source` names the file for errors.

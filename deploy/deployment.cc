@@ -54,6 +54,9 @@ DeploymentSettings Deployment::settings() const {
     settings.publish_address = object.value("publish", settings.publish_address);
     settings.project = object.value("project", settings.project);
     settings.network = object.value("network", settings.network);
+    settings.engine = object.value("engine", settings.engine);
+    if (settings.engine != "" && settings.engine != "docker" && settings.engine != "podman")
+      throw Error("engine: expected \"docker\" or \"podman\", got \"" + settings.engine + "\"");
     // Both reach docker-compose.yml and INSTANCE_INFO.txt: a hand edit must not change them.
     validate_image_reference(settings.image);
     validate_publish_address(settings.publish_address);
@@ -71,6 +74,7 @@ void Deployment::save_settings(const DeploymentSettings& settings) const {
                  {"publish", settings.publish_address},
                  {"project", settings.project},
                  {"network", settings.network}};
+  if (!settings.engine.empty()) object["engine"] = settings.engine;
   write_file_atomically(settings_file(), object.dump(2) + "\n");
 }
 

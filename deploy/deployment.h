@@ -18,6 +18,9 @@ struct DeploymentSettings {
   std::string publish_address = "127.0.0.1";  // --publish 0.0.0.0 exposes instances beyond the host
   std::string project;                        // compose project name; default: the directory's name
   std::string network = "nanobot-net";
+  // The engine of the last `up` ("docker" | "podman"; "" before any): rootless Podman renders
+  // differently (ownership.h).
+  std::string engine;
 };
 
 class Deployment {

@@ -40,6 +40,9 @@ std::vector<VolumeMount> Instance::volumes(RuntimeMode mode) const {
   std::string dir = "./" + instance_files::directory(name).string();
   std::vector<VolumeMount> mounts;
   if (mode == RuntimeMode::mounted) mounts.push_back({"./venv", contract::kVenvMountPoint, true});
+  // HOME, writable; config/ and workspace/ over its .nanobot and workspace, whose mount points
+  // exist in home/ (prepare_writable_state), so the engine never creates them as root.
+  mounts.push_back({dir + "/" + instance_files::kHome, "/data", false});
   mounts.push_back({dir + "/config", "/data/.nanobot", false});
   mounts.push_back({dir + "/workspace", "/data/workspace", false});
   // The secrets reach the app through the image's entrypoint, never through the compose

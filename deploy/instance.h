@@ -66,8 +66,8 @@ struct Instance {
   std::string container_name() const { return container_name_of(name); }
   // The host ports this instance publishes (gateway, then WebUI when set).
   std::vector<int> host_ports() const;
-  // Bind mounts, none nested in another so the engine never creates root-owned mount points
-  // inside the instance's own files; the last is the secrets file, read-only.
+  // Bind mounts: the venv (mounted mode), HOME, the config directory and the workspace inside
+  // HOME, all writable, and last the secrets file, read-only.
   std::vector<VolumeMount> volumes(RuntimeMode mode) const;
 };
 
@@ -80,6 +80,10 @@ inline constexpr const char* kSecrets = ".env";  // secrets_file.h; mode 0640 gr
 inline constexpr const char* kOverride = "docker-compose.override.yml";  // the user's, never rewritten
 inline constexpr const char* kInfo = "INSTANCE_INFO.txt";
 inline constexpr const char* kSoul = "workspace/SOUL.md";
+// The container's HOME (/data), writable: what the app keeps under ~ (OAuth tokens in
+// ~/.local/share, ~/.cache, ~/.nanobot/history). config/ and workspace/ are mounted over its
+// .nanobot and workspace (ownership.h).
+inline constexpr const char* kHome = "home";
 }  // namespace instance_files
 
 nlohmann::json to_json(const Instance& instance);

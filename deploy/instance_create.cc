@@ -21,6 +21,7 @@
 #include "deploy/compose.h"
 #include "deploy/instance_config.h"
 #include "deploy/instance_souls.h"
+#include "deploy/ownership.h"
 
 namespace nanoforge::deploy {
 
@@ -76,16 +77,6 @@ void write_new_file(const fs::path& path, std::string_view content, unsigned mod
     left -= static_cast<std::size_t>(written);
   }
   if (::close(fd) != 0) throw_system_error("cannot write", path.string());
-}
-
-void give_to_instance_user(const fs::path& tree) {
-  if (::geteuid() != 0) return;  // only root can; rootless engines map the user themselves
-  auto give = [](const fs::path& path) {
-    if (::lchown(path.c_str(), contract::kUid, contract::kGid) != 0)
-      throw_system_error("cannot give to uid " + std::to_string(contract::kUid), path.string());
-  };
-  give(tree);
-  for (const auto& entry : fs::recursive_directory_iterator(tree)) give(entry.path());
 }
 
 StagedInstance::StagedInstance(const Deployment& deployment, Instance instance)
@@ -167,10 +158,9 @@ std::unique_ptr<StagedInstance> stage_instance(const Deployment& deployment, con
   write_new_file(dir / instance_files::kInfo, instance_info(instance, settings));
   write_new_file(dir / instance_files::kOverride, override_stub(instance));
   write_new_file(dir / instance_files::kRecord, to_json(instance).dump(2) + "\n");
-  // The container only needs config/ and workspace/; the record, the override and the secret
-  // stay with the user who runs nanoforge.
-  give_to_instance_user(dir / "config");
-  give_to_instance_user(dir / "workspace");
+  // The container writes config/, workspace/ and home/; the record, the override and the
+  // secret stay with the user who runs nanoforge.
+  prepare_writable_state(dir, deployment_ownership(deployment));
   write_new_file(dir / instance_files::kSecrets, secrets_env(instance, api_key), 0600);
   give_secrets_to_instance_group(dir / instance_files::kSecrets);  // the container's user reads it
   return staged;

@@ -75,9 +75,6 @@ void commit_instance_and_compose(const Deployment& deployment, StagedInstance& s
 Instance create_instance(const Deployment& deployment, const CreateRequest& request,
                          const PortInUse& in_use = port_in_use_on_host);
 
-// Gives a tree to the image's user (uid/gid 1000) when running as root; a no-op otherwise.
-void give_to_instance_user(const std::filesystem::path& tree);
-
 // Writes a new file (O_EXCL) with `mode`; the staging directory is renamed into place later.
 void write_new_file(const std::filesystem::path& path, std::string_view content, unsigned mode = 0644);
 

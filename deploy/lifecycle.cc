@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "deploy/compose.h"
 #include "deploy/engine.h"
+#include "deploy/ownership.h"
 #include "deploy/secrets_file.h"
 
 namespace nanoforge::deploy {
@@ -49,8 +50,25 @@ LifecycleResult run_lifecycle(const Deployment& deployment, LifecycleVerb verb, 
   bool starts = verb == LifecycleVerb::up || verb == LifecycleVerb::start || verb == LifecycleVerb::restart;
   // Nothing starts with a half-read secret: every bad line fails here, naming it.
   if (starts) result.warnings = check_instance_secrets(deployment, names);
+  Engine engine = detect_engine(engine_preference);
+  if (verb == LifecycleVerb::up) {
+    // Rootless Podman renders differently (ownership.h): the file follows the engine in use.
+    DeploymentSettings settings = deployment.settings();
+    std::string kind = engine.kind == EngineKind::podman ? "podman" : "docker";
+    if (settings.engine != kind) {
+      settings.engine = kind;
+      deployment.save_settings(settings);
+    }
+  }
+  if (starts) {
+    // Instances made before HOME was writable, restored from another host or edited as root
+    // get what their container needs to write.
+    Ownership ownership = deployment_ownership(deployment);
+    for (const auto& name : names.empty() ? deployment.instance_names() : names)
+      prepare_writable_state(deployment.instance_dir(name), ownership);
+  }
   if (verb == LifecycleVerb::up) write_compose(deployment);  // picks up overrides and hand edits, or fails here
-  ComposeProject project(detect_engine(engine_preference), deployment);
+  ComposeProject project(engine, deployment);
   result.engine = project.engine().describe();
   if (starts)
     if (auto warning = image_ignores_secrets(project, deployment.settings().image)) result.warnings.push_back(*warning);

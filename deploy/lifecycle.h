@@ -22,8 +22,9 @@ struct LifecycleResult {
 // Runs `verb` for the instances `names` (all when empty; `down` takes none) on the engine
 // chosen by `engine_preference` (as detect_engine takes it). Every name must be an instance.
 // Before a verb that starts containers, every instance's secrets file is checked (a bad line
-// fails here, naming it); `up` rewrites docker-compose.yml first so overrides and hand edits
-// take effect. The caller holds the DeploymentLock. Throws nanoforge::Error with the compose
+// fails here, naming it) and made writable for the container (prepare_writable_state); `up`
+// records the engine in the settings and rewrites docker-compose.yml first so the ownership
+// mode, overrides and hand edits take effect. The caller holds the DeploymentLock. Throws nanoforge::Error with the compose
 // tool's message when it fails, or after kComposeOperationSeconds.
 LifecycleResult run_lifecycle(const Deployment& deployment, LifecycleVerb verb, const std::vector<std::string>& names,
                               const std::string& engine_preference);

@@ -4,6 +4,7 @@
 #include "base/error.h"
 #include "deploy/secrets_file.h"
 #include "deploy/instance_config.h"
+#include "deploy/ownership.h"
 
 namespace nanoforge::deploy {
 
@@ -131,8 +132,7 @@ MigrateResult migrate_instance(const Deployment& deployment, const MigrateReques
   fs::remove(dir / instance_files::kSecrets);
   write_new_file(dir / instance_files::kSecrets, secrets, 0600);
   give_secrets_to_instance_group(dir / instance_files::kSecrets);
-  give_to_instance_user(dir / "config");
-  give_to_instance_user(dir / "workspace");
+  prepare_writable_state(dir, deployment_ownership(deployment));
   commit_instance_and_compose(deployment, *staged, std::move(existing));
   result.instance = instance;
   result.dropped = converted.dropped;

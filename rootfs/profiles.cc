@@ -25,9 +25,9 @@ std::vector<std::string> profile_packages(const std::string& profile) {
   std::vector<std::string> packages;
   if (profile == "standard") {
     packages = {"base-files", "libc6",           "bash",    "coreutils", "curl",
-                "debianutils", "ca-certificates", "tzdata", "netbase"};
+                "debianutils", "ca-certificates", "tzdata", "netbase", "tini"};
   } else if (profile == "minimal") {
-    packages = {"base-files", "libc6", "dash", "ca-certificates", "tzdata", "netbase"};
+    packages = {"base-files", "libc6", "dash", "ca-certificates", "tzdata", "netbase", "tini"};
   } else {
     throw Error("unknown rootfs profile '" + profile + "': expected 'standard' or 'minimal'");
   }

@@ -24,7 +24,8 @@ std::string entrypoint_script(const std::vector<std::string>& app_command) {
          "# nanoforge runtime entrypoint. It exports the instance's secrets, then runs the command:\n"
          "# one that names an executable on PATH runs as given (`docker run IMAGE which python`);\n"
          "# anything else is handed to the app from the shared venv mounted read-only at /opt/venv.\n"
-         "# exec keeps the app as PID 1, so it gets SIGTERM from `docker stop` directly.\n"
+         "# It runs under tini (PID 1), and exec makes the app tini's child, which gets SIGTERM\n"
+         "# from `docker stop` through tini and whose orphaned subprocesses tini reaps.\n"
          "#\n"
          "# Secrets: $NANOFORGE_SECRETS_FILE, else " + std::string(contract::kSecretsMountPoint) + " (the instance's .env,\n"
          "# mounted read-only), when it exists. Lines of spaces and tabs and lines starting with '#'\n"
@@ -108,8 +109,10 @@ oci::ImageConfig runtime_image_config(const Spec& spec) {
                 "LANG=C.UTF-8",
                 // The venv is mounted read-only: no bytecode writes, and output unbuffered for logs.
                 "PYTHONDONTWRITEBYTECODE=1",
-                "PYTHONUNBUFFERED=1"};
-  config.entrypoint = {"/" + std::string(kEntrypointPath)};
+                "PYTHONUNBUFFERED=1",
+                // A crash in native code prints the Python stack to the container's log.
+                "PYTHONFAULTHANDLER=1"};
+  config.entrypoint = {contract::kInitPath, "--", "/" + std::string(kEntrypointPath)};
   config.working_dir = runtime.home;
   config.exposed_ports = {std::to_string(runtime.port) + "/tcp"};
   config.stop_signal = "SIGTERM";

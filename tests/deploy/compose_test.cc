@@ -124,8 +124,12 @@ TEST_CASE("compose: one service per instance under a shared x-nanobot anchor", "
     CHECK(strings(service["cap_drop"]) == std::vector<std::string>{"ALL"});
     CHECK(strings(service["security_opt"]) == std::vector<std::string>{"no-new-privileges:true"});
     CHECK(service["restart"].as<std::string>() == "unless-stopped");
+    // Upstream's shutdown may take 45 s (15 s for its tasks, 15 s for each of two clean-ups).
+    CHECK(service["stop_grace_period"].as<std::string>() == "60s");
+    CHECK_FALSE(service["userns_mode"]);  // as root: rootful engines, files given to 1000
     CHECK(strings(service["volumes"]) ==
-          std::vector<std::string>{"./venv:/opt/venv:ro", "./instances/" + name + "/config:/data/.nanobot",
+          std::vector<std::string>{"./venv:/opt/venv:ro", "./instances/" + name + "/home:/data",
+                                   "./instances/" + name + "/config:/data/.nanobot",
                                    "./instances/" + name + "/workspace:/data/workspace",
                                    "./instances/" + name + "/.env:/run/secrets/nanobot.env:ro"});
     // The compose tool never reads the secrets: it would expand $ and strip quotes.
@@ -175,7 +179,7 @@ TEST_CASE("compose: settings choose image, mode and publish address", "[compose]
   create_instance(deployment, request, no_port_in_use);
   YAML::Node service = resolved_service(YAML::Load(read_text(deployment.compose_file())), "alice");
   CHECK(service["image"].as<std::string>() == settings.image);
-  CHECK(strings(service["volumes"]) == std::vector<std::string>{"./instances/alice/config:/data/.nanobot",
+  CHECK(strings(service["volumes"]) == std::vector<std::string>{"./instances/alice/home:/data", "./instances/alice/config:/data/.nanobot",
                                                                 "./instances/alice/workspace:/data/workspace",
                                                                 "./instances/alice/.env:/run/secrets/nanobot.env:ro"});
   CHECK(strings(service["ports"]) == std::vector<std::string>{"0.0.0.0:18790:18790", "0.0.0.0:18900:8765"});

@@ -55,8 +55,13 @@ const LocalPython& local_python() {
   return python;
 }
 
+// stdout and stderr apart, for run_split().
+std::string nanoforge_split_command(const fs::path& cache, const std::string& arguments) {
+  return nanoforge_binary() + " --cache-dir " + shell_quote(cache.string()) + " " + arguments;
+}
+
 std::string nanoforge_command(const fs::path& cache, const std::string& arguments) {
-  return nanoforge_binary() + " --cache-dir " + shell_quote(cache.string()) + " " + arguments + " 2>&1";
+  return nanoforge_split_command(cache, arguments) + " 2>&1";
 }
 
 std::string build_arguments(const fs::path& project, const fs::path& output) {
@@ -173,7 +178,7 @@ TEST_CASE("venv build: a relocatable venv that runs the example gateway", "[venv
   CHECK_THAT(log, Catch::Contains("model=test-model"));
 
   // The ELF closure against this host's root: everything the venv needs is here.
-  auto closure = run_split(nanoforge_command(dir / "cache", "venv closure --json -o " + shell_quote(moved.string()) + " --rootfs /"));
+  auto closure = run_split(nanoforge_split_command(dir / "cache", "venv closure --json -o " + shell_quote(moved.string()) + " --rootfs /"));
   CHECK(closure.exit_code == 0);
   REQUIRE(not_one_json_document(closure.out) == "");
   CHECK(nlohmann::json::parse(closure.out) == nlohmann::json::array());
@@ -260,7 +265,7 @@ TEST_CASE("venv update: no-op, rebuild on change, failed install keeps the old v
   auto update = [&](const std::string& extra = "") { return run(nanoforge_command(dir / "cache", "venv update " + args + extra)); };
 
   // --json: the build's report, one document on stdout (the output contract).
-  auto first = run_split(nanoforge_command(dir / "cache", "venv update --json " + args));
+  auto first = run_split(nanoforge_split_command(dir / "cache", "venv update --json " + args));
   INFO(first.err);
   REQUIRE(first.exit_code == 0);
   REQUIRE(not_one_json_document(first.out) == "");
@@ -314,7 +319,7 @@ TEST_CASE("venv update: no-op, rebuild on change, failed install keeps the old v
   CHECK_FALSE(fs::exists(dir / "venv.new"));
 
   // rollback swaps the backup in; a second rollback swaps back.
-  auto rollback = run_split(nanoforge_command(dir / "cache", "venv rollback --json -o " + shell_quote(venv.string())));
+  auto rollback = run_split(nanoforge_split_command(dir / "cache", "venv rollback --json -o " + shell_quote(venv.string())));
   CHECK(rollback.exit_code == 0);
   CHECK(not_one_json_document(rollback.out) == "");
   CHECK(venv::read_version_file(venv).project_version == "0.1.0");

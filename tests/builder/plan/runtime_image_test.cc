@@ -58,7 +58,8 @@ TEST_CASE("the runtime config runs as the unprivileged user with the venv on PAT
   CHECK(config.env[1].starts_with("PATH=/opt/venv/bin:"));
   REQUIRE(config.healthcheck);
   CHECK(config.healthcheck->test[1] == "/opt/venv/bin/python");
-  CHECK(config.entrypoint == std::vector<std::string>{"/usr/local/bin/nanobot-entrypoint"});
+  CHECK(config.entrypoint == std::vector<std::string>{"/usr/bin/tini", "--", "/usr/local/bin/nanobot-entrypoint"});
+  CHECK(std::find(config.env.begin(), config.env.end(), "PYTHONFAULTHANDLER=1") != config.env.end());
 }
 
 TEST_CASE("Dockerfile.multi-instance ships the same entrypoint nanoforge generates", "[runtime]") {

@@ -1,45 +1,94 @@
-"""`example-gateway [gateway]`: starts the gateway like `nanobot gateway` does."""
+"""Command line: `example-gateway [gateway|serve] ...`, shaped like upstream's `nanobot` CLI.
+
+`gateway` stays the default when no subcommand is given, so older invocations
+(`example-gateway --config PATH`) keep working.
+"""
 
 import argparse
-import signal
 import sys
-import threading
 from pathlib import Path
 
-from . import __version__
-from .config import default_config_path, load_config, load_soul
-from .server import GatewayServer
+from . import __version__, log
+from .config import default_config_path, load, resolve_env
+from .diagnostics import ConfigError
+
+COMMANDS = ("gateway", "serve")
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="example-gateway", description=__doc__)
-    parser.add_argument("command", nargs="?", default="gateway", choices=["gateway"], help="what to run (default: gateway)")
-    parser.add_argument("--config", type=Path, default=None, help="config.json (default: $HOME/.nanobot/config.json)")
-    parser.add_argument("--version", action="version", version=f"example-gateway {__version__}")
-    args = parser.parse_args(argv)
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="example-gateway", description="A stand-in for Nanobot's gateway (not Nanobot).")
+    # Upstream's root callback has --version/-v; `-v` means verbose only after a subcommand.
+    parser.add_argument("-v", "--version", action="version", version=f"example-gateway {__version__}")
+    sub = parser.add_subparsers(dest="command")
 
-    config_path = args.config or default_config_path()
-    config = load_config(config_path)
-    soul = load_soul(config.workspace)
-    server = GatewayServer((config.host, config.port), model=config.model, soul=soul)
+    gateway = sub.add_parser("gateway", help="start the gateway (default)")
+    gateway.add_argument("-p", "--port", type=int, default=None, help="Gateway port (overrides gateway.port)")
+    gateway.add_argument("-w", "--workspace", default=None)
+    gateway.add_argument("-v", "--verbose", action="store_true")
+    gateway.add_argument("-c", "--config", default=None)
+    gateway.add_argument("--foreground", action="store_true", help="the default; accepted for compatibility")
+    gateway.add_argument("--background", action="store_true", help="not supported by the stand-in")
 
-    # As PID 1 in a container nothing else turns SIGTERM into an exit: stop serving at once.
-    def stop(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
+    serve = sub.add_parser("serve", help="start the OpenAI-compatible API")
+    serve.add_argument("-p", "--port", type=int, default=None, help="API server port")
+    serve.add_argument("-H", "--host", default=None, help="Bind address")
+    serve.add_argument("-t", "--timeout", type=float, default=None)
+    serve.add_argument("-v", "--verbose", action="store_true")
+    serve.add_argument("-w", "--workspace", default=None)
+    serve.add_argument("-c", "--config", default=None)
+    return parser
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    print(
-        f"example-gateway {__version__}: listening on {config.host}:{config.port}, model={config.model or '-'}, "
-        f"soul={'loaded' if soul else 'none'} ({config.workspace / 'SOUL.md'})",
-        flush=True,
-    )
+
+def _runtime_config(option, workspace):
+    """runtime_config.py:116-135: --config must exist; the default file may be missing."""
+    if option:
+        path = Path(option).expanduser().resolve()
+        if not path.exists():
+            log.console(f"Error: Config file not found: {path}")
+            return None
+        log.console(f"Using config: {path}")
+    else:
+        path = default_config_path()
     try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
-    print("example-gateway: stopped", flush=True)
-    return 0
+        config = resolve_env(load(path))
+    except ConfigError as error:
+        error.report()
+        return None
+    if workspace:
+        config.set_workspace(workspace)
+    return config
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in (*COMMANDS, "-h", "--help", "-v", "--version"):
+        argv.insert(0, "gateway")
+    args = _parser().parse_args(argv)
+
+    if args.command == "gateway":
+        if args.foreground and args.background:
+            log.console("Error: --foreground and --background cannot be used together.")
+            return 1
+        if args.background:
+            log.console("Error: the stand-in runs in the foreground only (--background is not supported).")
+            return 1
+        log.set_verbose(args.verbose)
+        config = _runtime_config(args.config, args.workspace)
+        if config is None:
+            return 1
+        from . import gateway
+
+        return gateway.run(config, port=args.port, workspace_option=args.workspace)
+
+    log.set_verbose(args.verbose)
+    if not args.verbose:
+        log.disable()
+    config = _runtime_config(args.config, args.workspace)
+    if config is None:
+        return 1
+    from . import serve
+
+    return serve.run(config, host=args.host, port=args.port, timeout=args.timeout)
 
 
 if __name__ == "__main__":
