@@ -2,11 +2,25 @@
 
 #include "base/atomic_file.h"
 #include "base/container_contract.h"
+#include "base/error.h"
 #include "deploy/compose.h"
 #include "deploy/instance.h"
 #include "deploy/secrets_file.h"
 
 namespace nanoforge::deploy {
+
+namespace {
+
+// "docker" or "podman" for a name --engine takes; the tools need not be installed to write a
+// file for them.
+std::string engine_kind(const std::string& name) {
+  if (name == "docker" || name == "docker-compose" || name == "docker-compose-v2") return "docker";
+  if (name == "podman" || name == "podman-compose") return "podman";
+  throw Error("unknown engine '" + name + "': expected docker, docker-compose, docker-compose-v2, podman or "
+              "podman-compose");
+}
+
+}  // namespace
 
 ComposeWritten write_compose_with(const Deployment& deployment, const SettingsChange& change) {
   const DeploymentSettings previous = deployment.settings();
@@ -30,7 +44,9 @@ ComposeWritten write_compose_with(const Deployment& deployment, const SettingsCh
     settings.publish_address = change.publish;
   }
   if (!change.project.empty()) settings.project = project_name_for(change.project);
-  bool changed = !change.mode.empty() || !change.image.empty() || !change.publish.empty() || !change.project.empty();
+  if (!change.engine.empty()) settings.engine = engine_kind(change.engine);
+  bool changed = !change.mode.empty() || !change.image.empty() || !change.publish.empty() || !change.project.empty() ||
+                 !change.engine.empty();
 
   // Render before saving anything: a broken instance fails the command with nothing changed.
   auto instances = deployment.load_instances();

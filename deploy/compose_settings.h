@@ -15,6 +15,10 @@ struct SettingsChange {
   std::string mode;     // "mounted" | "self-contained"
   std::string publish;  // an address ports are published on (validate_publish_address)
   std::string project;  // a directory-like name, made compose-safe by project_name_for
+  // The engine the file is for, as --engine names it (docker, docker-compose,
+  // docker-compose-v2, podman, podman-compose); `up` records the one it uses anyway. Rootless
+  // Podman renders differently (ownership.h).
+  std::string engine;
 };
 
 struct ComposeWritten {

@@ -162,6 +162,12 @@ int ComposeProject::logs(const std::vector<std::string>& services, bool follow, 
   return run_process(command(args), options).exit_code;
 }
 
+std::string ComposeProject::log_tail(const std::string& container, int lines) const {
+  ProcessResult result = query({engine_.cli, "logs", "--tail", std::to_string(lines), container});
+  if (!result.ok()) return "";
+  return result.output + (result.output.empty() || result.output.back() == '\n' ? "" : "\n") + result.errors;
+}
+
 std::map<std::string, ContainerState> ComposeProject::container_states() const {
   std::map<std::string, ContainerState> states;
   ProcessResult listed = engine_.kind == EngineKind::podman ? query({"podman", "ps", "-a", "--format", "json"})

@@ -67,6 +67,9 @@ class ComposeProject {
 
   // Container state by container name (nanobot-NAME), for all containers on the engine.
   std::map<std::string, ContainerState> container_states() const;
+  // The last `lines` lines the container wrote, stdout then stderr (`logs --tail`); "" when the
+  // engine cannot say (no such container).
+  std::string log_tail(const std::string& container, int lines) const;
   // The engine's ID of a local image ("sha256:..."), or "" when the engine has no such image.
   std::string image_id(const std::string& image) const;
   // The value of a local image's label ("" when the image has no such label), or nothing when

@@ -3,12 +3,14 @@
 #include <curl/curl.h>
 
 #include <cmath>
+#include <future>
 #include <cstdio>
 #include <map>
 #include <sstream>
 
 #include "base/error.h"
 #include "base/human_bytes.h"
+#include "deploy/app_log.h"
 
 namespace nanoforge::deploy {
 
@@ -51,6 +53,10 @@ std::optional<std::uint64_t> parse_memory_size(const std::string& text) {
 }
 
 namespace {
+
+// Enough for a restart loop's last run and a start's provider and channel lines.
+constexpr int kLogLines = 200;
+constexpr std::size_t kParallelLogReads = 8;
 
 struct Usage {
   std::optional<double> cpu;
@@ -102,6 +108,12 @@ std::map<std::string, Usage> engine_usage(const ComposeProject& project, const s
 
 }  // namespace
 
+std::string InstanceStatus::condition() const {
+  if (state == "running" && health == "healthy") return provider_unconfigured ? "provider-not-configured" : "ready";
+  if (state == "running") return "unhealthy";
+  return state;
+}
+
 std::vector<InstanceStatus> collect_status(const Deployment& deployment, const ComposeProject* project) {
   std::vector<Instance> instances = deployment.load_instances();
   std::map<std::string, ContainerState> states;
@@ -123,6 +135,21 @@ std::vector<InstanceStatus> collect_status(const Deployment& deployment, const C
     statuses.push_back(status);
   }
   if (project) {
+    // The app's own account of itself: a few engine calls at once, not one after another.
+    std::vector<std::future<void>> reads;
+    for (auto& status : statuses) {
+      if (status.state == "absent") continue;
+      reads.push_back(std::async(std::launch::async, [&status, project] {
+        auto diagnosis = diagnose_app_log(project->log_tail(container_name_of(status.name), kLogLines));
+        status.provider_unconfigured = diagnosis.provider_unconfigured;
+        status.reason = diagnosis.failure;
+      }));
+      if (reads.size() == kParallelLogReads) {
+        for (auto& read : reads) read.get();
+        reads.clear();
+      }
+    }
+    for (auto& read : reads) read.get();
     auto usage = engine_usage(*project, running);
     for (auto& status : statuses) {
       auto found = usage.find(container_name_of(status.name));
@@ -152,10 +179,15 @@ std::string format_status_table(const std::vector<InstanceStatus>& statuses) {
     if (status.memory_used)
       memory = human_bytes(*status.memory_used, ByteUnits::binary) + " / " +
                (status.memory_limit ? human_bytes(*status.memory_limit, ByteUnits::binary) : std::string("-"));
-    std::snprintf(line, sizeof line, " %s %-20s %-6d %-10s %-10s %8s  %s\n", status.ok() ? "✓" : "✗",
-                  status.name.c_str(), status.port, status.state.c_str(), status.health.c_str(), cpu.c_str(),
-                  memory.c_str());
+    std::snprintf(line, sizeof line, " %s %-20s %-6d %-10s %-10s %8s  %s\n",
+                  !status.ok() ? "✗" : status.provider_unconfigured ? "!" : "✓", status.name.c_str(), status.port,
+                  status.state.c_str(), status.health.c_str(), cpu.c_str(), memory.c_str());
     out << line;
+    // What the app says, under its row: the state a user must act on.
+    if (status.ok() && status.provider_unconfigured)
+      out << "     provider not configured: set the API key in instances/" << status.name
+          << "/.env (or a provider in WebUI Settings), then nanoforge up " << status.name << "\n";
+    if (!status.reason.empty()) out << "     " << status.reason << "\n";
   }
   return out.str();
 }
@@ -166,6 +198,9 @@ json status_json(const std::vector<InstanceStatus>& statuses) {
     json entry = {{"name", status.name},     {"port", status.port},     {"state", status.state},
                   {"health", status.health}, {"ok", status.ok()},       {"cpuPercent", nullptr},
                   {"memoryUsedBytes", nullptr}, {"memoryLimitBytes", nullptr}};
+    entry["condition"] = status.condition();
+    entry["providerConfigured"] = status.ok() ? json(!status.provider_unconfigured) : json();
+    if (!status.reason.empty()) entry["reason"] = status.reason;
     if (!status.engine_health.empty()) entry["engineHealth"] = status.engine_health;
     if (status.cpu_percent) entry["cpuPercent"] = *status.cpu_percent;
     if (status.memory_used) entry["memoryUsedBytes"] = *status.memory_used;

@@ -19,10 +19,17 @@ struct InstanceStatus {
   std::string state = "absent";  // the engine's: running, exited, paused, created... or absent
   std::string engine_health;      // the engine's healthcheck state, "" when it runs none
   std::string health = "-";       // nanoforge's probe: healthy | unhealthy | - (not running)
+  // From the app's own log (app_log.h): the gateway answers but has no provider configured;
+  // the reason it restarts or a channel failed, in upstream's words.
+  bool provider_unconfigured = false;
+  std::string reason;
   std::optional<double> cpu_percent;
   std::optional<std::uint64_t> memory_used;   // bytes
   std::optional<std::uint64_t> memory_limit;  // bytes
   bool ok() const { return state == "running" && health == "healthy"; }
+  // ready | provider-not-configured | unhealthy | restarting | the engine's state (exited,
+  // created, paused...) | absent.
+  std::string condition() const;
 };
 
 // GET http://127.0.0.1:PORT/health answers 200 within the timeout.
@@ -32,9 +39,12 @@ bool probe_health(int port, long timeout_ms = 2000);
 std::optional<std::uint64_t> parse_memory_size(const std::string& text);
 
 // Status of every instance of the deployment; `project` null when no engine is available.
+// With an engine, the log tail of every instance that has a container is read (in parallel)
+// for app_log.h's diagnosis.
 std::vector<InstanceStatus> collect_status(const Deployment& deployment, const ComposeProject* project);
 
-// The guide's table: "✓ alice  18790  running  healthy  0.50%  150.0MiB / 1.0GiB".
+// The guide's table: "✓ alice  18790  running  healthy  0.50%  150.0MiB / 1.0GiB" ("!" for a
+// healthy gateway without a provider, "✗" otherwise), with the app's reason under a row.
 std::string format_status_table(const std::vector<InstanceStatus>& statuses);
 nlohmann::json status_json(const std::vector<InstanceStatus>& statuses);
 

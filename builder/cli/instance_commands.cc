@@ -281,7 +281,10 @@ void add_compose(CLI::App& app, GlobalOptions& global) {
   command->add_option("--mode", options->change.mode, "mounted (./venv mounted read-only) or self-contained");
   command->add_option("--publish", options->change.publish, "Address ports are published on (default 127.0.0.1)");
   command->add_option("--project", options->change.project, "Compose project name (default: the directory's name)");
-  add_deployment_options(command, options->deployment, false);
+  command->add_option("--dir", options->deployment.dir, "Deployment directory (default: the current directory)");
+  command->add_option("--engine", options->change.engine,
+                      "Write the file for this engine (docker, podman, ...; default: the one `up` last used): "
+                      "rootless Podman runs the container in a keep-id user namespace");
   command->callback([options, &global] {
     Console console(global.quiet, global.json);
     Deployment deployment(options->deployment.dir);

@@ -1,6 +1,7 @@
 // The guide's checks run for real in a container engine (Docker, else Podman): the
 // runtime has no `python`, the mounted venv prints Python 3.12.x, and the app started from
-// the image answers GET /health on a published port within 10 s.
+// the image as an instance (its config, secrets and writable state) answers GET /health on a
+// published port.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +11,9 @@
 #include <thread>
 
 #include "builder/publish/image_loader.h"
+#include "deploy/deployment.h"
+#include "deploy/instance_create.h"
+#include "deploy/ownership.h"
 #include "deploy/status.h"
 #include "builder/verify/verify.h"
 #include "base/container_contract.h"
@@ -36,6 +40,10 @@ int free_local_port() {
 }
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+// How long the app may take to answer /health: the real app imports its providers and channels
+// first (seconds on a loaded machine).
+constexpr int kHealthSeconds = 30;
 
 }  // namespace
 
@@ -72,18 +80,39 @@ void check_in_containers(const VerifyTarget& target, const oci::Layout& layout, 
   }
   report.checks.push_back(venv_version);
 
+  // The container gets what an instance gets: the config `instance create` writes (gateway
+  // host 0.0.0.0 — the app's own default is 127.0.0.1, unreachable through a published port),
+  // a dummy provider key in its secrets file, and HOME, config directory and workspace
+  // writable for the container's user, as `up` prepares them.
   std::mt19937 generator{std::random_device{}()};
   auto name = "nanoforge-verify-" + std::to_string(generator() % 1000000);
   int port = free_local_port();
-  auto started = run_process({engine->program, "run", "-d", "--name", name, "-p",
-                              "127.0.0.1:" + std::to_string(port) + ":" + std::to_string(target.port), "-v", mount, image},
-                             within_seconds(120));
+  deploy::Deployment deployment(scratch / "verify-deployment");
+  deploy::CreateRequest request;
+  request.name = "verify";
+  request.port = port;
+  request.api_key = "sk-nanoforge-verify-not-a-real-key";
+  auto instance = deploy::create_instance(deployment, request, [](int) { return false; });
+  auto ownership = deploy::ownership_for(engine->program, ::geteuid(), ::getegid());
+  deploy::prepare_writable_state(deployment.instance_dir(instance.name), ownership);
+  std::vector<std::string> run = {engine->program, "run", "-d", "--name", name, "--read-only", "--tmpfs", "/tmp",
+                                  "--user", ownership.compose_user(), "-p",
+                                  "127.0.0.1:" + std::to_string(port) + ":" + std::to_string(target.port)};
+  if (auto userns = ownership.userns_mode()) run.push_back("--userns=" + *userns);
+  for (const auto& volume : instance.volumes(deploy::RuntimeMode::mounted)) {
+    std::string host = volume.container == contract::kVenvMountPoint
+                           ? fs::absolute(target.venv_dir).string()
+                           : (fs::absolute(deployment.root()) / volume.host).lexically_normal().string();
+    run.insert(run.end(), {"-v", host + ":" + volume.container + (volume.read_only ? ":ro" : "")});
+  }
+  run.push_back(image);
+  auto started = run_process(run, within_seconds(120));
   CheckResult health{"run: GET /health", CheckResult::Status::Fail, "", ""};
   if (!started.ok()) {
     health.detail = "the container did not start: " + first_line(started.output);
   } else {
     auto begin = std::chrono::steady_clock::now();
-    while (std::chrono::steady_clock::now() - begin < std::chrono::seconds(10)) {
+    while (std::chrono::steady_clock::now() - begin < std::chrono::seconds(kHealthSeconds)) {
       if (probe_health(port)) {
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
         health.status = CheckResult::Status::Pass;
@@ -96,8 +125,10 @@ void check_in_containers(const VerifyTarget& target, const oci::Layout& layout, 
     }
     if (health.status == CheckResult::Status::Fail) {
       auto logs = run_process({engine->program, "logs", name}, within_seconds(30));
-      health.detail = "http://127.0.0.1:" + std::to_string(port) + "/health did not answer 200 within 10 s; container log: " +
-                      logs.output.substr(0, 400);
+      std::string log = logs.output;
+      if (log.size() > 600) log = "..." + log.substr(log.size() - 600);
+      health.detail = "http://127.0.0.1:" + std::to_string(port) + "/health did not answer 200 within " +
+                      std::to_string(kHealthSeconds) + " s; the container's log ends: " + log;
     }
   }
   run_process({engine->program, "rm", "-f", name}, within_seconds(60));

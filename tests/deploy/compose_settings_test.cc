@@ -1,4 +1,6 @@
 // `nanoforge compose`'s settings change: saved with the compose file, or not at all.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "base/error.h"
@@ -72,4 +74,22 @@ TEST_CASE("a bad value or a broken instance changes nothing", "[compose-settings
   CHECK_THROWS_AS(write_compose_with(deployment, good_image), Error);
   CHECK(snapshot(dir.path()) == broken);
   CHECK(deployment.settings().image == "nanobot:latest");
+}
+
+TEST_CASE("the engine the file is for is recorded, and an unknown one refused", "[compose-settings]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  make_instance(deployment, "alice", 18800);
+  SettingsChange podman;
+  podman.engine = "podman-compose";
+  CHECK(write_compose_with(deployment, podman).settings.engine == "podman");
+  CHECK(deployment.settings().engine == "podman");
+  // As root Podman is rootful and keeps the image's user; a rootless user gets keep-id.
+  bool keep_id = read_text(deployment.compose_file()).find("userns_mode: keep-id:uid=1000,gid=1000") != std::string::npos;
+  CHECK(keep_id == (::geteuid() != 0));
+  auto before = snapshot(dir.path());
+  SettingsChange unknown;
+  unknown.engine = "lxc";
+  CHECK_THROWS_WITH(write_compose_with(deployment, unknown), Catch::Contains("unknown engine 'lxc'"));
+  CHECK(snapshot(dir.path()) == before);
 }

@@ -1,9 +1,10 @@
 // End to end on the harness's real engines: instances created, composed and run by
 // nanoforge with docker-compose v1 on dockerd and with podman-compose on Podman.
 //
-// The image is an input: $NANOFORGE_TEST_NANOBOT_IMAGE (e.g. nanobot:latest from `nanoforge
-// build`, with $NANOFORGE_TEST_VENV the venv to mount), else a stand-in built here from
-// Debian's static busybox whose httpd answers /health on 18790 like Nanobot's gateway.
+// The image is an input: $NANOFORGE_TEST_NANOBOT_IMAGE (with $NANOFORGE_TEST_VENV the venv to
+// mount), else the embedded example's runtime image and venv, whose app is a faithful stand-in
+// for upstream Nanobot (examples/gateway): it binds 127.0.0.1 unless told otherwise, starts
+// without a provider, writes under its config directory and HOME, and stops on bad settings.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -19,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "built_example.h"
 #include "test_support.h"
 
 using namespace nanoforge::testing;
@@ -33,40 +35,21 @@ struct EngineUnderTest {
   std::string cli;          // "env DOCKER_HOST=... docker"
 };
 
-// The image the instances run; builds the busybox stand-in when no real image is given.
-std::string instance_image(const EngineUnderTest& engine, const fs::path& scratch) {
+// The image the instances run: $NANOFORGE_TEST_NANOBOT_IMAGE when given, else the example's
+// runtime image (nanobot:0.1.0 from the embedded example, built once per test program) loaded
+// into the engine. Its app is the example gateway, which keeps upstream Nanobot's runtime
+// contract (examples/gateway/README.md). Empty, with `why_not`, when neither is there.
+std::string instance_image(const EngineUnderTest& engine, const fs::path& scratch, std::string& why_not) {
   if (const char* image = std::getenv("NANOFORGE_TEST_NANOBOT_IMAGE"); image && *image) return image;
-  std::string tag = "localhost/nanoforge-test/nanobot-standin:1";
-  if (run(engine.cli + " image inspect " + tag + " >/dev/null 2>&1").exit_code == 0) return tag;
-  fs::path tree = scratch / "standin";
-  fs::create_directories(tree / "bin");
-  for (const char* dir : {"www", "data", "opt/venv", "tmp", "etc"}) fs::create_directories(tree / dir);
-  fs::copy_file("/bin/busybox", tree / "bin/busybox");
-  for (const char* tool : {"sh", "httpd", "cat", "ls", "wget", "id", "sleep"})
-    fs::create_symlink("busybox", tree / "bin" / tool);
-  write_text(tree / "www/health", "ok\n");
-  write_text(tree / "etc/passwd", "root:x:0:0:root:/root:/bin/sh\nnanobot:x:1000:1000::/data:/bin/sh\n");
-  write_text(tree / "etc/group", "root:x:0:\nnanobot:x:1000:\n");
-  // PID 1 must end on SIGTERM or every stop waits the engine's full timeout.
-  std::string command = "[\"/bin/sh\",\"-c\",\"trap 'exit 0' TERM; /bin/httpd -f -p 18790 -h /www & wait\"]";
-  auto imported = run("tar -C " + shell_quote(tree.string()) + " -c . | " + engine.cli + " import --change " +
-                      shell_quote("CMD " + command) + " --change 'ENV HOME=/data' --change 'USER 1000:1000' - " + tag);
-  REQUIRE(imported.exit_code == 0);
-  return tag;
+  why_not = example_unavailable();
+  if (!why_not.empty()) return "";
+  return load_example_image(engine.cli + " load -i", engine.name == "podman", scratch);
 }
 
+// The venv the instances mount: $NANOFORGE_TEST_VENV, else the example's.
 void prepare_venv(const fs::path& deployment) {
-  if (const char* venv = std::getenv("NANOFORGE_TEST_VENV"); venv && *venv) {
-    fs::create_symlink(venv, deployment / "venv");
-    return;
-  }
-  // The compose healthcheck runs /opt/venv/bin/python -c '...'; the stand-in answers it with wget.
-  write_text(deployment / "venv/bin/python",
-             "#!/bin/sh\nexec /bin/busybox wget -q -O /dev/null http://127.0.0.1:18790/health\n");
-  fs::permissions(deployment / "venv/bin/python", fs::perms::owner_all | fs::perms::group_read |
-                                                      fs::perms::group_exec | fs::perms::others_read |
-                                                      fs::perms::others_exec);
-  write_text(deployment / "venv/VERSION.txt", "stand-in venv for the instance tests\n");
+  const char* venv = std::getenv("NANOFORGE_TEST_VENV");
+  fs::create_symlink(venv && *venv ? fs::path(venv) : BuiltExample::get().directory / "venv", deployment / "venv");
 }
 
 struct Nanoforge {
@@ -138,7 +121,9 @@ std::map<std::string, std::string> tree_snapshot(const fs::path& root) {
 
 void run_instances_end_to_end(const EngineUnderTest& engine) {
   TempDir scratch("nanoforge-instances");
-  std::string image = instance_image(engine, scratch.path());
+  std::string why_not;
+  std::string image = instance_image(engine, scratch.path(), why_not);
+  if (image.empty()) NANOFORGE_SKIP(why_not);
   fs::path dir = scratch / "deployment";
   fs::create_directories(dir);
   prepare_venv(dir);
@@ -161,6 +146,15 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
   auto bob = nanoforge("instance create bob " + std::to_string(bob_port) + " claude-3-5-sonnet --soul creative");
   INFO(bob.output);
   REQUIRE(bob.exit_code == 0);
+
+  // bob has a provider key; carol's config.json has a setting upstream does not know.
+  write_text(dir / "instances/bob/.env", "ANTHROPIC_API_KEY=test-key-bob\n");
+  int carol_port = free_local_port();
+  while (carol_port == alice_port || carol_port == bob_port) carol_port = free_local_port();
+  REQUIRE(nanoforge("instance create carol " + std::to_string(carol_port) + " gpt-4o-mini").exit_code == 0);
+  auto carol_config = json::parse(read_text(dir / "instances/carol/config/config.json"));
+  carol_config["colour"] = "blue";
+  write_text(dir / "instances/carol/config/config.json", carol_config.dump(2));
 
   if (engine.name == "docker") {
     // The compose tool itself accepts and resolves the file (merge keys and all).
@@ -189,8 +183,24 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
     CHECK(std::abs(status[name]["memoryLimitBytes"].get<double>() / (1024.0 * 1024 * 1024) - 1) < 0.01);
     CHECK(status[name]["cpuPercent"].is_number());
   }
+  // The three states status tells apart, each from the app's own words: alice runs without a
+  // provider, bob is ready, carol restarts on a setting upstream refuses.
+  CHECK(status["alice"]["condition"] == "provider-not-configured");
+  CHECK(status["alice"]["providerConfigured"] == false);
+  CHECK(status["bob"]["condition"] == "ready");
+  CHECK(status["bob"]["providerConfigured"] == true);
+  auto carol_failing = [](const json& status) {
+    return status.contains("carol") && status["carol"].value("reason", "") == "invalid settings: unknown setting 'colour'";
+  };
+  status = wait_for_status(nanoforge, carol_failing, 60);
+  INFO(status.dump(2));
+  CHECK(carol_failing(status));
+  CHECK(status["carol"]["ok"] == false);
   auto table = nanoforge("status");
-  CHECK_THAT(table.output, Catch::Contains("✓ alice") && Catch::Contains("✓ bob"));
+  CHECK_THAT(table.output, Catch::Contains("! alice") && Catch::Contains("✓ bob") && Catch::Contains("✗ carol"));
+  CHECK_THAT(table.output, Catch::Contains("provider not configured: set the API key in instances/alice/.env"));
+  CHECK_THAT(table.output, Catch::Contains("invalid settings: unknown setting 'colour'"));
+  REQUIRE(nanoforge("instance delete carol --yes --no-backup").exit_code == 0);
 
   // Each instance sees its own soul and config, and nothing of the other's.
   for (const std::string name : {"alice", "bob"}) {
@@ -230,6 +240,16 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
   CHECK(run(engine.cli + " exec nanobot-alice sh -c 'echo x > /opt/venv/x'").exit_code != 0);
   CHECK(run(engine.cli + " exec nanobot-alice sh -c 'echo x > /etc/x'").exit_code != 0);
   CHECK(run(engine.cli + " exec nanobot-alice sh -c 'echo x > /data/workspace/memory/written-inside'").exit_code == 0);
+  // The whole of HOME and of the config directory is the container user's to write, as the
+  // app expects (OAuth tokens, caches, history; sessions, run, media, logs, cron).
+  for (const char* path : {"/data/.local/share/x", "/data/.cache/x", "/data/.nanobot/history-x", "/data/x"})
+    CHECK(run(engine.cli + " exec nanobot-alice sh -c 'echo x > " + path + "'").exit_code == 0);
+  CHECK(fs::is_directory(dir / "instances/alice/config/sessions"));
+  CHECK(fs::exists(dir / "instances/alice/config/run/gateway.json"));
+  CHECK(fs::is_directory(dir / "instances/alice/home/.local/share/nanobot"));
+  CHECK(fs::exists(dir / "instances/alice/home/x"));
+  // tini is PID 1 and the app its child, with the fault handler on.
+  CHECK_THAT(run(engine.cli + " exec nanobot-alice cat /proc/1/cmdline").output, Catch::StartsWith("/usr/bin/tini"));
 
   if (engine.name == "docker") {
     // dockerd runs the compose healthcheck through the venv's python.
@@ -253,13 +273,22 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
   status = wait_for_status(nanoforge, both_healthy, 60);
   CHECK(both_healthy(status));
 
-  // backup -> delete -> restore gives back the same files.
+  // A running instance is stopped for a consistent copy and started again.
   fs::path alice_dir = dir / "instances/alice";
+  auto paused = nanoforge.split("--json instance backup alice -o " + shell_quote((scratch / "paused.tar.zst").string()));
+  INFO(paused.out << paused.err);
+  REQUIRE(paused.exit_code == 0);
+  REQUIRE(not_one_json_document(paused.out) == "");
+  CHECK(json::parse(paused.out)["paused"] == json::array({"alice"}));
+  CHECK(status_of(nanoforge)["alice"]["state"] == "running");
+
+  // backup -> delete -> restore gives back the same files. Stopped first: the running app
+  // writes its state (sessions flushed at SIGTERM, run/gateway.json at start) all the time.
+  check_lifecycle_quiet(nanoforge, "stop alice");
   auto before = tree_snapshot(alice_dir);
   auto backup = nanoforge("instance backup alice --include-secrets -o " + shell_quote((scratch / "alice.tar.zst").string()));
   INFO(backup.output);
   REQUIRE(backup.exit_code == 0);
-  CHECK(status_of(nanoforge)["alice"]["state"] == "running");  // started again after the copy
   auto deleted = nanoforge("instance delete alice --yes --no-backup");
   INFO(deleted.output);
   REQUIRE(deleted.exit_code == 0);
@@ -307,7 +336,9 @@ namespace {
 // the compose file unreadable for every instance. Here they start, and keep their names.
 void run_yaml_typed_names(const EngineUnderTest& engine) {
   TempDir scratch("nanoforge-yamlnames");
-  std::string image = instance_image(engine, scratch.path());
+  std::string why_not;
+  std::string image = instance_image(engine, scratch.path(), why_not);
+  if (image.empty()) NANOFORGE_SKIP(why_not);
   fs::path dir = scratch / "deployment";
   fs::create_directories(dir);
   prepare_venv(dir);

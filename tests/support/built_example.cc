@@ -1,5 +1,7 @@
 #include "built_example.h"
 
+#include <catch2/catch.hpp>
+
 namespace nanoforge::testing {
 
 namespace fs = std::filesystem;
@@ -18,6 +20,29 @@ BuiltExample::BuiltExample() {
 BuiltExample& BuiltExample::get() {
   static BuiltExample example;
   return example;
+}
+
+std::string example_unavailable() {
+  auto& example = BuiltExample::get();
+  if (example.wheelhouse.empty())
+    return "no CPython 3.12 install with setuptools/wheel wheels on this machine: the example is not built";
+  if (example.build.exit_code != 0) return "the example did not build: " + read_text(example.directory / "build.log");
+  return "";
+}
+
+std::string load_example_image(const std::string& load_command, bool podman, const fs::path& scratch) {
+  auto& example = BuiltExample::get();
+  auto archive = scratch / "nanobot-example.tar";
+  auto exported = run(nanoforge_command("--layout " + shell_quote((example.directory / ".nanoforge/oci").string()) +
+                                        " export nanobot:0.1.0 --docker-archive " + shell_quote(archive.string())));
+  INFO(exported.output);
+  REQUIRE(exported.exit_code == 0);
+  fs::permissions(archive, fs::perms(0644));  // loaded by another user, too
+  auto loaded = run(load_command + " " + shell_quote(archive.string()));
+  INFO(loaded.output);
+  REQUIRE(loaded.exit_code == 0);
+  fs::remove(archive);
+  return podman ? "localhost/nanobot:0.1.0" : "nanobot:0.1.0";
 }
 
 std::string BuiltExample::verify(const std::string& arguments) const {

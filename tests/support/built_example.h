@@ -29,6 +29,15 @@ struct BuiltExample {
   BuiltExample();
 };
 
+// Why the example cannot be used here ("" when it is built): no CPython 3.12 wheels, or a
+// failed build (with its log).
+std::string example_unavailable();
+
+// Exports the example's runtime image (nanobot:0.1.0) to a docker-archive in `scratch` and
+// runs `LOAD_COMMAND ARCHIVE` (e.g. "docker load -i", as any user), returning what the engine
+// calls the image: "nanobot:0.1.0", or "localhost/nanobot:0.1.0" for Podman. REQUIREs success.
+std::string load_example_image(const std::string& load_command, bool podman, const std::filesystem::path& scratch);
+
 // The JSON report on stdout; stderr (merged by run()) may add a line after it.
 nlohmann::json parse_report(const std::string& output);
 // The first check whose name starts with `prefix`, or null.

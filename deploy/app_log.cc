@@ -1,0 +1,75 @@
+#include "deploy/app_log.h"
+
+#include <sstream>
+#include <vector>
+
+namespace nanoforge::deploy {
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+std::string trimmed(const std::string& text) {
+  auto begin = text.find_first_not_of(" \t");
+  if (begin == std::string::npos) return "";
+  return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
+}
+
+bool contains(const std::string& line, const char* text) { return line.find(text) != std::string::npos; }
+
+// The failure one line names (with the line before it, where upstream puts the setting's
+// path), or "".
+std::string failure_of(const std::vector<std::string>& lines, std::size_t i) {
+  const std::string& line = lines[i];
+  const std::string previous = i > 0 ? trimmed(lines[i - 1]) : "";
+  if (contains(line, "Could not prepare dependencies for enabled channel '")) {
+    auto start = line.find("channel '") + 9;
+    return "channel dependencies could not be installed (channel " + line.substr(start, line.find('\'', start) - start) +
+           ")";
+  }
+  if (contains(line, "Channel dependencies could not be installed")) return "channel dependencies could not be installed";
+  if (contains(line, "Environment variable '") && contains(line, "' is not set."))
+    return "invalid settings: " + trimmed(line) + (previous.empty() ? "" : " (" + previous + ")");
+  if (trimmed(line) == "Unknown setting.") return "invalid settings: unknown setting '" + previous + "'";
+  if (contains(line, "Value does not satisfy this setting's requirements."))
+    return "invalid settings: '" + previous + "' does not satisfy its requirements";
+  if (contains(line, "JSON syntax error")) return "invalid settings: " + trimmed(line);
+  if (contains(line, "is not writable (owned by UID")) return "not writable: " + trimmed(line);
+  if (contains(line, "PermissionError:")) return "not writable: " + trimmed(line.substr(line.find("PermissionError:")));
+  if (contains(line, "Gateway cannot start:")) return trimmed(line.substr(line.find("Gateway cannot start:")));
+  if (contains(line, "Error: Config file not found:")) return trimmed(line);
+  if (contains(line, "nanobot-entrypoint: ")) return trimmed(line.substr(line.find("nanobot-entrypoint: ")));
+  return "";
+}
+
+}  // namespace
+
+AppLogDiagnosis diagnose_app_log(const std::string& log) {
+  const std::vector<std::string> lines = lines_of(log);
+  AppLogDiagnosis diagnosis;
+  // Upstream prints the provider's state before "Starting nanobot gateway" and installs channel
+  // dependencies after it: the latest run's lines begin after the start line before the last
+  // one (a run that fails before it starts prints none, so then the whole tail counts).
+  std::vector<std::size_t> starts;
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    if (contains(lines[i], "Starting nanobot gateway")) starts.push_back(i);
+  std::size_t from = starts.size() >= 2 ? starts[starts.size() - 2] + 1 : 0;
+  for (std::size_t i = from; i < lines.size(); ++i)
+    if (contains(lines[i], "Provider/model setup is incomplete")) diagnosis.provider_unconfigured = true;
+  for (std::size_t i = lines.size(); i-- > from;) {
+    diagnosis.failure = failure_of(lines, i);
+    if (!diagnosis.failure.empty()) break;
+  }
+  return diagnosis;
+}
+
+}  // namespace nanoforge::deploy
