@@ -121,16 +121,21 @@ TEST_CASE("a user in the docker group runs instances as themselves, nothing chow
     ~Down() { nanoforge("down"); }
   } down{nanoforge};
   REQUIRE(nanoforge("compose --image " + image + " --project nftest-owner-docker").exit_code == 0);
-  int port = free_local_port();
-  auto created = nanoforge("instance create alice " + std::to_string(port));
-  INFO(created.output);
-  REQUIRE(created.exit_code == 0);
+  int alice_port = free_local_port(), bob_port = free_local_port();
+  while (bob_port == alice_port) bob_port = free_local_port();
+  for (const auto& [name, port] : {std::pair<std::string, int>{"alice", alice_port}, {"bob", bob_port}}) {
+    auto created = nanoforge("instance create " + name + " " + std::to_string(port));
+    INFO(created.output);
+    REQUIRE(created.exit_code == 0);
+  }
   auto up = nanoforge("up");
   INFO(up.output);
   REQUIRE(up.exit_code == 0);
-  bool healthy = wait_healthy("curl -sf http://127.0.0.1:" + std::to_string(port) + "/health", 60);
-  INFO(run(harness.docker() + " logs nanobot-alice").output);
-  CHECK(healthy);
+  for (const auto& [name, port] : {std::pair<std::string, int>{"alice", alice_port}, {"bob", bob_port}}) {
+    bool healthy = wait_healthy("curl -sf http://127.0.0.1:" + std::to_string(port) + "/health", 60);
+    INFO(run(harness.docker() + " logs nanobot-" + name).output);
+    CHECK(healthy);
+  }
 
   auto inspected = run(harness.docker() + " inspect nanobot-alice");
   REQUIRE(inspected.exit_code == 0);
@@ -143,8 +148,8 @@ TEST_CASE("a user in the docker group runs instances as themselves, nothing chow
     CHECK(owner_of(alice / path) == user.ids());
   auto status = nanoforge("status --json");
   INFO(status.output);
-  CHECK(json::parse(status.output.substr(status.output.find('{')))["instances"][0]["condition"] ==
-        "provider-not-configured");
+  for (const auto& instance : json::parse(status.output.substr(status.output.find('{')))["instances"])
+    CHECK(instance["condition"] == "provider-not-configured");
 }
 
 TEST_CASE("rootless Podman maps its user to the container's with keep-id", "[instances][ownership][podman]") {
@@ -168,38 +173,52 @@ TEST_CASE("rootless Podman maps its user to the container's with keep-id", "[ins
   };
   // The file as rootless Podman needs it: the image's user, in a keep-id user namespace.
   REQUIRE(nanoforge("compose --engine podman --image " + image).exit_code == 0);
-  int port = free_local_port();
-  REQUIRE(nanoforge("instance create alice " + std::to_string(port)).exit_code == 0);
+  int alice_port = free_local_port(), bob_port = free_local_port();
+  while (bob_port == alice_port) bob_port = free_local_port();
+  const std::vector<std::pair<std::string, int>> instances = {{"alice", alice_port}, {"bob", bob_port}};
+  for (const auto& [name, port] : instances)
+    REQUIRE(nanoforge("instance create " + name + " " + std::to_string(port)).exit_code == 0);
   auto compose = read_text(dir / "docker-compose.yml");
   CHECK_THAT(compose, Catch::Contains("user: \"1000:1000\""));
   CHECK_THAT(compose, Catch::Contains("userns_mode: keep-id:uid=1000,gid=1000"));
 
   // Rootless Podman's own network needs /dev/net/tun, which this machine refuses; the
-  // container runs on the host's network instead, listening on the instance's port, with
+  // containers run on the host's network instead, each listening on its instance's port, with
   // everything else as the compose file says.
-  fs::path alice = dir / "instances/alice";
-  auto config = json::parse(read_text(alice / "config/config.json"));
-  config["gateway"]["port"] = port;
-  write_text(alice / "config/config.json", config.dump(2));
-  std::string volumes;
-  for (const auto& [host, container] : std::vector<std::pair<std::string, std::string>>{
-           {(dir / "venv").string(), "/opt/venv:ro"},
-           {(alice / "home").string(), "/data"},
-           {(alice / "config").string(), "/data/.nanobot"},
-           {(alice / "workspace").string(), "/data/workspace"},
-           {(alice / ".env").string(), "/run/secrets/nanobot.env:ro"}})
-    volumes += " -v " + shell_quote(host + ":" + container);
-  auto started = user("podman run -d --name nftest-rootless-alice --userns=keep-id:uid=1000,gid=1000 --user 1000:1000 "
-                      "--network host --read-only --tmpfs /tmp" + volumes + " " + image,
-                      environment);
-  INFO(started.output);
-  REQUIRE(started.exit_code == 0);
-  bool healthy = wait_healthy("curl -sf http://127.0.0.1:" + std::to_string(port) + "/health", 60);
-  INFO(user("podman logs nftest-rootless-alice", environment).output);
-  CHECK(healthy);
-  // Inside it is uid 1000; on the host what it wrote is the user's own.
-  CHECK(user("podman exec nftest-rootless-alice id -u", environment).output == "1000\n");
-  for (const char* path : {"config/run/gateway.json", "config/sessions", "home/.local/share/nanobot", "config/config.json"})
-    CHECK(owner_of(alice / path) == user.ids());
-  user("podman rm -f nftest-rootless-alice", environment);
+  struct Remove {
+    const TestUser& user;
+    std::string environment;
+    ~Remove() { user("podman rm -f nftest-rootless-alice nftest-rootless-bob", environment); }
+  } remove{user, environment};
+  for (const auto& [name, port] : instances) {
+    fs::path instance = dir / "instances" / name;
+    auto config = json::parse(read_text(instance / "config/config.json"));
+    config["gateway"]["port"] = port;
+    config["channels"]["websocket"]["port"] = free_local_port();  // on the host's network too
+    write_text(instance / "config/config.json", config.dump(2));
+    std::string volumes;
+    for (const auto& [host, container] : std::vector<std::pair<std::string, std::string>>{
+             {(dir / "venv").string(), "/opt/venv:ro"},
+             {(instance / "home").string(), "/data"},
+             {(instance / "config").string(), "/data/.nanobot"},
+             {(instance / "workspace").string(), "/data/workspace"},
+             {(instance / ".env").string(), "/run/secrets/nanobot.env:ro"}})
+      volumes += " -v " + shell_quote(host + ":" + container);
+    auto started = user("podman run -d --name nftest-rootless-" + name +
+                            " --userns=keep-id:uid=1000,gid=1000 --user 1000:1000 --network host --read-only --tmpfs /tmp" +
+                            volumes + " " + image,
+                        environment);
+    INFO(started.output);
+    REQUIRE(started.exit_code == 0);
+  }
+  for (const auto& [name, port] : instances) {
+    bool healthy = wait_healthy("curl -sf http://127.0.0.1:" + std::to_string(port) + "/health", 60);
+    INFO(user("podman logs nftest-rootless-" + name, environment).output);
+    CHECK(healthy);
+    // Inside it is uid 1000; on the host what it wrote is the user's own.
+    CHECK(user("podman exec nftest-rootless-" + name + " id -u", environment).output == "1000\n");
+    fs::path instance = dir / "instances" / name;
+    for (const char* path : {"config/run/gateway.json", "config/sessions", "home/.local/share/nanobot", "config/config.json"})
+      CHECK(owner_of(instance / path) == user.ids());
+  }
 }
