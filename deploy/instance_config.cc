@@ -25,7 +25,8 @@ std::string agents_md(const Instance& instance) {
       << "Instructions for the Nanobot instance '" << instance.name << "'.\n\n"
       << "- Your personality is described in SOUL.md; follow it.\n"
       << "- Keep long-term notes in memory/ and reusable procedures in skills/.\n"
-      << "- Everything you may write lives under /data/workspace; the rest of the system is read-only.\n";
+      << "- Your files live under /data/workspace. HOME (/data) and the config directory (/data/.nanobot)\n"
+      << "  hold the app's own state; the rest of the system is read-only.\n";
   return out.str();
 }
 
@@ -44,6 +45,7 @@ std::string instance_info(const Instance& instance, const DeploymentSettings& se
       << "Soul:             " << instance.soul << " (workspace/SOUL.md)\n"
       << "Config:           config/config.json (mounted at /data/.nanobot)\n"
       << "Workspace:        workspace/ (mounted at /data/workspace)\n"
+      << "Home:             home/ (mounted at /data, the container's HOME: tokens, caches, history)\n"
       << "Your additions:   docker-compose.override.yml (merged into this service; never rewritten)\n\n"
       << "Start:   nanoforge up " << instance.name << "\n"
       << "Logs:    nanoforge logs -f " << instance.name << "\n"

@@ -3,6 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -24,6 +25,11 @@ ArchiveReader open_layer(const std::filesystem::path& blob) {
   return reader;
 }
 
+// Calls visit(entry, name) for every member of the layer, `name` cleaned ("./", leading "/"
+// and trailing "/" dropped); members whose name is then empty (the root) are skipped.
+void for_each_entry(archive* reader, const std::filesystem::path& blob,
+                    const std::function<void(archive_entry*, const std::string&)>& visit);
+
 std::string clean(std::string name) {
   while (name.starts_with("./")) name.erase(0, 2);
   while (name.starts_with("/")) name.erase(0, 1);
@@ -31,19 +37,25 @@ std::string clean(std::string name) {
   return name;
 }
 
+void for_each_entry(archive* reader, const std::filesystem::path& blob,
+                    const std::function<void(archive_entry*, const std::string&)>& visit) {
+  archive_entry* entry = nullptr;
+  while (true) {
+    int status = archive_read_next_header(reader, &entry);
+    if (status == ARCHIVE_EOF) break;
+    if (status < ARCHIVE_WARN) throw Error("cannot read layer " + blob.string() + ": " + archive_error_string(reader));
+    std::string name = clean(archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "");
+    if (!name.empty()) visit(entry, name);
+  }
+}
+
 }  // namespace
 
 void for_each_layer_member(const std::filesystem::path& blob, const std::function<void(const LayerMember&)>& visit) {
   auto reader = open_layer(blob);
-  archive_entry* entry = nullptr;
-  while (true) {
-    int status = archive_read_next_header(reader.get(), &entry);
-    if (status == ARCHIVE_EOF) break;
-    if (status < ARCHIVE_WARN)
-      throw Error("cannot read layer " + blob.string() + ": " + archive_error_string(reader.get()));
+  for_each_entry(reader.get(), blob, [&](archive_entry* entry, const std::string& name) {
     LayerMember member;
-    member.path = clean(archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "");
-    if (member.path.empty()) continue;
+    member.path = name;
     member.mode = archive_entry_perm(entry);
     member.uid = static_cast<std::uint32_t>(archive_entry_uid(entry));
     member.gid = static_cast<std::uint32_t>(archive_entry_gid(entry));
@@ -58,7 +70,7 @@ void for_each_layer_member(const std::filesystem::path& blob, const std::functio
       member.link_target = archive_entry_symlink(entry) ? archive_entry_symlink(entry) : "";
     }
     visit(member);
-  }
+  });
 }
 
 void extract_layer(const std::filesystem::path& blob, const std::filesystem::path& directory) {
@@ -67,15 +79,8 @@ void extract_layer(const std::filesystem::path& blob, const std::filesystem::pat
   std::unique_ptr<archive, decltype(&archive_write_free)> writer(archive_write_disk_new(), archive_write_free);
   archive_write_disk_set_options(writer.get(), ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
                                                    ARCHIVE_EXTRACT_SECURE_NODOTDOT);
-  archive_entry* entry = nullptr;
-  while (true) {
-    int status = archive_read_next_header(reader.get(), &entry);
-    if (status == ARCHIVE_EOF) break;
-    if (status < ARCHIVE_WARN)
-      throw Error("cannot read layer " + blob.string() + ": " + archive_error_string(reader.get()));
-    std::string name = clean(archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "");
-    if (name.empty()) continue;
-    // Leading "/" was stripped above and ".." is refused, so the member stays inside.
+  for_each_entry(reader.get(), blob, [&](archive_entry* entry, const std::string& name) {
+    // for_each_entry stripped a leading "/" and ".." is refused, so the member stays inside.
     archive_entry_set_pathname(entry, (directory / name).c_str());
     if (const char* hardlink = archive_entry_hardlink(entry))
       archive_entry_set_hardlink(entry, (directory / clean(hardlink)).c_str());
@@ -84,13 +89,14 @@ void extract_layer(const std::filesystem::path& blob, const std::filesystem::pat
     const void* block;
     size_t size;
     la_int64_t offset;
+    int status;
     while ((status = archive_read_data_block(reader.get(), &block, &size, &offset)) == ARCHIVE_OK)
       if (archive_write_data_block(writer.get(), block, size, offset) < ARCHIVE_OK)
         throw Error("cannot write " + name + ": " + archive_error_string(writer.get()));
     if (status < ARCHIVE_WARN)
       throw Error("cannot read " + name + " from layer " + blob.string() + ": " + archive_error_string(reader.get()));
     archive_write_finish_entry(writer.get());
-  }
+  });
 }
 
 }  // namespace nanoforge::oci

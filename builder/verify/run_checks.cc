@@ -2,8 +2,6 @@
 // runtime has no `python`, the mounted venv prints Python 3.12.x, and the app started from
 // the image as an instance (its config, secrets and writable state) answers GET /health on a
 // published port.
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,6 +16,7 @@
 #include "builder/verify/verify.h"
 #include "base/container_contract.h"
 #include "base/error.h"
+#include "base/local_port.h"
 #include "base/subprocess.h"
 
 namespace nanoforge::builder {
@@ -26,18 +25,6 @@ using deploy::probe_health;
 namespace fs = std::filesystem;
 
 namespace {
-
-int free_local_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 

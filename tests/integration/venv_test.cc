@@ -87,10 +87,6 @@ std::uint64_t tree_bytes(const fs::path& root, const std::string& skip_prefix = 
   return total;
 }
 
-int free_port() {
-  auto result = run("python3 -c 'import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])'");
-  return std::stoi(first_line(result.output));
-}
 
 }  // namespace
 
@@ -156,7 +152,7 @@ TEST_CASE("venv build: a relocatable venv that runs the example gateway", "[venv
   fs::path home = dir / "home";
   fs::create_directories(home / ".nanobot" / "workspace");
   write_text(home / ".nanobot" / "workspace" / "SOUL.md", "# A test soul\n");
-  int port = free_port();
+  int port = free_local_port();
   write_text(home / ".nanobot" / "config.json",
              "{\"gateway\": {\"host\": \"127.0.0.1\", \"port\": " + std::to_string(port) +
                  "}, \"agents\": {\"defaults\": {\"workspace\": \"~/.nanobot/workspace\", \"model\": \"test-model\"}}}");
@@ -348,7 +344,7 @@ TEST_CASE("venv build: interpreter from a python-build-standalone tarball over H
   INFO(staged.output);
   REQUIRE(staged.exit_code == 0);
   std::string digest = sha256(dir / "serve/cpython-3.12-install_only.tar.gz");
-  int port = free_port();
+  int port = free_local_port();
   auto server = run("cd " + shell_quote((dir / "serve").string()) + " && python3 -m http.server --bind 127.0.0.1 " +
                     std::to_string(port) + " >/dev/null 2>&1 & echo $!");
   std::string pid = first_line(server.output);

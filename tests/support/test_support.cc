@@ -154,17 +154,5 @@ std::string Harness::podman() const {
   return "env CONTAINERS_CONF=" + shell_quote(containers_conf.value_or("")) + " podman";
 }
 
-int free_local_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  int port = ntohs(address.sin_port);
-  ::close(fd);
-  return port;
-}
 
 }  // namespace nanoforge::testing

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "base/local_port.h"
+
 namespace nanoforge::testing {
 
 struct CommandResult {
@@ -49,10 +51,10 @@ class TempDir {
 void write_text(const std::filesystem::path& path, const std::string& text);
 std::string read_text(const std::filesystem::path& path);
 
-// The nanoforge binary under test and the source tree.
-// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0 and released).
-int free_local_port();
+// A TCP port on 127.0.0.1 that was free a moment ago (base/local_port.h).
+using nanoforge::free_local_port;
 
+// The nanoforge binary under test and the source tree.
 std::string nanoforge_binary();
 std::filesystem::path source_dir();
 

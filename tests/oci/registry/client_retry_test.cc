@@ -91,17 +91,7 @@ class StatusServer {
 };
 
 // A port nothing listens on: bound, then closed.
-std::string refusing_host() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
-}
+std::string refusing_host() { return "127.0.0.1:" + std::to_string(free_local_port()); }
 
 struct RecordedPolicy {
   std::vector<std::chrono::milliseconds> sleeps;
