@@ -24,6 +24,9 @@ std::string trimmed(const std::string& text) {
   return text.substr(begin, text.find_last_not_of(" \t") - begin + 1);
 }
 
+// How far above a PermissionError the line naming the directory may be (a traceback's depth).
+constexpr std::size_t kTracebackLines = 60;
+
 bool contains(const std::string& line, const char* text) { return line.find(text) != std::string::npos; }
 
 // The failure one line names (with the line before it, where upstream puts the setting's
@@ -67,7 +70,15 @@ AppLogDiagnosis diagnose_app_log(const std::string& log) {
     if (contains(lines[i], "Provider/model setup is incomplete")) diagnosis.provider_unconfigured = true;
   for (std::size_t i = lines.size(); i-- > from;) {
     diagnosis.failure = failure_of(lines, i);
-    if (!diagnosis.failure.empty()) break;
+    if (diagnosis.failure.empty()) continue;
+    // A traceback's PermissionError follows the line that names the directory and its owner.
+    if (diagnosis.failure.starts_with("not writable: PermissionError"))
+      for (std::size_t j = i; j-- > from && i - j <= kTracebackLines;)
+        if (contains(lines[j], "is not writable (owned by UID")) {
+          diagnosis.failure = failure_of(lines, j);
+          break;
+        }
+    break;
   }
   return diagnosis;
 }

@@ -37,6 +37,11 @@ TEST_CASE("why the app stops or a channel fails, in upstream's words", "[app-log
   CHECK(diagnose_app_log("Traceback (most recent call last):\nPermissionError: [Errno 13] Permission denied: "
                          "'/data/.local/share/nanobot'\n")
             .failure == "not writable: PermissionError: [Errno 13] Permission denied: '/data/.local/share/nanobot'");
+  // Both, as the example prints them: the line naming the directory and its owner wins.
+  CHECK(diagnose_app_log("Error: /data/.local/share is not writable (owned by UID 1000, running as UID 1000).\n\n"
+                         "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n"
+                         "PermissionError: [Errno 13] Permission denied: '/data/.local/share/nanobot'\n")
+            .failure == "not writable: Error: /data/.local/share is not writable (owned by UID 1000, running as UID 1000).");
   CHECK(diagnose_app_log("🐈 Starting nanobot gateway version 0.3.0 on port 18790...\n"
                          "2026-11-29 10:00:00 | ERROR | - | Could not prepare dependencies for enabled channel 'whatsapp'\n"
                          "2026-11-29 10:00:00 | INFO  | - | WebSocket server listening on ws://0.0.0.0:8765/\n")

@@ -155,6 +155,11 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
   auto carol_config = json::parse(read_text(dir / "instances/carol/config/config.json"));
   carol_config["colour"] = "blue";
   write_text(dir / "instances/carol/config/config.json", carol_config.dump(2));
+  // dave's HOME has a directory the app cannot write (the container's user owns it, mode 0555).
+  int dave_port = free_local_port();
+  while (dave_port == alice_port || dave_port == bob_port || dave_port == carol_port) dave_port = free_local_port();
+  REQUIRE(nanoforge("instance create dave " + std::to_string(dave_port)).exit_code == 0);
+  fs::permissions(dir / "instances/dave/home/.local/share", fs::perms(0555));
 
   if (engine.name == "docker") {
     // The compose tool itself accepts and resolves the file (merge keys and all).
@@ -184,23 +189,27 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
     CHECK(status[name]["cpuPercent"].is_number());
   }
   // The three states status tells apart, each from the app's own words: alice runs without a
-  // provider, bob is ready, carol restarts on a setting upstream refuses.
+  // provider, bob is ready, carol restarts on a setting upstream refuses, dave on a directory
+  // it cannot write.
   CHECK(status["alice"]["condition"] == "provider-not-configured");
   CHECK(status["alice"]["providerConfigured"] == false);
   CHECK(status["bob"]["condition"] == "ready");
   CHECK(status["bob"]["providerConfigured"] == true);
-  auto carol_failing = [](const json& status) {
-    return status.contains("carol") && status["carol"].value("reason", "") == "invalid settings: unknown setting 'colour'";
+  auto both_failing = [](const json& status) {
+    return status.contains("carol") && status["carol"].value("reason", "") == "invalid settings: unknown setting 'colour'" &&
+           status.contains("dave") && status["dave"].value("reason", "").starts_with("not writable: Error: /data/.local/share");
   };
-  status = wait_for_status(nanoforge, carol_failing, 60);
+  status = wait_for_status(nanoforge, both_failing, 60);
   INFO(status.dump(2));
-  CHECK(carol_failing(status));
+  CHECK(both_failing(status));
   CHECK(status["carol"]["ok"] == false);
+  CHECK(status["dave"]["ok"] == false);
   auto table = nanoforge("status");
   CHECK_THAT(table.output, Catch::Contains("! alice") && Catch::Contains("✓ bob") && Catch::Contains("✗ carol"));
   CHECK_THAT(table.output, Catch::Contains("provider not configured: set the API key in instances/alice/.env"));
   CHECK_THAT(table.output, Catch::Contains("invalid settings: unknown setting 'colour'"));
   REQUIRE(nanoforge("instance delete carol --yes --no-backup").exit_code == 0);
+  REQUIRE(nanoforge("instance delete dave --yes --no-backup").exit_code == 0);
 
   // Each instance sees its own soul and config, and nothing of the other's.
   for (const std::string name : {"alice", "bob"}) {

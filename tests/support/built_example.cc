@@ -26,7 +26,8 @@ std::string example_unavailable() {
   auto& example = BuiltExample::get();
   if (example.wheelhouse.empty())
     return "no CPython 3.12 install with setuptools/wheel wheels on this machine: the example is not built";
-  if (example.build.exit_code != 0) return "the example did not build: " + read_text(example.directory / "build.log");
+  INFO("the example's build log:\n" << read_text(example.directory / "build.log"));
+  REQUIRE(example.build.exit_code == 0);
   return "";
 }
 

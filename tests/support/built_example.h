@@ -29,8 +29,8 @@ struct BuiltExample {
   BuiltExample();
 };
 
-// Why the example cannot be used here ("" when it is built): no CPython 3.12 wheels, or a
-// failed build (with its log).
+// Why the example cannot be built on this machine ("" when it can): no CPython 3.12 wheels.
+// When it can, REQUIREs that it did build (a failed build fails the test, with its log).
 std::string example_unavailable();
 
 // Exports the example's runtime image (nanobot:0.1.0) to a docker-archive in `scratch` and
