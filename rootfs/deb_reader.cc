@@ -100,6 +100,8 @@ DebControlFiles read_control_tar(archive* outer, const std::string& where) {
       have_control = true;
     } else if (name == "md5sums") {
       files.md5sums = read_all(inner.get(), where + " md5sums");
+    } else if (name == "postinst") {
+      files.postinst = read_all(inner.get(), where + " postinst");
     } else if (name == "conffiles") {
       std::string text = read_all(inner.get(), where + " conffiles");
       std::size_t start = 0;

@@ -14,12 +14,14 @@
 
 namespace nanoforge::rootfs {
 
-// What control.tar holds that an installed system keeps. Maintainer scripts are not read:
-// they are never run (rootfs/fixups.h does their work).
+// What control.tar holds that an installed system keeps, and the postinst script. Maintainer
+// scripts are never run: rootfs/fixups.h does their work by hand, and rootfs/alternatives.h
+// reads the update-alternatives calls of postinst as data.
 struct DebControlFiles {
   ControlStanza control;               // the package's control stanza
   std::string md5sums;                 // "md5  path" lines, verbatim ("" when absent)
   std::vector<std::string> conffiles;  // absolute paths, e.g. "/etc/bash.bashrc"
+  std::string postinst;                // the script's text ("" when the package has none)
 };
 
 // One entry of data.tar.

@@ -181,11 +181,6 @@ void link_bin_sh(StagingTree& tree) {
                 "console scripts run through /bin/sh)");
 }
 
-void link_which(StagingTree& tree) {
-  if (!is_regular(tree, "usr/bin/which.debianutils")) return;
-  tree.make_symlink("etc/alternatives/which", "/usr/bin/which.debianutils", "link_which");
-  tree.make_symlink("usr/bin/which", "/etc/alternatives/which", "link_which");
-}
 
 void write_shells(StagingTree& tree) {
   const std::string directory = "usr/share/debianutils/shells.d";
@@ -244,7 +239,6 @@ void apply_fixups(StagingTree& tree, const FixupOptions& options) {
   write_nsswitch_conf(tree);
   create_base_directories(tree, options);
   link_bin_sh(tree);
-  link_which(tree);
   write_shells(tree);
   set_timezone(tree, options);
   write_ca_certificates(tree);

@@ -53,9 +53,6 @@ void set_timezone(StagingTree& tree, const FixupOptions& options);
 // shell is installed, since engines run healthchecks through /bin/sh.
 void link_bin_sh(StagingTree& tree);
 
-// debianutils' postinst (update-alternatives --install /usr/bin/which which ...).
-void link_which(StagingTree& tree);
-
 // debianutils' postinst (update-shells): /etc/shells from shells.d.
 void write_shells(StagingTree& tree);
 

@@ -53,6 +53,9 @@ LockFile make_lock(const Resolution& resolution, const PackageUniverse& universe
   LockFile lock;
   lock.architecture = universe.architecture;
   lock.requested = resolution.requested;
+  for (const auto& suite : universe.suites) lock.suites.push_back(suite.suite);
+  lock.exclusions = resolution.exclusions;
+  lock.exclusion_rule = kExclusionRule;
   for (const auto& record : resolution.packages) {
     LockedPackage locked{record.name,  record.version, record.architecture, record.filename,
                          record.sha256, record.size,   record.suite,        "", ""};
@@ -83,6 +86,9 @@ void write_lock_file(const std::filesystem::path& path, const LockFile& lock) {
   json document = {{"nanoforgeRootfsLock", kLockFormat},
                    {"architecture", lock.architecture},
                    {"requested", lock.requested},
+                   {"suites", lock.suites},
+                   {"exclusions", lock.exclusions},
+                   {"exclusionRule", lock.exclusion_rule},
                    {"packages", packages}};
   if (!path.parent_path().empty()) std::filesystem::create_directories(path.parent_path());
   write_file_atomically(path, document.dump(2) + "\n");
@@ -104,6 +110,10 @@ LockFile read_lock_file(const std::filesystem::path& path) {
   LockFile lock;
   lock.architecture = field<std::string>(document, "architecture", where);
   lock.requested = field<std::vector<std::string>>(document, "requested", where);
+  if (document.contains("suites")) lock.suites = field<std::vector<std::string>>(document, "suites", where);
+  if (document.contains("exclusions"))
+    lock.exclusions = field<std::vector<std::string>>(document, "exclusions", where);
+  if (document.contains("exclusionRule")) lock.exclusion_rule = field<int>(document, "exclusionRule", where);
   auto packages = field<json>(document, "packages", where);
   if (!packages.is_array()) throw Error(where + ": field 'packages' must be an array");
   std::size_t index = 0;
@@ -130,9 +140,13 @@ LockFile read_lock_file(const std::filesystem::path& path) {
   return lock;
 }
 
-bool lock_matches_request(const LockFile& lock, const std::vector<std::string>& requested) {
-  return std::set<std::string>(lock.requested.begin(), lock.requested.end()) ==
-         std::set<std::string>(requested.begin(), requested.end());
+bool lock_matches_request(const LockFile& lock, const std::vector<std::string>& requested,
+                          const std::vector<std::string>& suites, const std::vector<std::string>& exclusions) {
+  auto same = [](const std::vector<std::string>& a, const std::vector<std::string>& b) {
+    return std::set<std::string>(a.begin(), a.end()) == std::set<std::string>(b.begin(), b.end());
+  };
+  return lock.exclusion_rule == kExclusionRule && same(lock.requested, requested) && same(lock.suites, suites) &&
+         same(lock.exclusions, exclusions);
 }
 
 std::string snapshot_url_for(const std::string& snapshot_url, const LockedPackage& package) {

@@ -30,9 +30,19 @@ struct LockFile {
   std::string architecture;
   std::vector<std::string> requested;  // as the resolver was asked, in order
   std::vector<LockedPackage> packages; // in name order
+  // What else decided the resolution: the suites read, the exclusion list and the version of
+  // the exclusion rule (resolver.h). A lock without them predates them and matches nothing.
+  std::vector<std::string> suites;
+  std::vector<std::string> exclusions;
+  int exclusion_rule = 0;
 };
 
-// The lock for a resolution made against `universe`.
+// The exclusion rule the resolver applies (resolver.h); 2: a Depends of a package that is not
+// excluded brings an excluded package in.
+inline constexpr int kExclusionRule = 2;
+
+// The lock for a resolution made against `universe` (its suites and the resolution's
+// exclusions recorded).
 LockFile make_lock(const Resolution& resolution, const PackageUniverse& universe);
 
 // Writes the lock as JSON, atomically (temporary file, fsync, rename).
@@ -40,9 +50,11 @@ void write_lock_file(const std::filesystem::path& path, const LockFile& lock);
 // Reads a lock; throws nanoforge::Error naming the file and the field that is missing or wrong.
 LockFile read_lock_file(const std::filesystem::path& path);
 
-// Whether the lock was made for exactly this request (same names, any order); if not, the
-// caller resolves afresh or asks for --update-lock.
-bool lock_matches_request(const LockFile& lock, const std::vector<std::string>& requested);
+// Whether the lock was made for exactly this request: the same package names, suites and
+// exclusions (each in any order) under the current exclusion rule; if not, the caller
+// resolves afresh.
+bool lock_matches_request(const LockFile& lock, const std::vector<std::string>& requested,
+                          const std::vector<std::string>& suites, const std::vector<std::string>& exclusions);
 
 // The records to fetch for a lock. A locked version the loaded indices still offer comes with
 // its full control stanza and mirror; any other is taken from the mirror of its suite in

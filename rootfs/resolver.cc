@@ -9,9 +9,9 @@
 
 namespace nanoforge::rootfs {
 
-std::vector<std::string> default_exclusions() {
-  return {"debconf", "dpkg", "perl-base", "mawk", "tar", "openssl"};
-}
+std::vector<std::string> default_exclusions() { return {"perl-base", "mawk", "tar"}; }
+
+std::vector<std::string> script_only_packages() { return {"debconf", "dpkg", "openssl"}; }
 
 namespace {
 
@@ -31,10 +31,15 @@ class Resolver {
   Resolver(const PackageUniverse& universe, const ResolveOptions& options)
       : universe_(universe),
         options_(options),
-        excluded_(options.exclusions.begin(), options.exclusions.end()) {}
+        excluded_(options.exclusions.begin(), options.exclusions.end()),
+        script_only_(options.script_only.begin(), options.script_only.end()) {
+    excluded_.insert(script_only_.begin(), script_only_.end());
+  }
 
   Resolution run(const std::vector<std::string>& requested) {
     result_.requested = requested;
+    result_.exclusions = options_.exclusions;
+    result_.exclusions.insert(result_.exclusions.end(), options_.script_only.begin(), options_.script_only.end());
     for (const auto& name : requested) {
       const PackageRecord* record = universe_.find(name);
       if (!record) {
@@ -95,15 +100,16 @@ class Resolver {
   // The package that would satisfy `relation`: the real package when its candidate fits,
   // else the best-ranked provider. `:any`/`:native` qualifiers need no check: only one
   // architecture (plus "all") is loaded.
-  const PackageRecord* candidate_for(const Relation& relation) const {
+  const PackageRecord* candidate_for(const Relation& relation, bool skip_excluded = false) const {
     if (const PackageRecord* real = universe_.find(relation.name);
-        real && version_satisfies(real->version, relation.relation, relation.version))
+        real && version_satisfies(real->version, relation.relation, relation.version) &&
+        !(skip_excluded && excluded_.count(real->name)))
       return real;
     const PackageRecord* best = nullptr;
     for (const auto& provision : universe_.providers(relation.name)) {
       if (!provides_satisfy(provision, relation)) continue;
       const PackageRecord* provider = universe_.find(provision.package);
-      if (!provider) continue;
+      if (!provider || (skip_excluded && excluded_.count(provider->name))) continue;
       if (!best || priority_rank(*provider) < priority_rank(*best)) best = provider;
     }
     return best;
@@ -114,18 +120,45 @@ class Resolver {
       if (satisfied_by_selection(relation)) return;
     apply_pins(group);
     std::string group_text = format_group(group);
+    // A package that is not itself excluded and Depends on an excluded one needs it (perl on
+    // perl-base, anything on the only awk); Pre-Depends on one is for the maintainer scripts
+    // nanoforge never runs, and so is anything an excluded package depends on.
+    const bool needed = field == "Depends" && !excluded_.count(dependent.name);
+    const std::string relation_text = field + ": " + group_text;
     for (const auto& relation : group) {
       if (excluded_.count(relation.name)) {
-        result_.skipped.emplace(relation.name, dependent.name);
-        return;
+        const PackageRecord* real = universe_.find(relation.name);
+        if (needed && !script_only_.count(relation.name) && real &&
+            version_satisfies(real->version, relation.relation, relation.version)) {
+          result_.kept.emplace(real->name, dependent.name);
+          select(*real, dependent.name, relation_text);
+          return;
+        }
+        if (!needed || script_only_.count(relation.name)) {
+          result_.skipped.emplace(relation.name, dependent.name);
+          return;
+        }
+        continue;
       }
       const PackageRecord* chosen = candidate_for(relation);
       if (!chosen) continue;
       if (excluded_.count(chosen->name)) {
-        result_.skipped.emplace(chosen->name, dependent.name);
+        // Through a virtual package: another provider that is not excluded serves; one that
+        // only the excluded package provides makes it needed.
+        if (!needed || script_only_.count(chosen->name)) {
+          result_.skipped.emplace(chosen->name, dependent.name);
+          return;
+        }
+        const PackageRecord* other = candidate_for(relation, /*skip_excluded=*/true);
+        if (other) {
+          select(*other, dependent.name, relation_text);
+        } else {
+          result_.kept.emplace(chosen->name, dependent.name);
+          select(*chosen, dependent.name, relation_text);
+        }
         return;
       }
-      select(*chosen, dependent.name, field + ": " + group_text);
+      select(*chosen, dependent.name, relation_text);
       return;
     }
     throw Error("no package satisfies '" + group_text + "' (" + field + " of " +
@@ -182,7 +215,8 @@ class Resolver {
 
   const PackageUniverse& universe_;
   const ResolveOptions& options_;
-  std::set<std::string> excluded_;
+  std::set<std::string> excluded_;     // both lists: what the exclusion rule weighs
+  std::set<std::string> script_only_;  // never through a dependency
   std::map<std::string, const PackageRecord*> selected_;
   Resolution result_;
 };
@@ -197,8 +231,10 @@ Resolution resolve_packages(const PackageUniverse& universe, const std::vector<s
 std::vector<WhyStep> Resolution::why(const std::string& package) const {
   if (!reasons.count(package)) {
     if (auto skipped_by = skipped.find(package); skipped_by != skipped.end())
-      throw Error("package '" + package + "' is not installed: it only runs maintainer scripts, "
-                  "so the dependency of " + skipped_by->second + " on it was skipped");
+      throw Error("package '" + package + "' is not installed: it is on the exclusion list (maintainer scripts "
+                  "use it, and nanoforge runs none), and " + skipped_by->second +
+                  ", which asked for it, only Pre-Depends on it, is excluded too, or asks for a script-only "
+                  "package (debconf, dpkg, openssl: skipped wherever named)");
     throw Error("package '" + package + "' is not in the resolved set");
   }
   std::vector<WhyStep> chain;
@@ -219,6 +255,9 @@ std::string Resolution::explain(const std::string& package) const {
     if (!text.empty()) text += " -> ";
     text += step.package + " (" + step.relation + ")";
   }
+  if (auto kept_by = kept.find(package); kept_by != kept.end())
+    text += "; installed although on the exclusion list: " + kept_by->second +
+            " Depends on it (the exclusion rule skips only Pre-Depends and what excluded packages depend on)";
   return text;
 }
 

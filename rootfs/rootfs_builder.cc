@@ -15,6 +15,7 @@
 #include "oci/layer_writer.h"
 #include "base/removed_on_exit.h"
 #include "oci/tarball_entries.h"
+#include "rootfs/alternatives.h"
 #include "rootfs/deb_fetch.h"
 #include "rootfs/dpkg_database.h"
 #include "rootfs/package_index.h"
@@ -32,7 +33,8 @@ using nlohmann::json;
 namespace {
 
 // Bump when the tree built from the same inputs changes (a new fix-up, a different layout).
-constexpr const char* kTreeFormat = "nanoforge-rootfs-tree-3";  // 3: an archive, excluded files never unpacked
+// 3: an archive, excluded files never unpacked; 4: update-alternatives reproduced from postinst.
+constexpr const char* kTreeFormat = "nanoforge-rootfs-tree-4";
 
 void report(const ProgressCallback& progress, const std::string& step, std::uint64_t done,
             std::uint64_t total, bool finished = false) {
@@ -61,6 +63,8 @@ RootfsResult load_cached_tree(const fs::path& directory, const LockFile& lock, c
       result.packages.push_back({package.at("name"), package.at("version"), package.at("architecture")});
     result.slimmed_bytes = record.at("slimmed_bytes");
     result.ca_certificates = record.at("ca_certificates");
+    result.alternatives = record.value("alternatives", std::vector<std::string>{});
+    result.notes = record.value("notes", std::vector<std::string>{});
   } catch (const json::exception& error) {
     throw Error((directory / "record.json").string() + ": not a valid rootfs record: " + error.what());
   }
@@ -127,12 +131,20 @@ RepositoryConfig repository_for(const RootfsOptions& options) {
   return options.repository.suites.empty() ? default_repository_config() : options.repository;
 }
 
+namespace {
+
+ResolveOptions resolve_options_for(const RootfsOptions& options) {
+  ResolveOptions resolve_options;
+  if (!options.exclusions.empty()) resolve_options.exclusions = options.exclusions;
+  return resolve_options;
+}
+
+}  // namespace
+
 Resolution resolve_rootfs_request(const PackageUniverse& universe, const RootfsOptions& options) {
   const std::vector<std::string> requested = packages_for(options.profile, options.extra_packages);
   check_no_python_packages(requested);
-  ResolveOptions resolve_options;
-  if (!options.exclusions.empty()) resolve_options.exclusions = options.exclusions;
-  Resolution resolution = resolve_packages(universe, requested, resolve_options);
+  Resolution resolution = resolve_packages(universe, requested, resolve_options_for(options));
   std::vector<std::string> names;
   for (const auto& record : resolution.packages) names.push_back(record.name);
   check_no_python_packages(names);
@@ -150,7 +162,12 @@ RootfsResult build_rootfs(const RootfsOptions& options, const fs::path& cache_di
   bool from_lock = false;
   if (!options.lock_file.empty() && !options.update_lock && fs::exists(options.lock_file)) {
     lock = read_lock_file(options.lock_file);
-    from_lock = lock_matches_request(lock, requested);
+    std::vector<std::string> suites;
+    for (const auto& suite : config.suites) suites.push_back(suite.suite);
+    ResolveOptions resolve_options = resolve_options_for(options);
+    std::vector<std::string> exclusions = resolve_options.exclusions;
+    exclusions.insert(exclusions.end(), resolve_options.script_only.begin(), resolve_options.script_only.end());
+    from_lock = lock_matches_request(lock, requested, suites, exclusions);
   }
   std::vector<PackageRecord> records;
   if (!from_lock) {
@@ -191,6 +208,19 @@ RootfsResult build_rootfs(const RootfsOptions& options, const fs::path& cache_di
       debs, tree, options.slim_rules, [&](std::size_t done) { report(progress, "unpack", done, debs.size()); });
   report(progress, "unpack", debs.size(), debs.size(), true);
 
+  // The maintainer scripts' update-alternatives calls, as data (alternatives.h).
+  std::vector<AlternativeInstall> installs;
+  std::vector<std::string> notes;
+  for (const auto& package : unpacked) {
+    AlternativeCalls calls = find_alternative_installs(package.name, package.control_files.postinst);
+    installs.insert(installs.end(), calls.installs.begin(), calls.installs.end());
+    for (auto& unreadable : calls.unreadable) notes.push_back("update-alternatives call not reproduced: " + unreadable);
+  }
+  AppliedAlternatives alternatives = apply_alternatives(tree, installs, [&](const std::string& path) {
+    auto start = path.find_first_not_of('/');
+    return start != std::string::npos && is_excluded(options.slim_rules, path.substr(start));
+  });
+  for (auto& skipped : alternatives.skipped) notes.push_back("update-alternatives: " + skipped);
   apply_fixups(tree, options.fixups);
   write_dpkg_database(tree, unpacked);
   SlimResult slimmed = slim_tree(tree, options.slim_rules);
@@ -207,6 +237,8 @@ RootfsResult build_rootfs(const RootfsOptions& options, const fs::path& cache_di
   for (const auto& package : unpacked) slimmed_bytes += package.excluded_bytes;
   record["slimmed_bytes"] = slimmed_bytes;
   record["ca_certificates"] = count_certificates(tree);
+  record["alternatives"] = alternatives.names;
+  record["notes"] = notes;
   fs::create_directories(partial);
   {
     // The tree as one plain tar: one file to write and read back, where the tree is thousands.

@@ -59,6 +59,10 @@ struct RootfsResult {
   std::uint64_t slimmed_bytes = 0;          // bytes slimming removed (from the cache record)
   std::uint64_t file_count = 0;             // entries of the layer
   std::size_t ca_certificates = 0;          // certificates in /etc/ssl/certs/ca-certificates.crt
+  std::vector<std::string> alternatives;    // update-alternatives groups written (alternatives.h)
+  // What a maintainer script would have done that the build did not reproduce, in words (a
+  // non-literal update-alternatives call, a link whose place was taken): for the user to see.
+  std::vector<std::string> notes;
 };
 
 // Builds (or reuses) the root file system. Throws nanoforge::Error naming what failed — an

@@ -30,6 +30,9 @@ std::vector<SlimRule> runtime_slim_rules() {
   auto rules = bookworm_slim_rules();
   rules.push_back({false, "/usr/share/zoneinfo/right"});
   rules.push_back({false, "/usr/share/zoneinfo/right/*"});
+  // tini's statically linked copy, for images without a libc; the runtime has glibc and
+  // runs /usr/bin/tini.
+  rules.push_back({false, "/usr/bin/tini-static"});
   return rules;
 }
 

@@ -31,11 +31,17 @@ void unpack_entry(const DataEntry& entry, std::string_view content, StagingTree&
   const FileMetadata metadata{entry.mode, entry.uid, entry.gid};
   if (target.empty()) return;  // "./": the root exists already
   if (is_merged_top(target)) {
-    // base-files ships ./bin/ and ./lib/ as directories; under merged-/usr they are the
-    // symlinks into usr/, which stay.
+    // bookworm's base-files ships ./bin/ and ./lib/ as directories; under merged-/usr they
+    // are the symlinks into usr/, which stay. trixie's ships the symlinks themselves, the
+    // same ones create_merged_usr_layout made: nothing to do either.
     if (entry.type == oci::EntryType::Directory) return;
-    throw Error(where + ": a non-directory at '" + target +
-                "' would replace the merged-/usr symlink");
+    if (entry.type == oci::EntryType::Symlink &&
+        (entry.link_target == "usr/" + target || entry.link_target == "/usr/" + target))
+      return;
+    throw Error(where + ": " +
+                (entry.type == oci::EntryType::Symlink ? "a symlink to '" + entry.link_target + "'"
+                                                       : std::string("a non-directory")) +
+                " at '" + target + "' would replace the merged-/usr symlink to 'usr/" + target + "'");
   }
   switch (entry.type) {
     case oci::EntryType::Directory: {

@@ -23,6 +23,7 @@
 #include "deploy/lifecycle.h"
 #include "deploy/instance_create.h"
 #include "deploy/migrate.h"
+#include "deploy/ownership.h"
 #include "deploy/status.h"
 
 namespace nanoforge::builder {
@@ -291,12 +292,16 @@ void add_compose(CLI::App& app, GlobalOptions& global) {
     DeploymentLock lock(deployment);
     auto written = write_compose_with(deployment, options->change);
     print_warnings(console, written.warnings);
+    Ownership ownership = deployment_ownership(deployment);
     console.json({{"composeFile", deployment.compose_file().string()},
                   {"instances", written.instances},
                   {"image", written.settings.image},
-                  {"mode", to_string(written.settings.mode)}});
+                  {"mode", to_string(written.settings.mode)},
+                  {"ownership", to_string(ownership.mode)},
+                  {"user", ownership.compose_user()}});
     console.out("Wrote " + deployment.compose_file().string() + " (" + std::to_string(written.instances) +
-                " instance(s), image " + written.settings.image + ")\n");
+                " instance(s), image " + written.settings.image + "; containers run as " + ownership.compose_user() +
+                ", " + to_string(ownership.mode) + ")\n");
   });
 }
 

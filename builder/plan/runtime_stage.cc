@@ -101,7 +101,9 @@ RuntimeStage build_runtime_stage(BuildContext& context, const BuildOptions& opti
   }
   context.reporter.info("rootfs: " + std::to_string(rootfs.packages.size()) + " packages, " +
                        std::to_string(rootfs.file_count) + " entries, " + human_bytes(rootfs.installed_bytes) +
-                       " installed, " + std::to_string(rootfs.ca_certificates) + " CA certificates");
+                       " installed, " + std::to_string(rootfs.ca_certificates) + " CA certificates, " +
+                       std::to_string(rootfs.alternatives.size()) + " alternatives");
+  for (const auto& note : rootfs.notes) context.reporter.warn("rootfs: " + note);
   auto entries = std::move(rootfs.entries);
   entries.push_back(entrypoint_entry(spec.venv ? spec.venv->command : std::vector<std::string>{}));
   auto layer = build_layer(context, layer_name, std::move(entries));

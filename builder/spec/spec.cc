@@ -5,6 +5,7 @@
 
 #include "builder/spec/yaml_reader.h"
 #include "base/error.h"
+#include "rootfs/repository_config.h"
 
 namespace nanoforge::builder {
 
@@ -159,6 +160,11 @@ RuntimeSpec read_runtime(const YamlReader& reader, const fs::path& base) {
       if (suite == "stable" || suite == "testing" || suite == "oldstable")
         debian->fail("suites", "name the release by codename (e.g. bookworm), not '" + suite + "'");
     runtime.snapshot_url = debian->string_or("snapshot", "");
+    // One lock a release: a spec switched between bookworm and trixie keeps both.
+    if (!runtime.suites.empty() && runtime.suites != rootfs::default_suites()) {
+      std::string codename = runtime.suites.front().substr(0, runtime.suites.front().find('-'));
+      runtime.lock_file = base / ("nanoforge.debian." + codename + ".lock");
+    }
     if (debian->has("lock")) runtime.lock_file = any_path(debian->string("lock"), base);
   }
   if (auto user = reader.optional_child("user")) {

@@ -120,7 +120,12 @@ TEST_CASE("a user in the docker group runs instances as themselves, nothing chow
     std::function<CommandResult(const std::string&)> nanoforge;
     ~Down() { nanoforge("down"); }
   } down{nanoforge};
-  REQUIRE(nanoforge("compose --image " + image + " --project nftest-owner-docker").exit_code == 0);
+  auto composed = nanoforge("compose --json --image " + image + " --project nftest-owner-docker");
+  INFO(composed.output);
+  REQUIRE(composed.exit_code == 0);
+  auto written = json::parse(composed.output.substr(composed.output.find('{')));
+  CHECK(written["ownership"] == "invoking-user");
+  CHECK(written["user"] == user.ids());
   int alice_port = free_local_port(), bob_port = free_local_port();
   while (bob_port == alice_port) bob_port = free_local_port();
   for (const auto& [name, port] : {std::pair<std::string, int>{"alice", alice_port}, {"bob", bob_port}}) {
@@ -172,7 +177,12 @@ TEST_CASE("rootless Podman maps its user to the container's with keep-id", "[ins
     return user(shell_quote(nanoforge_binary()) + " " + arguments + " --dir " + shell_quote(dir.string()), environment);
   };
   // The file as rootless Podman needs it: the image's user, in a keep-id user namespace.
-  REQUIRE(nanoforge("compose --engine podman --image " + image).exit_code == 0);
+  auto composed = nanoforge("compose --json --engine podman --image " + image);
+  INFO(composed.output);
+  REQUIRE(composed.exit_code == 0);
+  auto written = json::parse(composed.output.substr(composed.output.find('{')));
+  CHECK(written["ownership"] == "rootless-keep-id");
+  CHECK(written["user"] == "1000:1000");
   int alice_port = free_local_port(), bob_port = free_local_port();
   while (bob_port == alice_port) bob_port = free_local_port();
   const std::vector<std::pair<std::string, int>> instances = {{"alice", alice_port}, {"bob", bob_port}};

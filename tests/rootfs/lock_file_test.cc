@@ -74,8 +74,24 @@ TEST_CASE("a lock is written atomically and read back exactly", "[lock]") {
   auto first = read_text(dir / "rootfs.lock");
   write_lock_file(dir / "rootfs.lock", again);
   CHECK(read_text(dir / "rootfs.lock") == first);
-  CHECK(lock_matches_request(again, {"app"}));
-  CHECK_FALSE(lock_matches_request(again, {"app", "curl"}));
+  // It matches the request it was made for: the names, the suites, the exclusions, the rule.
+  const auto suites = again.suites;
+  REQUIRE_FALSE(suites.empty());
+  auto all_exclusions = default_exclusions();
+  for (const auto& name : script_only_packages()) all_exclusions.push_back(name);
+  CHECK(again.exclusions == all_exclusions);
+  CHECK(again.exclusion_rule == kExclusionRule);
+  CHECK(lock_matches_request(again, {"app"}, suites, all_exclusions));
+  CHECK_FALSE(lock_matches_request(again, {"app", "curl"}, suites, all_exclusions));
+  CHECK_FALSE(lock_matches_request(again, {"app"}, {"trixie", "trixie-updates"}, all_exclusions));
+  CHECK_FALSE(lock_matches_request(again, {"app"}, suites, {"dpkg"}));
+  // A lock from before the suites, exclusions and rule were recorded is made again.
+  auto old = again;
+  old.suites.clear();
+  old.exclusions.clear();
+  old.exclusion_rule = 0;
+  write_lock_file(dir / "old.lock", old);
+  CHECK_FALSE(lock_matches_request(read_lock_file(dir / "old.lock"), {"app"}, suites, all_exclusions));
 }
 
 TEST_CASE("a damaged lock names the file and the field", "[lock]") {

@@ -116,29 +116,51 @@ TEST_CASE("an unsatisfiable version names what the archive has", "[resolver]") {
                       Catch::Contains("libv (>= 3.0)") && Catch::Contains("libv 2.5-1"));
 }
 
-TEST_CASE("script-only packages are excluded and what only they pull in with them",
+TEST_CASE("the exclusion rule: excluded packages come in only where something needs them",
           "[resolver]") {
   auto universe = universe_of(
       package("app", "1",
-              "Pre-Depends: dpkg (>= 1.15)\nDepends: debconf (>= 0.5) | debconf-2.0, mawk | awk, libreal\n") +
+              "Pre-Depends: dpkg (>= 1.15)\nDepends: debconf (>= 0.5) | debconf-2.0, libreal\n") +
       package("dpkg", "1.21", "Depends: libmd0, tar\n") + package("libmd0", "1") + package("tar", "1") +
-      package("debconf", "1.5", "Provides: debconf-2.0\nDepends: perl-base\n") +
-      package("perl-base", "5") + package("mawk", "1", "Provides: awk\n") + package("libreal", "1"));
+      package("debconf", "1.5", "Provides: debconf-2.0\nPre-Depends: perl-base\nDepends: dpkg\n") +
+      package("perl-base", "5") + package("perl", "5", "Depends: perl-base (= 5)\n") +
+      package("git", "1", "Depends: perl\n") + package("mawk", "1", "Provides: awk\n") +
+      package("scripts", "1", "Depends: awk\n") + package("gawk", "1", "Provides: awk\n") +
+      package("libreal", "1"));
+  // A Pre-Depends on dpkg is for the maintainer scripts: skipped. debconf is script-only:
+  // skipped although app Depends on it.
   auto resolution = resolve_packages(universe, {"app"});
   CHECK(names(resolution) == Names{"app", "libreal"});
   CHECK(resolution.skipped.count("dpkg"));
   CHECK(resolution.skipped.count("debconf"));
-  CHECK(resolution.skipped.count("mawk"));
-  REQUIRE_THROWS_WITH(resolution.why("dpkg"), Catch::Contains("maintainer scripts") &&
-                                                  Catch::Contains("app"));
+  REQUIRE_THROWS_WITH(resolution.why("dpkg"), Catch::Contains("exclusion list") && Catch::Contains("app") &&
+                                                  Catch::Contains("only Pre-Depends"));
+  // A Depends on an excluded package that is not script-only is a need: tar comes in.
+  auto tool = resolve_packages(universe_of(package("tool", "1", "Depends: tar\n") + package("tar", "1")), {"tool"});
+  CHECK(names(tool) == Names{"tar", "tool"});
+  CHECK(tool.kept.at("tar") == "tool");
+  CHECK_THAT(tool.explain("tar"), Catch::Contains("installed although on the exclusion list: tool Depends on it"));
+
+  // git needs perl, perl needs perl-base (which holds /usr/bin/perl): all three come in.
+  auto git = resolve_packages(universe, {"git"});
+  CHECK(names(git) == Names{"git", "perl", "perl-base"});
+  CHECK(git.kept.at("perl-base") == "perl");
+  CHECK_THAT(git.explain("perl-base"), Catch::Contains("perl (Depends: perl") && Catch::Contains("perl Depends on it"));
+
+  // Through a virtual package: another provider that is not excluded serves...
+  CHECK(names(resolve_packages(universe, {"scripts"})) == Names{"gawk", "scripts"});
+  // ...and one only the excluded package provides brings it in.
+  auto only_mawk = universe_of(package("scripts", "1", "Depends: awk\n") + package("mawk", "1", "Provides: awk\n"));
+  CHECK(names(resolve_packages(only_mawk, {"scripts"})) == Names{"mawk", "scripts"});
 
   // Asked for by name, an excluded package is installed, with its dependencies.
   CHECK(names(resolve_packages(universe, {"tar"})) == Names{"tar"});
   // The list is configurable: without it everything comes in.
   ResolveOptions everything;
   everything.exclusions.clear();
+  everything.script_only.clear();
   CHECK(names(resolve_packages(universe, {"app"}, everything)) ==
-        Names{"app", "debconf", "dpkg", "libmd0", "libreal", "mawk", "perl-base", "tar"});
+        Names{"app", "debconf", "dpkg", "libmd0", "libreal", "perl-base", "tar"});
 }
 
 TEST_CASE("usr-is-merged is pinned over usrmerge", "[resolver]") {

@@ -66,6 +66,29 @@ TEST_CASE("unpack_deb applies merged-/usr and keeps the package's modes", "[unpa
   CHECK(find_entry(entries, "usr/bin/sh")->type == oci::EntryType::Symlink);
 }
 
+TEST_CASE("a package that ships the merged-/usr links itself (trixie's base-files) is accepted", "[unpack]") {
+  TempDir dir;
+  // The same links create_merged_usr_layout makes, as trixie's base-files ships them.
+  auto same = build_test_deb(dir.path(), "base-files",
+                             {{"bin", {"", 0, "usr/bin"}},
+                              {"lib", {"", 0, "usr/lib"}},
+                              {"lib64", {"", 0, "usr/lib64"}},
+                              {"sbin", {"", 0, "usr/sbin"}},
+                              {"usr/bin/tool", {"tool", 0755}}});
+  StagingTree tree(dir / "root");
+  create_merged_usr_layout(tree);
+  CHECK_NOTHROW(unpack_deb(same, tree));
+  CHECK(fs::read_symlink(dir / "root/bin") == "usr/bin");
+  CHECK(fs::is_regular_file(dir / "root/bin/tool"));
+  // Anything else in their place is refused, naming it.
+  auto other = build_test_deb(dir.path(), "hijack", {{"bin", {"", 0, "opt/bin"}}});
+  CHECK_THROWS_WITH(unpack_deb(other, tree),
+                    Catch::Contains("a symlink to 'opt/bin' at 'bin' would replace the merged-/usr symlink"));
+  auto file = build_test_deb(dir.path(), "flat", {{"sbin", {"not a directory"}}});
+  CHECK_THROWS_WITH(unpack_deb(file, tree), Catch::Contains("a non-directory at 'sbin'"));
+  CHECK(fs::read_symlink(dir / "root/bin") == "usr/bin");
+}
+
 TEST_CASE("unpack_deb records tar owners, not the host's", "[unpack]") {
   TempDir dir;
   auto deb = craft_deb(dir / "owned.deb", "owned",

@@ -61,6 +61,18 @@ TEST_CASE("a full spec loads with its defaults filled in", "[spec]") {
   CHECK(spec.budgets.runtime_compressed == 20'000'000);
 }
 
+TEST_CASE("one Debian lock a release: trixie's beside bookworm's", "[spec]") {
+  TempDir dir;
+  auto lock_of = [&](const std::string& debian) {
+    write_text(dir / "nanoforge.yaml", "name: n\nruntime: {debian: " + debian + "}\n");
+    return load_spec(dir / "nanoforge.yaml").runtime->lock_file;
+  };
+  CHECK(lock_of("{}") == dir.path() / "nanoforge.debian.lock");
+  CHECK(lock_of("{suites: [bookworm, bookworm-updates, bookworm-security]}") == dir.path() / "nanoforge.debian.lock");
+  CHECK(lock_of("{suites: [trixie, trixie-updates, trixie-security]}") == dir.path() / "nanoforge.debian.trixie.lock");
+  CHECK(lock_of("{suites: [trixie], lock: my.lock}") == dir.path() / "my.lock");
+}
+
 TEST_CASE("SOURCE_DATE_EPOCH overrides the spec's epoch", "[spec]") {
   TempDir dir;
   std::filesystem::create_directories(dir / "root");
