@@ -8,7 +8,9 @@
 # Target: (a) at least 4 times faster than (c). Then the sizes against debian:bookworm-slim
 # and the guide's image.
 #
-#   bench/rootfs.sh [NANOFORGE_BINARY] [ROUNDS]     (defaults: build*/builder/nanoforge, 2)
+#   bench/rootfs.sh [NANOFORGE_BINARY] [ROUNDS] [RELEASE]
+#     (defaults: build*/builder/nanoforge, 2, bookworm; RELEASE=trixie builds Debian 13 with
+#     both tools, the mirrors taken from the machine's apt sources)
 #
 # Each timed row runs ROUNDS times, the two tools alternating, and the fastest run counts:
 # the machine is shared, so the minimum is the least noisy figure. Ratios are only
@@ -18,6 +20,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 . "$(dirname "$0")/prelude.sh"
 bench_nanoforge "${1:-}"
 rounds=${2:-2}
+release=${3:-bookworm}
 bench_require mmdebstrap jq gzip bc
 
 # The machine's apt sources name the mirror (and suites) both tools use; never hard-coded.
@@ -34,7 +37,20 @@ packages=$( { sed -n '/kPythonRuntimeLibraries = {/,/};/p' "$profiles"
 work=$(mktemp -d /tmp/nanoforge-bench-rootfs.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/spec" "$work/apt-cache"
-printf 'runtime: {profile: standard}\n' >"$work/spec/nanoforge.yaml"
+if [ "$release" = bookworm ]; then
+  printf 'runtime: {profile: standard}\n' >"$work/spec/nanoforge.yaml"
+  mm_suite=bookworm; mm_mirrors=("$sources")
+else
+  printf 'runtime: {profile: standard, debian: {suites: [%s, %s-updates, %s-security]}}\n' \
+    "$release" "$release" "$release" >"$work/spec/nanoforge.yaml"
+  # The same mirrors the apt sources name, for the other release: the archive and security.
+  uris=$(sed -n 's/^URIs: *//p; s/^deb \(http[^ ]*\) .*/\1/p' /etc/apt/sources.list.d/* 2>/dev/null)
+  main_uri=$(grep -v -- '-security' <<<"$uris" | head -1)
+  security_uri=$(grep -- '-security' <<<"$uris" | head -1)
+  [ -n "$main_uri" ] && [ -n "$security_uri" ] || { echo "bench/rootfs.sh: no mirrors in the apt sources" >&2; exit 2; }
+  mm_suite=$release
+  mm_mirrors=("deb $main_uri $release $release-updates main" "deb $security_uri $release-security main")
+fi
 cache=$work/cache
 nf() { "$nanoforge" -f "$work/spec/nanoforge.yaml" --cache-dir "$cache" "$@"; }
 now() { date +%s.%N; }
@@ -52,14 +68,14 @@ mmdebstrap_tar() {
     --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
     --setup-hook="sync-in $work/apt-cache /var/cache/apt/archives/" \
     --customize-hook="sync-out /var/cache/apt/archives $work/apt-cache" \
-    bookworm "$work/mm.tar" "$sources"
+    "$mm_suite" "$work/mm.tar" "${mm_mirrors[@]}"
 }
 cold_nanoforge() {  # warm .deb cache, empty rootfs tree cache, step cache and layout
   rm -rf "$cache/steps" "$cache/rootfs" "$work/spec/.nanoforge"
   nf build
 }
 
-echo "standard profile, $(tr ',' '\n' <<<"$packages" | wc -l) requested packages: $packages"
+echo "Debian $release, standard profile, $(tr ',' '\n' <<<"$packages" | wc -l) requested packages: $packages"
 echo "mirror: $sources"
 echo "warming: nanoforge .deb cache, mmdebstrap apt archive cache ..."
 seconds "$work/warm-nf.log" nf build >/dev/null

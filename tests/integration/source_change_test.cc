@@ -54,7 +54,7 @@ TEST_CASE("a changed project source file is rebuilt into ./venv and both images,
   REQUIRE(example.build.exit_code == 0);
   // A deployment of its own: the built example copied (venv, layout, locks and all).
   TempDir dir("nanoforge-source-change");
-  REQUIRE(run("cp -a " + shell_quote(example.directory.path().string()) + "/. " + shell_quote(dir.path().string())).exit_code == 0);
+  REQUIRE(run("cp -a " + shell_quote(example.directory.string()) + "/. " + shell_quote(dir.path().string())).exit_code == 0);
   const fs::path spec = dir / "nanoforge.yaml";
   auto build = [&](const std::string& extra) {
     auto result = run(nanoforge_command("build --json -f " + shell_quote(spec.string()) + " --find-links " +

@@ -1,5 +1,7 @@
 #include "built_example.h"
 
+#include <cstdlib>
+
 #include <catch2/catch.hpp>
 
 namespace nanoforge::testing {
@@ -8,13 +10,60 @@ namespace fs = std::filesystem;
 
 std::string nanoforge_command(const std::string& arguments) { return shell_quote(nanoforge_binary()) + " " + arguments; }
 
+namespace {
+
+// What the built copy depends on: the binary and the example's files (paths, sizes, mtimes).
+std::string example_stamp() {
+  return run("stat -c '%n %s %Y' " + shell_quote(nanoforge_binary()) + " && cd " +
+             shell_quote((source_dir() / "examples").string()) +
+             " && find . -type f -printf '%p %s %T@\\n' | sort").output;
+}
+
+// The harness's directory when it runs (tests/harness/harness.sh), else empty.
+fs::path harness_directory() {
+  const char* dir = std::getenv("NANOFORGE_HARNESS_DIR");
+  fs::path path = dir && *dir ? dir : "/tmp/nanoforge-harness";
+  return fs::exists(path / "env") ? path : fs::path();
+}
+
+}  // namespace
+
 BuiltExample::BuiltExample() {
-  run("cp -r " + shell_quote((source_dir() / "examples").string()) + "/. " + shell_quote(directory.path().string()));
-  spec = directory / "nanoforge.yaml";
   wheelhouse = python312_wheelhouse();
+  fs::path shared = harness_directory();
+  if (shared.empty()) {
+    owned_.emplace("nanoforge-example");
+    directory = owned_->path();
+  } else {
+    directory = shared / "example";
+  }
+  spec = directory / "nanoforge.yaml";
   if (wheelhouse.empty()) return;
-  build = run(nanoforge_command("build --json -f " + shell_quote(spec.string()) + " --find-links " + shell_quote(wheelhouse)) +
-              " 2>" + shell_quote((directory / "build.log").string()));
+  auto build_command = [&] {
+    return nanoforge_command("build --json -f " + shell_quote(spec.string()) + " --find-links " +
+                             shell_quote(wheelhouse)) + " 2>" + shell_quote((directory / "build.log").string());
+  };
+  if (owned_) {
+    run("cp -r " + shell_quote((source_dir() / "examples").string()) + "/. " + shell_quote(directory.string()));
+    build = run(build_command());
+    return;
+  }
+  // One process builds, the others wait on the lock and read what it left.
+  fs::create_directories(shared);
+  auto lock = shared / "example.lock";
+  std::string stamp = example_stamp();
+  auto built = run("exec 9>" + shell_quote(lock.string()) + " && flock 9 && if [ -f " +
+                   shell_quote((shared / "example.stamp").string()) + " ] && cmp -s " +
+                   shell_quote((shared / "example.stamp").string()) + " - <<'NANOFORGE_STAMP'\n" + stamp +
+                   "NANOFORGE_STAMP\nthen cat " + shell_quote((shared / "example.build").string()) + "; exit 0; fi; rm -rf " +
+                   shell_quote(directory.string()) + " " + shell_quote((shared / "example.stamp").string()) +
+                   " && mkdir -p " + shell_quote(directory.string()) + " && cp -r " +
+                   shell_quote((source_dir() / "examples").string()) + "/. " + shell_quote(directory.string()) + " && " +
+                   build_command() + " > " + shell_quote((shared / "example.build").string()) + "; code=$?; cat " +
+                   shell_quote((shared / "example.build").string()) + "; [ $code -eq 0 ] && cat > " +
+                   shell_quote((shared / "example.stamp").string()) + " <<'NANOFORGE_STAMP'\n" + stamp +
+                   "NANOFORGE_STAMP\n" + "exit $code");
+  build = built;
 }
 
 BuiltExample& BuiltExample::get() {

@@ -2,6 +2,7 @@
 // `nanoforge verify --json` reports: shared by the tests that check what the example builds.
 #pragma once
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,11 @@ std::string nanoforge_command(const std::string& arguments);
 
 // A copy of examples/ (so tests never write into the source tree) built with
 // `nanoforge build` on first use; the download cache is shared with other tests of the run.
+// ctest runs every test case in a process of its own: with the harness running, the copy is
+// built once for all of them, in the harness's directory (example/, under a lock), and built
+// again only when the binary or examples/ changed; without it, in a temporary directory.
 struct BuiltExample {
-  TempDir directory{"nanoforge-example"};
+  std::filesystem::path directory;
   std::filesystem::path spec;
   std::string wheelhouse;  // empty: no CPython 3.12 wheels here, nothing was built
   CommandResult build;     // `build --json`; stderr is in directory/build.log
@@ -27,6 +31,7 @@ struct BuiltExample {
 
  private:
   BuiltExample();
+  std::optional<TempDir> owned_;  // the temporary directory, when not shared
 };
 
 // Why the example cannot be built on this machine ("" when it can): no CPython 3.12 wheels.
