@@ -59,27 +59,52 @@ std::string failure_of(const std::vector<std::string>& lines, std::size_t i) {
 AppLogDiagnosis diagnose_app_log(const std::string& log) {
   const std::vector<std::string> lines = lines_of(log);
   AppLogDiagnosis diagnosis;
-  // Upstream prints the provider's state before "Starting nanobot gateway" and installs channel
-  // dependencies after it: the latest run's lines begin after the start line before the last
-  // one (a run that fails before it starts prints none, so then the whole tail counts).
-  std::vector<std::size_t> starts;
-  for (std::size_t i = 0; i < lines.size(); ++i)
-    if (contains(lines[i], "Starting nanobot gateway")) starts.push_back(i);
-  std::size_t from = starts.size() >= 2 ? starts[starts.size() - 2] + 1 : 0;
-  for (std::size_t i = from; i < lines.size(); ++i)
-    if (contains(lines[i], "Provider/model setup is incomplete")) diagnosis.provider_unconfigured = true;
-  for (std::size_t i = lines.size(); i-- > from;) {
-    diagnosis.failure = failure_of(lines, i);
-    if (diagnosis.failure.empty()) continue;
-    // A traceback's PermissionError follows the line that names the directory and its owner.
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  // A run ends with a fatal failure (a bad setting, an unwritable directory...) or a clean
+  // shutdown; a channel that cannot get its dependencies does not end it. Upstream prints the
+  // provider's state before "Starting nanobot gateway" and installs channel dependencies after.
+  std::size_t last_start = kNone, last_end = kNone, end_before_start = kNone;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (contains(lines[i], "Starting nanobot gateway")) {
+      last_start = i;
+      end_before_start = last_end;
+    }
+    std::string failure = failure_of(lines, i);
+    bool fatal = !failure.empty() && !failure.starts_with("channel dependencies");
+    if (fatal || contains(lines[i], "Shutdown: flushed")) last_end = i;
+  }
+  const bool crashed = last_end != kNone && (last_start == kNone || last_end > last_start) &&
+                       !contains(lines[last_end], "Shutdown: flushed");
+  // The latest run: after the end of the run before it.
+  const std::size_t ended_before = crashed ? kNone : end_before_start;
+  std::size_t from = ended_before == kNone ? 0 : ended_before + 1;
+  if (crashed) {
+    // The run that failed began after the previous end.
+    std::size_t previous_end = kNone;
+    for (std::size_t i = 0; i < last_end; ++i) {
+      std::string failure = failure_of(lines, i);
+      if ((!failure.empty() && !failure.starts_with("channel dependencies")) || contains(lines[i], "Shutdown: flushed"))
+        previous_end = i;
+    }
+    // A traceback's lines, and upstream's block above the failing setting, belong to it.
+    from = previous_end == kNone ? 0 : previous_end + 1;
+    diagnosis.failure = failure_of(lines, last_end);
     if (diagnosis.failure.starts_with("not writable: PermissionError"))
-      for (std::size_t j = i; j-- > from && i - j <= kTracebackLines;)
+      for (std::size_t j = last_end; j-- > 0 && last_end - j <= kTracebackLines;)
         if (contains(lines[j], "is not writable (owned by UID")) {
           diagnosis.failure = failure_of(lines, j);
           break;
         }
-    break;
+  } else if (last_start != kNone) {
+    // Running: a channel that failed since this run started.
+    for (std::size_t i = lines.size(); i-- > last_start + 1;)
+      if (auto failure = failure_of(lines, i); failure.starts_with("channel dependencies")) {
+        diagnosis.failure = failure;
+        break;
+      }
   }
+  for (std::size_t i = from; i < lines.size(); ++i)
+    if (contains(lines[i], "Provider/model setup is incomplete")) diagnosis.provider_unconfigured = true;
   return diagnosis;
 }
 

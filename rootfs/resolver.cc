@@ -40,6 +40,7 @@ class Resolver {
     result_.requested = requested;
     result_.exclusions = options_.exclusions;
     result_.exclusions.insert(result_.exclusions.end(), options_.script_only.begin(), options_.script_only.end());
+    result_.script_only = options_.script_only;
     for (const auto& name : requested) {
       const PackageRecord* record = universe_.find(name);
       if (!record) {
@@ -135,7 +136,7 @@ class Resolver {
           return;
         }
         if (!needed || script_only_.count(relation.name)) {
-          result_.skipped.emplace(relation.name, dependent.name);
+          skip(relation.name, dependent, field);
           return;
         }
         continue;
@@ -146,7 +147,7 @@ class Resolver {
         // Through a virtual package: another provider that is not excluded serves; one that
         // only the excluded package provides makes it needed.
         if (!needed || script_only_.count(chosen->name)) {
-          result_.skipped.emplace(chosen->name, dependent.name);
+          skip(chosen->name, dependent, field);
           return;
         }
         const PackageRecord* other = candidate_for(relation, /*skip_excluded=*/true);
@@ -163,6 +164,22 @@ class Resolver {
     }
     throw Error("no package satisfies '" + group_text + "' (" + field + " of " +
                 chain_text(dependent.name) + "); " + available_text(group));
+  }
+
+  void skip(const std::string& package, const PackageRecord& dependent, const std::string& field) {
+    if (result_.skipped.count(package)) return;
+    result_.skipped.emplace(package, dependent.name);
+    std::string reason;
+    if (script_only_.count(package))
+      reason = "it is script-only (" + dependent.name + " " + field + " on it, as every dependent does, for its "
+               "maintainer scripts, whose work nanoforge does itself); name it in packages: to install it";
+    else if (excluded_.count(dependent.name))
+      reason = "it is on the exclusion list, and " + dependent.name + ", which " + field +
+               " on it, is excluded itself";
+    else
+      reason = "it is on the exclusion list, and " + dependent.name + " only Pre-Depends on it (for its maintainer "
+               "scripts); no selected package that is not excluded Depends on it";
+    result_.skip_reasons.emplace(package, reason);
   }
 
   void apply_pins(AlternativeGroup& group) const {
@@ -228,13 +245,20 @@ Resolution resolve_packages(const PackageUniverse& universe, const std::vector<s
   return Resolver(universe, options).run(requested);
 }
 
+std::optional<std::string> Resolution::why_not(const std::string& package) const {
+  if (reasons.count(package)) return std::nullopt;
+  if (auto reason = skip_reasons.find(package); reason != skip_reasons.end()) return reason->second;
+  if (std::find(script_only.begin(), script_only.end(), package) != script_only.end())
+    return "it is script-only: a package depends on it only for maintainer scripts, whose work nanoforge does "
+           "itself; name it in packages: to install it";
+  if (std::find(exclusions.begin(), exclusions.end(), package) != exclusions.end())
+    return "it is on the exclusion list, and no selected package depends on it";
+  return std::nullopt;
+}
+
 std::vector<WhyStep> Resolution::why(const std::string& package) const {
   if (!reasons.count(package)) {
-    if (auto skipped_by = skipped.find(package); skipped_by != skipped.end())
-      throw Error("package '" + package + "' is not installed: it is on the exclusion list (maintainer scripts "
-                  "use it, and nanoforge runs none), and " + skipped_by->second +
-                  ", which asked for it, only Pre-Depends on it, is excluded too, or asks for a script-only "
-                  "package (debconf, dpkg, openssl: skipped wherever named)");
+    if (auto reason = why_not(package)) throw Error("package '" + package + "' is not installed: " + *reason);
     throw Error("package '" + package + "' is not in the resolved set");
   }
   std::vector<WhyStep> chain;

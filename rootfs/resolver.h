@@ -8,6 +8,7 @@
 // an excluded package, is skipped. Script-only packages are skipped wherever named.
 #pragma once
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,11 +56,17 @@ struct Resolution {
   // Excluded packages installed because a selected package that is not excluded Depends on
   // them, with that dependent.
   std::map<std::string, std::string> kept;
+  std::vector<std::string> script_only;  // ResolveOptions::script_only as applied
+  // Why each skipped package was skipped, in words ("app only Pre-Depends on it").
+  std::map<std::string, std::string> skip_reasons;
 
   // The chain from a requested package to `package` (first step: the requested one).
-  // Throws nanoforge::Error when `package` is not in the set (naming it, and saying so when
-  // it was skipped as script-only).
+  // Throws nanoforge::Error when `package` is not in the set (naming it, with why_not's reason
+  // when it has one).
   std::vector<WhyStep> why(const std::string& package) const;
+  // Why an excluded or script-only package is not in the set, naming the rule that applied;
+  // nullopt for a package that is in the set or that nothing excluded.
+  std::optional<std::string> why_not(const std::string& package) const;
   // "curl (requested) -> libcurl4 (Depends: libcurl4 (= ...)) -> ..." on one line, and for an
   // excluded package that was installed, the rule that installed it.
   std::string explain(const std::string& package) const;

@@ -24,10 +24,19 @@ void add_rootfs_commands(CLI::App& app, GlobalOptions& options) {
     auto universe = rootfs::load_package_universe(rootfs::repository_for(rootfs_options), options.cache_path(),
                                                   console.progress());
     auto resolution = rootfs::resolve_rootfs_request(universe, rootfs_options);
+    // Left out by a rule is an answer, not an error; a name nothing knows is an error.
+    if (auto reason = resolution.why_not(*package)) {
+      console.json({{"package", *package}, {"installed", false}, {"reason", *reason}});
+      console.out(*package + " is not installed: " + *reason + "\n");
+      return;
+    }
     auto steps = resolution.why(*package);  // throws, naming the package, when it is not in the set
     nlohmann::json chain = nlohmann::json::array();
     for (const auto& step : steps) chain.push_back({{"package", step.package}, {"relation", step.relation}});
-    console.json({{"package", *package}, {"chain", chain}});
+    nlohmann::json answer = {{"package", *package}, {"installed", true}, {"chain", chain}};
+    if (auto kept = resolution.kept.find(*package); kept != resolution.kept.end())
+      answer["rule"] = "installed although on the exclusion list: " + kept->second + " Depends on it";
+    console.json(answer);
     console.out(resolution.explain(*package) + "\n");
   });
 }

@@ -55,4 +55,17 @@ TEST_CASE("why the app stops or a channel fails, in upstream's words", "[app-log
                          "🐈 Starting nanobot gateway version 0.3.0 on port 18790...\n")
             .failure.empty());
   CHECK(diagnose_app_log("all is well\n").failure.empty());
+  // Fixed since: a run that failed before the current one started is history, not a reason.
+  const std::string bad_run = "Invalid configuration: /data/.nanobot/config.json\n\nFound 1 invalid setting(s).\n\n"
+                              "  colour\n    Unknown setting.\n";
+  auto fixed = diagnose_app_log(
+      "🐈 Starting nanobot gateway version 0.3.0 on port 18790...\nShutdown: flushed 0 session(s) to disk\n" +
+      bad_run + bad_run + "Provider/model setup is incomplete: No provider is configured for model 'x'.\n"
+      "🐈 Starting nanobot gateway version 0.3.0 on port 18790...\n");
+  CHECK(fixed.failure.empty());
+  CHECK(fixed.provider_unconfigured);
+  // Still failing after a good run: the failure counts.
+  CHECK(diagnose_app_log("🐈 Starting nanobot gateway version 0.3.0 on port 18790...\n"
+                         "Shutdown: flushed 0 session(s) to disk\n" + bad_run)
+            .failure == "invalid settings: unknown setting 'colour'");
 }

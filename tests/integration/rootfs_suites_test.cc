@@ -42,6 +42,14 @@ void build_and_run(const std::string& release) {
   CHECK_FALSE(packages.count("dpkg"));  // only Pre-Depends reach it
   auto why = run(nanoforge_command("rootfs why perl-base -f " + shell_quote((dir / "nanoforge.yaml").string())));
   CHECK_THAT(why.output, Catch::Contains("installed although on the exclusion list: perl Depends on it"));
+  // ...and why a package is left out is an answer too, naming the rule.
+  auto why_not = run_split(nanoforge_command("rootfs why dpkg --json -f " + shell_quote((dir / "nanoforge.yaml").string())));
+  INFO(why_not.err);
+  REQUIRE(why_not.exit_code == 0);
+  REQUIRE(not_one_json_document(why_not.out) == "");
+  auto answer = nlohmann::json::parse(why_not.out);
+  CHECK(answer["installed"] == false);
+  CHECK_THAT(answer["reason"].get<std::string>(), Catch::Contains("script-only"));
 
   if (!harness.docker_host) {
     WARN("SKIPPED running the " + release + " image: " + harness.docker_unavailable);

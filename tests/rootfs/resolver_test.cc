@@ -133,8 +133,12 @@ TEST_CASE("the exclusion rule: excluded packages come in only where something ne
   CHECK(names(resolution) == Names{"app", "libreal"});
   CHECK(resolution.skipped.count("dpkg"));
   CHECK(resolution.skipped.count("debconf"));
-  REQUIRE_THROWS_WITH(resolution.why("dpkg"), Catch::Contains("exclusion list") && Catch::Contains("app") &&
-                                                  Catch::Contains("only Pre-Depends"));
+  REQUIRE_THROWS_WITH(resolution.why("dpkg"), Catch::Contains("script-only") && Catch::Contains("app Pre-Depends"));
+  // Why not, either way: the rule that applied, or that nothing asked.
+  CHECK_THAT(*resolution.why_not("debconf"), Catch::Contains("script-only (app Depends on it"));
+  CHECK_THAT(*resolution.why_not("tar"), Catch::Contains("exclusion list, and no selected package depends on it"));
+  CHECK_FALSE(resolution.why_not("libreal"));       // installed
+  CHECK_FALSE(resolution.why_not("no-such-thing"));  // nothing excluded it
   // A Depends on an excluded package that is not script-only is a need: tar comes in.
   auto tool = resolve_packages(universe_of(package("tool", "1", "Depends: tar\n") + package("tar", "1")), {"tool"});
   CHECK(names(tool) == Names{"tar", "tool"});
