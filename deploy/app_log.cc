@@ -63,32 +63,31 @@ AppLogDiagnosis diagnose_app_log(const std::string& log) {
   // A run ends with a fatal failure (a bad setting, an unwritable directory...) or a clean
   // shutdown; a channel that cannot get its dependencies does not end it. Upstream prints the
   // provider's state before "Starting nanobot gateway" and installs channel dependencies after.
-  std::size_t last_start = kNone, last_end = kNone, end_before_start = kNone;
+  auto ends_run = [&](std::size_t i) {
+    std::string failure = failure_of(lines, i);
+    return (!failure.empty() && !failure.starts_with("channel dependencies")) ||
+           contains(lines[i], "Shutdown: flushed");
+  };
+  std::size_t last_start = kNone, last_end = kNone, end_before_last_end = kNone, end_before_start = kNone;
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (contains(lines[i], "Starting nanobot gateway")) {
       last_start = i;
       end_before_start = last_end;
     }
-    std::string failure = failure_of(lines, i);
-    bool fatal = !failure.empty() && !failure.starts_with("channel dependencies");
-    if (fatal || contains(lines[i], "Shutdown: flushed")) last_end = i;
+    if (ends_run(i)) {
+      end_before_last_end = last_end;
+      last_end = i;
+    }
   }
   const bool crashed = last_end != kNone && (last_start == kNone || last_end > last_start) &&
                        !contains(lines[last_end], "Shutdown: flushed");
-  // The latest run: after the end of the run before it.
-  const std::size_t ended_before = crashed ? kNone : end_before_start;
-  std::size_t from = ended_before == kNone ? 0 : ended_before + 1;
+  // The latest run begins after the end of the run before it: for a run that failed, the end
+  // before its failure; for a running one, the end before its start.
+  const std::size_t previous_end = crashed ? end_before_last_end : end_before_start;
+  const std::size_t from = previous_end == kNone ? 0 : previous_end + 1;
   if (crashed) {
-    // The run that failed began after the previous end.
-    std::size_t previous_end = kNone;
-    for (std::size_t i = 0; i < last_end; ++i) {
-      std::string failure = failure_of(lines, i);
-      if ((!failure.empty() && !failure.starts_with("channel dependencies")) || contains(lines[i], "Shutdown: flushed"))
-        previous_end = i;
-    }
-    // A traceback's lines, and upstream's block above the failing setting, belong to it.
-    from = previous_end == kNone ? 0 : previous_end + 1;
     diagnosis.failure = failure_of(lines, last_end);
+    // A traceback's PermissionError follows the line that names the directory and its owner.
     if (diagnosis.failure.starts_with("not writable: PermissionError"))
       for (std::size_t j = last_end; j-- > 0 && last_end - j <= kTracebackLines;)
         if (contains(lines[j], "is not writable (owned by UID")) {

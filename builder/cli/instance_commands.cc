@@ -131,6 +131,7 @@ void add_delete(CLI::App* instance_app, GlobalOptions& global) {
     Deployment deployment(options->deployment.dir);
     validate_instance_name(options->name);
     DeploymentLock lock(deployment);
+    deployment.load_instance(options->name);  // exists and reads, before anyone is asked
     if (!options->yes) {
       if (!::isatty(0))
         throw Error("deleting instance '" + options->name + "' needs confirmation: pass --yes (stdin is not a terminal)");
@@ -138,7 +139,6 @@ void add_delete(CLI::App* instance_app, GlobalOptions& global) {
                                (options->no_backup ? " WITHOUT a backup" : " (a backup is taken first)") + "? [y/N] ");
       if (answer != "y" && answer != "Y" && answer != "yes") throw Error("not deleted: no confirmation");
     }
-    deployment.load_instance(options->name);  // exists, before the engine is asked
     auto project = project_if_available(deployment, options->deployment.engine);
     auto result = delete_instance(deployment, options->name, options->no_backup, project.get());
     if (result.backup) console.out("Backup: " + result.backup->string() + "\n");
