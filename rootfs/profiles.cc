@@ -24,10 +24,10 @@ std::vector<std::string> profile_names() { return {"minimal", "standard"}; }
 std::vector<std::string> profile_packages(const std::string& profile) {
   std::vector<std::string> packages;
   if (profile == "standard") {
-    packages = {"base-files", "libc6",           "bash",    "coreutils", "curl",
-                "debianutils", "ca-certificates", "tzdata", "netbase", "tini"};
+    packages = {"base-files", "libc6",           "libc-bin", "bash",    "coreutils", "curl",
+                "debianutils", "ca-certificates", "tzdata",   "netbase", "tini"};
   } else if (profile == "minimal") {
-    packages = {"base-files", "libc6", "dash", "ca-certificates", "tzdata", "netbase", "tini"};
+    packages = {"base-files", "libc6", "libc-bin", "dash", "ca-certificates", "tzdata", "netbase", "tini"};
   } else {
     throw Error("unknown rootfs profile '" + profile + "': expected 'standard' or 'minimal'");
   }

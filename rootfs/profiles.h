@@ -6,8 +6,9 @@
 namespace nanoforge::rootfs {
 
 // "standard": the Nanobot runtime — bash, coreutils, curl, `which`, CA certificates, time
-// zones, netbase, and the shared libraries a CPython 3.12 built with --enable-shared loads.
-// "minimal": dash for /bin/sh and the same libraries; no bash, curl or coreutils.
+// zones, netbase, libc-bin (the C.UTF-8 locale the image's LANG names, getent, ldd, iconv),
+// and the shared libraries a CPython 3.12 built with --enable-shared loads.
+// "minimal": dash for /bin/sh, libc-bin and the same libraries; no bash, curl or coreutils.
 std::vector<std::string> profile_packages(const std::string& profile);
 
 // The profile's packages followed by `extras` not already in it, in that order. Throws

@@ -26,8 +26,15 @@ struct SlimRule {
 std::vector<SlimRule> bookworm_slim_rules();
 
 // nanoforge's default: bookworm-slim's rules plus /usr/share/zoneinfo/right (the leap-second
-// zones, 2 MB, which Debian itself moved out of tzdata into tzdata-legacy after bookworm).
+// zones, 2 MB, which Debian itself moved out of tzdata into tzdata-legacy after bookworm),
+// tini-static, and glibc's iconv modules for charsets other than the Unicode forms and the
+// Western European and Cyrillic ones (7.6 MB).
 std::vector<SlimRule> runtime_slim_rules();
+
+// The default rules followed by one path-include rule for each of `keep` (absolute globs, as
+// in a spec's `runtime.keep`): since the last matching rule decides, a kept path stays
+// whatever an earlier rule says.
+std::vector<SlimRule> runtime_slim_rules(const std::vector<std::string>& keep);
 
 // dpkg's rule: the LAST matching rule decides; a path no rule matches is kept.
 bool is_excluded(const std::vector<SlimRule>& rules, const std::string& image_path);

@@ -18,6 +18,7 @@ rootfs::RootfsOptions rootfs_options(const Spec& spec, const BuildOptions& optio
   result.profile = runtime.profile;
   result.extra_packages = runtime.packages;
   if (runtime.exclude_given) result.exclusions = runtime.exclude;
+  result.slim_rules = rootfs::runtime_slim_rules(runtime.keep);
   result.repository = rootfs::default_repository_config(runtime.suites);
   if (!runtime.mirrors.empty()) {
     // One mirror for every suite, or one per suite in the order of `suites`.

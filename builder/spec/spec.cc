@@ -143,7 +143,7 @@ ImageSpec read_image(const YamlReader& reader, const fs::path& base) {
 }
 
 RuntimeSpec read_runtime(const YamlReader& reader, const fs::path& base) {
-  reader.only_keys({"profile", "packages", "exclude", "debian", "user", "port"});
+  reader.only_keys({"profile", "packages", "exclude", "keep", "debian", "user", "port"});
   RuntimeSpec runtime;
   runtime.profile = reader.string_or("profile", runtime.profile);
   if (runtime.profile != "standard" && runtime.profile != "minimal")
@@ -151,6 +151,10 @@ RuntimeSpec read_runtime(const YamlReader& reader, const fs::path& base) {
   runtime.packages = reader.strings("packages");
   runtime.exclude_given = reader.has("exclude");
   runtime.exclude = reader.strings("exclude");
+  runtime.keep = reader.strings("keep");
+  for (const auto& pattern : runtime.keep)
+    if (!pattern.starts_with("/"))
+      reader.fail("keep", "'" + pattern + "' is not an absolute path glob (e.g. /usr/lib/*/gconv/*)");
   runtime.lock_file = base / "nanoforge.debian.lock";
   if (auto debian = reader.optional_child("debian")) {
     debian->only_keys({"mirrors", "suites", "snapshot", "lock"});

@@ -37,6 +37,7 @@ struct RuntimeSpec {
   std::vector<std::string> packages;           // extra packages
   std::vector<std::string> exclude;            // replaces the default script-only exclusions when set
   bool exclude_given = false;
+  std::vector<std::string> keep;               // absolute globs slimming leaves in (dpkg path-include)
   std::vector<std::string> mirrors;            // empty: the machine's apt sources
   std::vector<std::string> suites;             // empty: bookworm, bookworm-updates, bookworm-security
   std::string snapshot_url;

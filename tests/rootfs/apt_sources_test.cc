@@ -13,7 +13,7 @@ using nanoforge::testing::write_text;
 namespace {
 const char* kDeb822 =
     "Types: deb\n"
-    "# http://snapshot.debian.org/archive/debian/20250520T000000Z\n"
+    "# http://SNAPSHOT/archive/debian/20250520T000000Z\n"
     "URIs: http://mirror.example.org/debian/\n"
     "Suites: bookworm bookworm-updates\n"
     "Components: main\n"
@@ -47,18 +47,18 @@ TEST_CASE("one-line sources with options and comments", "[apt-sources]") {
   auto sources = parse_one_line_sources(
       "# comment\n\n"
       "deb [arch=amd64,arm64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] "
-      "http://ftp.cn.debian.org/debian bookworm main contrib\n"
-      "deb-src http://ftp.cn.debian.org/debian bookworm main\n"
-      "deb [ trusted=yes ] http://ftp.cn.debian.org/debian-security/ bookworm-security main # x\n",
+      "http://MIRROR/debian bookworm main contrib\n"
+      "deb-src http://MIRROR/debian bookworm main\n"
+      "deb [ trusted=yes ] http://MIRROR/debian-security/ bookworm-security main # x\n",
       "sources.list");
   REQUIRE(sources.size() == 3);
   CHECK(sources[0].architectures == std::vector<std::string>{"amd64", "arm64"});
   CHECK(sources[0].components == std::vector<std::string>{"main", "contrib"});
   CHECK(sources[1].types == std::vector<std::string>{"deb-src"});
-  CHECK(sources[2].uris.front() == "http://ftp.cn.debian.org/debian-security");
+  CHECK(sources[2].uris.front() == "http://MIRROR/debian-security");
   CHECK(sources[2].origin == "sources.list:5");
   // Only binary sources count for mirrors.
-  CHECK(mirror_for_suite(sources, "bookworm") == "http://ftp.cn.debian.org/debian");
+  CHECK(mirror_for_suite(sources, "bookworm") == "http://MIRROR/debian");
   REQUIRE_THROWS_WITH(parse_one_line_sources("deb http://x\n", "bad.list"),
                       Catch::Contains("bad.list:1"));
   REQUIRE_THROWS_WITH(parse_one_line_sources("rpm http://x a b\n", "bad.list"),

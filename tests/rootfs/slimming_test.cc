@@ -29,6 +29,16 @@ TEST_CASE("bookworm-slim rules keep copyright files and C.UTF-8", "[slimming]") 
   CHECK(is_excluded(runtime_slim_rules(), "usr/share/zoneinfo/right/Etc/UTC"));
   CHECK(is_excluded(runtime_slim_rules(), "usr/share/zoneinfo/right"));
   CHECK_FALSE(is_excluded(runtime_slim_rules(), "usr/share/zoneinfo/Etc/UTC"));
+  // glibc's iconv modules: the Unicode, Western European and Cyrillic ones stay, the rest go,
+  // unless the spec keeps them; the module configuration always stays.
+  const std::string gconv = "usr/lib/x86_64-linux-gnu/gconv/";
+  for (const char* kept : {"UTF-16.so", "UTF-7.so", "UNICODE.so", "ISO8859-15.so", "CP1252.so", "KOI8-R.so",
+                           "gconv-modules", "gconv-modules.cache", "gconv-modules.d/gconv-modules-extra.conf"})
+    CHECK_FALSE(is_excluded(runtime_slim_rules(), gconv + kept));
+  for (const char* dropped : {"IBM1390.so", "libCNS.so", "BIG5HKSCS.so", "EBCDIC-US.so", "CP932.so"})
+    CHECK(is_excluded(runtime_slim_rules(), gconv + dropped));
+  CHECK_FALSE(is_excluded(runtime_slim_rules({"/usr/lib/*/gconv/*"}), gconv + "IBM1390.so"));
+  CHECK(is_excluded(runtime_slim_rules({"/usr/lib/*/gconv/*"}), "usr/share/man/man1/bash.1.gz"));
   // The last matching rule decides, as in dpkg.
   CHECK(is_excluded({{true, "/a/*"}, {false, "/a/*"}}, "a/b"));
   CHECK_FALSE(is_excluded({{false, "/a/*"}, {true, "/a/*"}}, "a/b"));

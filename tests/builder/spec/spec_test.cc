@@ -28,7 +28,7 @@ TEST_CASE("a full spec loads with its defaults filled in", "[spec]") {
   std::filesystem::create_directories(dir / "root");
   write_text(dir / "nanoforge.yaml",
              "name: nanobot\nversion: \"1.2\"\nepoch: 42\ncompression: zstd\n"
-             "runtime: {profile: minimal, packages: [git], user: {uid: 1001, gid: 1002}}\n"
+             "runtime: {profile: minimal, packages: [git], keep: [/usr/lib/*/gconv/*], user: {uid: 1001, gid: 1002}}\n"
              "venv: {project: app, module: app, command: [app, serve], pip: {find_links: [wheels], no_index: true}}\n"
              "images:\n  - name: extra\n    layers: [{source: root, destination: /srv, owners: [{path: /srv/data, uid: 7, gid: 8}]}]\n"
              "    config: {ports: [\"80\", \"53/udp\"], env: {A: b}, healthcheck: {test: [CMD, x], interval: 1m30s}}\n"
@@ -41,6 +41,7 @@ TEST_CASE("a full spec loads with its defaults filled in", "[spec]") {
   CHECK(spec.compression == oci::Compression::Zstd);
   REQUIRE(spec.runtime);
   CHECK(spec.runtime->profile == "minimal");
+  CHECK(spec.runtime->keep == std::vector<std::string>{"/usr/lib/*/gconv/*"});
   CHECK(spec.runtime->uid == 1001);
   CHECK(spec.runtime->gid == 1002);
   CHECK(spec.runtime->home == "/data");
@@ -111,6 +112,7 @@ TEST_CASE("spec errors name the file, line, column and field", "[spec][errors]")
   check("runtime: {user: {uid: 0}}\n", {"runtime.user.uid", "root"});
   check("runtime: {port: 70000}\n", {"runtime.port"});
   check("runtime: {debian: {suites: [stable]}}\n", {"codename"});
+  check("runtime: {keep: [usr/lib/gconv]}\n", {"runtime.keep", "absolute"});
   check("venv: {project: missing, module: m, command: [m]}\n", {"venv.project", "not a directory"});
   check("venv: {project: root, module: m, command: [m]}\n", {"pyproject.toml"});
   check("venv: {python: {url: http://x/p.tar.gz}, project: root, module: m, command: [m]}\n", {"sha256", "required"});
