@@ -12,6 +12,14 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+// Thrown when a check ran and found a fault (verify, instance check): the CLI exits with
+// exit_code::kCheckFailed (3) rather than kError, so scripts tell "checked: bad" from "could
+// not check".
+class CheckFailed : public Error {
+ public:
+  using Error::Error;
+};
+
 // Error for a failed system call: "<what>: <path>: <strerror(errno)>".
 [[noreturn]] void throw_system_error(const std::string& what, const std::string& path);
 

@@ -4,6 +4,7 @@
 #include "base/container_contract.h"
 #include "base/error.h"
 #include "deploy/compose.h"
+#include "deploy/instance_check.h"
 #include "deploy/instance.h"
 #include "deploy/secrets_file.h"
 
@@ -22,7 +23,7 @@ std::string engine_kind(const std::string& name) {
 
 }  // namespace
 
-ComposeWritten write_compose_with(const Deployment& deployment, const SettingsChange& change) {
+ComposeWritten write_compose_with(const Deployment& deployment, const SettingsChange& change, bool skip_invalid) {
   const DeploymentSettings previous = deployment.settings();
   DeploymentSettings settings = previous;
   if (!change.mode.empty()) {
@@ -50,7 +51,10 @@ ComposeWritten write_compose_with(const Deployment& deployment, const SettingsCh
 
   // Render before saving anything: a broken instance fails the command with nothing changed.
   auto instances = deployment.load_instances();
-  ComposeWritten written{settings, instances.size(), check_instance_secrets(deployment, {})};
+  ComposeWritten written{settings, instances.size(), check_instance_secrets(deployment, {}), {}};
+  ConfigGate gate = gate_instance_configs(deployment, {}, skip_invalid);
+  written.warnings.insert(written.warnings.end(), gate.warnings.begin(), gate.warnings.end());
+  written.invalid = gate.skipped;
   if (!changed) {
     write_file_atomically(deployment.compose_file(), render_compose(deployment, instances));
     return written;

@@ -25,6 +25,8 @@ struct ComposeWritten {
   DeploymentSettings settings;        // as saved
   std::size_t instances = 0;          // services written
   std::vector<std::string> warnings;  // from the instances' secrets files (check_instance_secrets)
+                                      // and config.json files (gate_instance_configs)
+  std::vector<std::string> invalid;   // instances whose config.json would not load (with skip_invalid)
 };
 
 // Validates `change`, renders docker-compose.yml from every instance with the new settings,
@@ -32,7 +34,9 @@ struct ComposeWritten {
 // back. A change of mode with no image given switches the default image with it
 // (nanobot:latest <-> nanobot-full:latest: the self-contained image carries the venv).
 // The caller holds the DeploymentLock. Throws nanoforge::Error naming the bad value, instance
-// file or secrets line; nothing is changed then.
-ComposeWritten write_compose_with(const Deployment& deployment, const SettingsChange& change);
+// file or secrets line, or listing every config.json error (unless `skip_invalid`: those
+// instances are still written, and named in `invalid`); nothing is changed then.
+ComposeWritten write_compose_with(const Deployment& deployment, const SettingsChange& change,
+                                  bool skip_invalid = false);
 
 }  // namespace nanoforge::deploy

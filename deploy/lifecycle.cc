@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "deploy/compose.h"
 #include "deploy/engine.h"
+#include "deploy/instance_check.h"
 #include "deploy/ownership.h"
 #include "deploy/secrets_file.h"
 
@@ -43,13 +44,24 @@ const char* to_string(LifecycleVerb verb) {
   return "?";
 }
 
-LifecycleResult run_lifecycle(const Deployment& deployment, LifecycleVerb verb, const std::vector<std::string>& names,
-                              const std::string& engine_preference) {
-  for (const auto& name : names) deployment.load_instance(name);  // exists, readable
+LifecycleResult run_lifecycle(const Deployment& deployment, LifecycleVerb verb, const std::vector<std::string>& requested,
+                              const std::string& engine_preference, bool skip_invalid) {
+  for (const auto& name : requested) deployment.load_instance(name);  // exists, readable
   LifecycleResult result;
+  std::vector<std::string> names = requested;
   bool starts = verb == LifecycleVerb::up || verb == LifecycleVerb::start || verb == LifecycleVerb::restart;
   // Nothing starts with a half-read secret: every bad line fails here, naming it.
   if (starts) result.warnings = check_instance_secrets(deployment, names);
+  // Nor with a config.json Nanobot would refuse (it would restart forever).
+  if (starts) {
+    ConfigGate gate = gate_instance_configs(deployment, names, skip_invalid);
+    result.warnings.insert(result.warnings.end(), gate.warnings.begin(), gate.warnings.end());
+    result.skipped = gate.skipped;
+    if (!gate.skipped.empty()) {
+      if (gate.startable.empty()) throw Error("no instance left to " + std::string(to_string(verb)) + ": every one named has an invalid config.json");
+      names = gate.startable;
+    }
+  }
   Engine engine = detect_engine(engine_preference);
   if (verb == LifecycleVerb::up) {
     // Rootless Podman renders differently (ownership.h): the file follows the engine in use.

@@ -1,4 +1,4 @@
-// `instance create|delete|backup|restore|migrate|list`, `compose`, `up`, `down`, `start`,
+// `instance create|delete|backup|restore|migrate|list|check`, `compose`, `up`, `down`, `start`,
 // `stop`, `restart`, `logs`, `status`: the guide's day-to-day commands on a deployment directory.
 #include <unistd.h>
 
@@ -19,6 +19,7 @@
 #include "deploy/engine.h"
 #include "deploy/engine_runtime.h"
 #include "deploy/compose_settings.h"
+#include "deploy/instance_check.h"
 #include "deploy/instance_delete.h"
 #include "deploy/lifecycle.h"
 #include "deploy/instance_create.h"
@@ -271,13 +272,65 @@ void add_list(CLI::App* instance_app, GlobalOptions& global) {
   });
 }
 
+void add_check(CLI::App* instance_app, GlobalOptions& global) {
+  struct Options {
+    DeploymentOptions deployment;
+    std::vector<std::string> names;
+  };
+  auto options = std::make_shared<Options>();
+  auto* command = instance_app->add_subcommand(
+      "check", "Check instances' config.json as Nanobot loads it (exit 3 when one would not load)");
+  command->add_option("names", options->names, "Instances (default: all)");
+  add_deployment_options(command, options->deployment, false);
+  command->callback([options, &global] {
+    Console console(global.quiet, global.json);
+    Deployment deployment(options->deployment.dir);
+    auto checks = check_instance_configs(deployment, options->names);
+    nlohmann::json report = {{"upstream", {{"repository", "HKUDS/nanobot"}, {"commit", nanobot_schema_commit()}}},
+                             {"instances", nlohmann::json::array()}};
+    std::string text;
+    std::vector<std::string> failing;
+    for (const auto& checked : checks) {
+      nlohmann::json issues = nlohmann::json::array();
+      for (const auto& issue : checked.check.issues)
+        issues.push_back({{"severity", issue.error ? "error" : "warning"},
+                          {"stage", to_string(issue.stage)},
+                          {"path", issue.path},
+                          {"line", issue.line},
+                          {"message", issue.message}});
+      report["instances"].push_back({{"name", checked.instance},
+                                     {"file", checked.file.string()},
+                                     {"ok", checked.check.ok()},
+                                     {"stage", to_string(checked.check.stage)},
+                                     {"issues", issues},
+                                     {"ignored", checked.check.ignored}});
+      if (!checked.check.ok()) failing.push_back(checked.instance);
+      text += checked.text();
+      text += "instance " + checked.instance + ": " +
+              (checked.check.ok() ? "ok" : "would not load (" + to_string(checked.check.stage) + ")") +
+              (checked.check.warning_count() ? ", " + std::to_string(checked.check.warning_count()) + " warning(s)" : "") +
+              "\n";
+    }
+    console.json(report);
+    console.out(text);
+    if (!failing.empty()) {
+      std::string names;
+      for (const auto& name : failing) names += (names.empty() ? "" : ", ") + name;
+      throw CheckFailed("config.json would not load in Nanobot for: " + names);
+    }
+  });
+}
+
 void add_compose(CLI::App& app, GlobalOptions& global) {
   struct Options {
     DeploymentOptions deployment;
     SettingsChange change;
+    bool skip_invalid = false;
   };
   auto options = std::make_shared<Options>();
   auto* command = app.add_subcommand("compose", "Write docker-compose.yml from the instances (and their overrides)");
+  command->add_flag("--skip-invalid", options->skip_invalid,
+                    "Write the file even when an instance's config.json would not load in Nanobot (named as a warning)");
   command->add_option("--image", options->change.image, "Pinned image reference (repo@sha256:... or the build's content tag)");
   command->add_option("--mode", options->change.mode, "mounted (./venv mounted read-only) or self-contained");
   command->add_option("--publish", options->change.publish, "Address ports are published on (default 127.0.0.1)");
@@ -290,7 +343,7 @@ void add_compose(CLI::App& app, GlobalOptions& global) {
     Console console(global.quiet, global.json);
     Deployment deployment(options->deployment.dir);
     DeploymentLock lock(deployment);
-    auto written = write_compose_with(deployment, options->change);
+    auto written = write_compose_with(deployment, options->change, options->skip_invalid);
     print_warnings(console, written.warnings);
     Ownership ownership = deployment_ownership(deployment);
     console.json({{"composeFile", deployment.compose_file().string()},
@@ -298,7 +351,8 @@ void add_compose(CLI::App& app, GlobalOptions& global) {
                   {"image", written.settings.image},
                   {"mode", to_string(written.settings.mode)},
                   {"ownership", to_string(ownership.mode)},
-                  {"user", ownership.compose_user()}});
+                  {"user", ownership.compose_user()},
+                  {"invalid", written.invalid}});
     console.out("Wrote " + deployment.compose_file().string() + " (" + std::to_string(written.instances) +
                 " instance(s), image " + written.settings.image + "; containers run as " + ownership.compose_user() +
                 ", " + to_string(ownership.mode) + ")\n");
@@ -310,19 +364,27 @@ void add_lifecycle(CLI::App& app, GlobalOptions& global, const std::string& verb
   struct Options {
     DeploymentOptions deployment;
     std::vector<std::string> names;
+    bool skip_invalid = false;
   };
   auto options = std::make_shared<Options>();
   auto* command = app.add_subcommand(verb, help);
   if (verb != "down") command->add_option("names", options->names, "Instances (default: all)");
+  if (verb == "up" || verb == "start" || verb == "restart")
+    command->add_flag("--skip-invalid", options->skip_invalid,
+                      "Start the instances whose config.json Nanobot would load and name the others "
+                      "(default: start nothing when one would not load)");
   add_deployment_options(command, options->deployment, true);
   command->callback([options, verb, &global] {
     Console console(global.quiet, global.json);
     Deployment deployment(options->deployment.dir);
     DeploymentLock lock(deployment);
-    auto result = run_lifecycle(deployment, parse_lifecycle_verb(verb), options->names, options->deployment.engine);
+    auto result = run_lifecycle(deployment, parse_lifecycle_verb(verb), options->names, options->deployment.engine,
+                                options->skip_invalid);
     print_warnings(console, result.warnings);
-    console.json({{"command", verb}, {"instances", options->names}, {"engine", result.engine}});
-    console.out(verb + ": done (" + result.engine + ")\n");
+    console.json({{"command", verb}, {"instances", options->names}, {"engine", result.engine}, {"skipped", result.skipped}});
+    std::string skipped;
+    for (const auto& name : result.skipped) skipped += (skipped.empty() ? "; not started: " : ", ") + name;
+    console.out(verb + ": done (" + result.engine + ")" + skipped + "\n");
   });
 }
 
@@ -378,6 +440,7 @@ void add_instance_commands(CLI::App& app, GlobalOptions& options) {
   add_restore(instance_app, options);
   add_migrate(instance_app, options);
   add_list(instance_app, options);
+  add_check(instance_app, options);
   add_compose(app, options);
   add_lifecycle(app, options, "up", "Create and start instances (writes docker-compose.yml first)");
   add_lifecycle(app, options, "down", "Stop and remove all instances' containers and the network");

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     int code = app.exit(error);
     return code == 0 ? exit_code::kOk : exit_code::kUsage;
-  } catch (const CheckFailed& error) {
+  } catch (const nanoforge::CheckFailed& error) {
     std::cerr << "nanoforge: " << error.what() << "\n";
     return exit_code::kCheckFailed;
   } catch (const nanoforge::Error& error) {

@@ -65,12 +65,7 @@ struct VerifyOptions {
 VerifyReport verify(const VerifyTarget& target, const oci::Layout* layout, const VerifyOptions& options,
                     Reporter& reporter);
 
-// Thrown when verify ran and a check failed: the CLI exits with exit_code::kCheckFailed.
-class CheckFailed : public Error {
- public:
-  using Error::Error;
-};
-
+// verify throws CheckFailed (base/error.h) when it ran and a check failed.
 // The individual check families (one file each).
 void check_images(const VerifyTarget& target, const oci::Layout& layout, VerifyReport& report,
                   const std::filesystem::path& scratch);

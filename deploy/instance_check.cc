@@ -1,0 +1,102 @@
+#include "deploy/instance_check.h"
+
+#include <cstdlib>
+#include <map>
+#include <sstream>
+
+#include "base/error.h"
+#include "base/file_chunks.h"
+#include "deploy/secrets_file.h"
+
+namespace nanoforge::deploy {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// What the container's environment holds when Nanobot resolves `${VAR}`: compose's
+// environment (HOME, proxies passed through) and the secrets file the entrypoint exports.
+// A secrets file that cannot be read is reported by check_instance_secrets; here it is empty.
+std::map<std::string, std::string> container_environment(const fs::path& secrets) {
+  std::map<std::string, std::string> environment{{"HOME", "/data"}};
+  for (const char* name : {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"})
+    if (const char* value = std::getenv(name); value && *value) environment[name] = value;
+  try {
+    for (const auto& variable : read_secrets_file(secrets, secrets.string()).variables)
+      environment[variable.name] = variable.value;  // the later line wins
+  } catch (const Error&) {
+  }
+  return environment;
+}
+
+}  // namespace
+
+std::string InstanceConfigCheck::text() const {
+  std::string described = describe_issues(check, file.string());
+  std::istringstream lines(described);
+  std::string result, line;
+  while (std::getline(lines, line)) result += "instance " + instance + ": " + line + "\n";
+  return result;
+}
+
+std::vector<InstanceConfigCheck> check_instance_configs(const Deployment& deployment,
+                                                        const std::vector<std::string>& names) {
+  std::vector<InstanceConfigCheck> checks;
+  for (const auto& name : names.empty() ? deployment.instance_names() : names) {
+    if (!deployment.has_instance(name)) throw Error("no instance '" + name + "' in " + deployment.root().string());
+    InstanceConfigCheck result;
+    result.instance = name;
+    result.file = fs::path("instances") / name / instance_files::kConfig;
+    fs::path config = deployment.instance_dir(name) / instance_files::kConfig;
+    std::string text;
+    bool found = read_file_chunks(
+        config,
+        [&](const char* data, std::size_t size) {
+          text.append(data, size);
+          return true;
+        },
+        "cannot read", IfMissing::skip);
+    // No config.json: Nanobot runs on its defaults (loader.load_config), so does the check.
+    result.check = check_nanobot_config(found ? text : "{}",
+                                        container_environment(deployment.instance_dir(name) / instance_files::kSecrets));
+    checks.push_back(std::move(result));
+  }
+  return checks;
+}
+
+ConfigGate gate_instance_configs(const Deployment& deployment, const std::vector<std::string>& names,
+                                 bool skip_invalid) {
+  ConfigGate gate;
+  std::string errors;
+  std::size_t failing = 0;
+  for (const auto& checked : check_instance_configs(deployment, names)) {
+    for (const auto& issue : checked.check.issues)
+      if (!issue.error) {
+        ConfigCheck one;
+        one.issues = {issue};
+        InstanceConfigCheck warning{checked.instance, checked.file, one};
+        std::string line = warning.text();
+        if (!line.empty() && line.back() == '\n') line.pop_back();
+        gate.warnings.push_back(line);
+      }
+    if (checked.check.ok()) {
+      gate.startable.push_back(checked.instance);
+      continue;
+    }
+    ++failing;
+    ConfigCheck only_errors = checked.check;
+    std::erase_if(only_errors.issues, [](const ConfigIssue& issue) { return !issue.error; });
+    errors += InstanceConfigCheck{checked.instance, checked.file, only_errors}.text();
+    gate.skipped.push_back(checked.instance);
+  }
+  if (failing > 0 && !skip_invalid)
+    throw Error(std::to_string(failing) + (failing == 1 ? " instance's" : " instances'") +
+                " config.json would not load in Nanobot; nothing was started:\n" + errors +
+                "Fix the file (`nanoforge instance check` checks again), or pass --skip-invalid to go on with the others.");
+  for (const auto& name : gate.skipped)
+    gate.warnings.push_back("instance " + name + ": its config.json would not load in Nanobot (`nanoforge instance check " +
+                            name + "` shows why)");
+  return gate;
+}
+
+}  // namespace nanoforge::deploy

@@ -1,0 +1,38 @@
+// `instance check` and the gate before anything starts: each instance's config.json checked
+// as upstream Nanobot would load it (nanobot_config_check.h), with the environment its
+// container gets (the secrets file's variables, HOME, the proxies compose passes through).
+#pragma once
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "deploy/deployment.h"
+#include "deploy/nanobot_config_check.h"
+
+namespace nanoforge::deploy {
+
+struct InstanceConfigCheck {
+  std::string instance;
+  std::filesystem::path file;  // instances/NAME/config/config.json, relative to the deployment
+  ConfigCheck check;           // a missing config.json is the upstream default: ok
+  std::string text() const;    // describe_issues() naming `file`, "instance NAME: " first
+};
+
+// Checks the instances named (all when `names` is empty), in that order. Throws
+// nanoforge::Error only when a name is not an instance; every config fault is in the result.
+std::vector<InstanceConfigCheck> check_instance_configs(const Deployment& deployment,
+                                                        const std::vector<std::string>& names);
+
+struct ConfigGate {
+  std::vector<std::string> startable;  // the names to go on with (all checked ones when none failed)
+  std::vector<std::string> skipped;    // instances left out by `skip_invalid`
+  std::vector<std::string> warnings;   // one line each, naming instance, file and line
+};
+
+// The check before compose, up, start and restart. Throws nanoforge::Error listing every
+// error of every failing instance unless `skip_invalid`, which leaves those out instead
+// (and names them in `skipped` and `warnings`). `names` empty means every instance.
+ConfigGate gate_instance_configs(const Deployment& deployment, const std::vector<std::string>& names,
+                                 bool skip_invalid);
+
+}  // namespace nanoforge::deploy
