@@ -52,7 +52,7 @@ ComposeWritten write_compose_with(const Deployment& deployment, const SettingsCh
   // Render before saving anything: a broken instance fails the command with nothing changed.
   auto instances = deployment.load_instances();
   ComposeWritten written{settings, instances.size(), check_instance_secrets(deployment, {}), {}};
-  ConfigGate gate = gate_instance_configs(deployment, {}, skip_invalid);
+  ConfigGate gate = gate_instance_configs(deployment, {}, skip_invalid, "docker-compose.yml was not written");
   written.warnings.insert(written.warnings.end(), gate.warnings.begin(), gate.warnings.end());
   written.invalid = gate.skipped;
   if (!changed) {

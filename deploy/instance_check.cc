@@ -65,7 +65,7 @@ std::vector<InstanceConfigCheck> check_instance_configs(const Deployment& deploy
 }
 
 ConfigGate gate_instance_configs(const Deployment& deployment, const std::vector<std::string>& names,
-                                 bool skip_invalid) {
+                                 bool skip_invalid, const std::string& consequence) {
   ConfigGate gate;
   std::string errors;
   std::size_t failing = 0;
@@ -79,7 +79,7 @@ ConfigGate gate_instance_configs(const Deployment& deployment, const std::vector
         if (!line.empty() && line.back() == '\n') line.pop_back();
         gate.warnings.push_back(line);
       }
-    if (checked.check.ok()) {
+    if (checked.check.starts()) {
       gate.startable.push_back(checked.instance);
       continue;
     }
@@ -91,10 +91,10 @@ ConfigGate gate_instance_configs(const Deployment& deployment, const std::vector
   }
   if (failing > 0 && !skip_invalid)
     throw Error(std::to_string(failing) + (failing == 1 ? " instance's" : " instances'") +
-                " config.json would not load in Nanobot; nothing was started:\n" + errors +
+                " config.json would stop Nanobot at start; " + consequence + ":\n" + errors +
                 "Fix the file (`nanoforge instance check` checks again), or pass --skip-invalid to go on with the others.");
   for (const auto& name : gate.skipped)
-    gate.warnings.push_back("instance " + name + ": its config.json would not load in Nanobot (`nanoforge instance check " +
+    gate.warnings.push_back("instance " + name + ": its config.json would stop Nanobot at start (`nanoforge instance check " +
                             name + "` shows why)");
   return gate;
 }

@@ -29,10 +29,12 @@ struct ConfigGate {
   std::vector<std::string> warnings;   // one line each, naming instance, file and line
 };
 
-// The check before compose, up, start and restart. Throws nanoforge::Error listing every
-// error of every failing instance unless `skip_invalid`, which leaves those out instead
-// (and names them in `skipped` and `warnings`). `names` empty means every instance.
+// The check before compose, up, start and restart: an instance passes when its gateway
+// would start (ConfigCheck::starts()). Throws nanoforge::Error listing every error of every
+// failing instance, ending with `consequence` ("nothing was started"), unless
+// `skip_invalid`, which leaves those out instead (and names them in `skipped` and
+// `warnings`). `names` empty means every instance.
 ConfigGate gate_instance_configs(const Deployment& deployment, const std::vector<std::string>& names,
-                                 bool skip_invalid);
+                                 bool skip_invalid, const std::string& consequence);
 
 }  // namespace nanoforge::deploy

@@ -54,7 +54,7 @@ LifecycleResult run_lifecycle(const Deployment& deployment, LifecycleVerb verb, 
   if (starts) result.warnings = check_instance_secrets(deployment, names);
   // Nor with a config.json Nanobot would refuse (it would restart forever).
   if (starts) {
-    ConfigGate gate = gate_instance_configs(deployment, names, skip_invalid);
+    ConfigGate gate = gate_instance_configs(deployment, names, skip_invalid, "nothing was started");
     result.warnings.insert(result.warnings.end(), gate.warnings.begin(), gate.warnings.end());
     result.skipped = gate.skipped;
     if (!gate.skipped.empty()) {

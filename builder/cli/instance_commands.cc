@@ -279,7 +279,7 @@ void add_check(CLI::App* instance_app, GlobalOptions& global) {
   };
   auto options = std::make_shared<Options>();
   auto* command = instance_app->add_subcommand(
-      "check", "Check instances' config.json as Nanobot loads it (exit 3 when one would not load)");
+      "check", "Check instances' config.json as Nanobot loads it (exit 3 when one would not start)");
   command->add_option("names", options->names, "Instances (default: all)");
   add_deployment_options(command, options->deployment, false);
   command->callback([options, &global] {
@@ -301,13 +301,16 @@ void add_check(CLI::App* instance_app, GlobalOptions& global) {
       report["instances"].push_back({{"name", checked.instance},
                                      {"file", checked.file.string()},
                                      {"ok", checked.check.ok()},
+                                     {"starts", checked.check.starts()},
                                      {"stage", to_string(checked.check.stage)},
                                      {"issues", issues},
                                      {"ignored", checked.check.ignored}});
-      if (!checked.check.ok()) failing.push_back(checked.instance);
+      if (!checked.check.starts()) failing.push_back(checked.instance);
       text += checked.text();
       text += "instance " + checked.instance + ": " +
-              (checked.check.ok() ? "ok" : "would not load (" + to_string(checked.check.stage) + ")") +
+              (checked.check.ok()       ? std::string("ok")
+               : checked.check.starts() ? "starts, but without a working model (" + to_string(checked.check.stage) + ")"
+                                        : "would not start (" + to_string(checked.check.stage) + ")") +
               (checked.check.warning_count() ? ", " + std::to_string(checked.check.warning_count()) + " warning(s)" : "") +
               "\n";
     }
@@ -316,7 +319,7 @@ void add_check(CLI::App* instance_app, GlobalOptions& global) {
     if (!failing.empty()) {
       std::string names;
       for (const auto& name : failing) names += (names.empty() ? "" : ", ") + name;
-      throw CheckFailed("config.json would not load in Nanobot for: " + names);
+      throw CheckFailed("Nanobot would not start with the config.json of: " + names);
     }
   });
 }
