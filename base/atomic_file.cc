@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/file_chunks.h"
 #include "base/random_suffix.h"
 
 namespace nanoforge {
@@ -73,6 +74,19 @@ std::string read_file(const std::filesystem::path& path) {
   buffer << in.rdbuf();
   if (in.bad()) throw_system_error("cannot read", path.string());
   return buffer.str();
+}
+
+std::optional<std::string> read_file_if_exists(const std::filesystem::path& path) {
+  std::string text;
+  bool found = read_file_chunks(
+      path,
+      [&](const char* data, std::size_t size) {
+        text.append(data, size);
+        return true;
+      },
+      "cannot read", IfMissing::skip);
+  if (!found) return std::nullopt;
+  return text;
 }
 
 void sync_directory(const std::filesystem::path& directory) {

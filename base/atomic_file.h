@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string_view>
 
 namespace nanoforge {
@@ -36,6 +37,8 @@ void write_file_atomically(const std::filesystem::path& target, std::string_view
 
 // Reads a whole file; throws nanoforge::Error naming the path when it cannot.
 std::string read_file(const std::filesystem::path& path);
+// The same, but nullopt when the file does not exist (ENOENT); any other failure throws.
+std::optional<std::string> read_file_if_exists(const std::filesystem::path& path);
 
 // fsyncs a directory so a rename inside it survives a crash.
 void sync_directory(const std::filesystem::path& directory);

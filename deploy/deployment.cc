@@ -94,28 +94,10 @@ bool Deployment::has_instance(std::string_view name) const {
   return fs::exists(instance_dir(name));
 }
 
-namespace {
-
-// The whole file, or nothing when it does not exist; other failures throw naming the path.
-std::optional<std::string> read_if_exists(const fs::path& path) {
-  std::string text;
-  bool found = read_file_chunks(
-      path,
-      [&](const char* data, std::size_t size) {
-        text.append(data, size);
-        return true;
-      },
-      "cannot read", IfMissing::skip);
-  if (!found) return std::nullopt;
-  return text;
-}
-
-}  // namespace
-
 Instance Deployment::load_instance(std::string_view name) const {
   fs::path dir = instance_dir(name);
   fs::path record = dir / instance_files::kRecord;
-  std::optional<std::string> record_text = read_if_exists(record);
+  std::optional<std::string> record_text = read_file_if_exists(record);
   if (!record_text)
     throw Error("no instance '" + std::string(name) + "' in " + root_.string() + " (missing " +
                 record.string() + ")");
@@ -125,7 +107,7 @@ Instance Deployment::load_instance(std::string_view name) const {
                 std::string(name) + "'");
   // A hand-edited config must still be JSON; checking it needs no document.
   fs::path config = dir / instance_files::kConfig;
-  if (std::optional<std::string> config_text = read_if_exists(config)) check_json_text(*config_text, config.string());
+  if (std::optional<std::string> config_text = read_file_if_exists(config)) check_json_text(*config_text, config.string());
   return instance;
 }
 

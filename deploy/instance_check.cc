@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "base/error.h"
-#include "base/file_chunks.h"
+#include "base/atomic_file.h"
 #include "deploy/secrets_file.h"
 
 namespace nanoforge::deploy {
@@ -48,16 +48,8 @@ std::vector<InstanceConfigCheck> check_instance_configs(const Deployment& deploy
     result.instance = name;
     result.file = fs::path("instances") / name / instance_files::kConfig;
     fs::path config = deployment.instance_dir(name) / instance_files::kConfig;
-    std::string text;
-    bool found = read_file_chunks(
-        config,
-        [&](const char* data, std::size_t size) {
-          text.append(data, size);
-          return true;
-        },
-        "cannot read", IfMissing::skip);
     // No config.json: Nanobot runs on its defaults (loader.load_config), so does the check.
-    result.check = check_nanobot_config(found ? text : "{}",
+    result.check = check_nanobot_config(read_file_if_exists(config).value_or("{}"),
                                         container_environment(deployment.instance_dir(name) / instance_files::kSecrets));
     checks.push_back(std::move(result));
   }
@@ -70,8 +62,11 @@ ConfigGate gate_instance_configs(const Deployment& deployment, const std::vector
   std::string errors;
   std::size_t failing = 0;
   for (const auto& checked : check_instance_configs(deployment, names)) {
+    // Warnings that change what the instance does (a misspelt key, a channel section its
+    // channel will refuse); "no key yet" is the state `instance create` leaves and `status`
+    // reports, so the empty-secret and provider warnings are left to `instance check`.
     for (const auto& issue : checked.check.issues)
-      if (!issue.error) {
+      if (!issue.error && issue.stage != ConfigStage::missing_env && issue.stage != ConfigStage::provider) {
         ConfigCheck one;
         one.issues = {issue};
         InstanceConfigCheck warning{checked.instance, checked.file, one};

@@ -26,7 +26,8 @@ std::vector<InstanceConfigCheck> check_instance_configs(const Deployment& deploy
 struct ConfigGate {
   std::vector<std::string> startable;  // the names to go on with (all checked ones when none failed)
   std::vector<std::string> skipped;    // instances left out by `skip_invalid`
-  std::vector<std::string> warnings;   // one line each, naming instance, file and line
+  std::vector<std::string> warnings;   // one line each, naming instance, file and line (not the
+                                       // empty-key and provider ones: `instance check` shows those)
 };
 
 // The check before compose, up, start and restart: an instance passes when its gateway

@@ -156,7 +156,15 @@ std::string inrelease_url(const SuiteSource& suite) {
 
 Release fetch_release(const SuiteSource& suite, const fs::path& keyring) {
   std::string url = inrelease_url(suite);
-  std::string signed_text = verify_signed_release(fetch_text(url), keyring, url);
+  std::string fetched;
+  try {
+    fetched = fetch_text(url);
+  } catch (const Error& error) {
+    // A 404 here is nearly always a misspelt suite (the spec's runtime.debian.suites).
+    throw Error("Debian suite '" + suite.suite + "' from " + suite.mirror + ": " + error.what() +
+                " (is '" + suite.suite + "' a suite this mirror carries, e.g. bookworm, trixie-updates, trixie-security?)");
+  }
+  std::string signed_text = verify_signed_release(fetched, keyring, url);
   Release release = parse_release(signed_text, url);
   check_release(release, suite.suite, std::chrono::system_clock::now(), url);
   return release;

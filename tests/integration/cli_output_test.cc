@@ -104,6 +104,7 @@ TEST_CASE("every command's --json prints one JSON document on stdout and --quiet
       {"gc", [&](auto&) { return layout; }},
       {"instance create", [&](auto& mode) { return dir + " console-out-" + mode + " --soul assistant"; }},
       {"instance list", [&](auto&) { return dir; }},
+      {"instance check", [&](auto&) { return dir; }},
       {"compose", [&](auto&) { return dir; }},
       {"status", [&](auto&) { return dir + no_engine; }},
       {"instance backup", [&](auto& mode) { return dir + " console-out-" + mode + " -o " + shell_quote((scratch / (mode + ".tar.zst")).string()) + no_engine; }},
