@@ -1,10 +1,19 @@
 #include "deploy/migrate.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "base/atomic_file.h"
 #include "base/error.h"
-#include "deploy/secrets_file.h"
+#include "base/human_bytes.h"
 #include "deploy/instance_config.h"
+#include "deploy/migrate_container.h"
+#include "deploy/migrate_copy.h"
+#include "deploy/migrate_secrets.h"
+#include "deploy/migrate_source.h"
+#include "deploy/nanobot_config_check.h"
 #include "deploy/ownership.h"
+#include "deploy/secrets_file.h"
 
 namespace nanoforge::deploy {
 
@@ -13,28 +22,260 @@ using nlohmann::json;
 
 namespace {
 
+// upstream's AgentDefaults.model default (config/schema.py), the model of a config that names none.
+constexpr const char* kUpstreamDefaultModel = "anthropic/claude-opus-4-5";
+// The sections of upstream's root Config (schema.py), normalized as find_setting compares.
+constexpr std::string_view kNanobotSections[] = {"agents", "channels", "transcription", "providers",
+                                                 "api",    "gateway",  "tools",         "modelpresets"};
+
 bool is_placeholder(const std::string& value) {
   return value.size() > 3 && value.rfind("${", 0) == 0 && value.back() == '}';
 }
 
-std::size_t copy_tree(const fs::path& from, const fs::path& to) {
-  std::size_t count = 0;
-  fs::create_directories(to);
-  for (auto it = fs::recursive_directory_iterator(from); it != fs::recursive_directory_iterator(); ++it) {
-    fs::path target = to / it->path().lexically_relative(from);
-    auto type = it->symlink_status().type();
-    if (type == fs::file_type::directory) {
-      fs::create_directories(target);
-    } else if (type == fs::file_type::regular) {
-      fs::copy_file(it->path(), target, fs::copy_options::overwrite_existing);
-      ++count;
-    } else if (type == fs::file_type::symlink) {
-      fs::remove(target);
-      fs::copy_symlink(it->path(), target);
-      ++count;
-    }
+std::string normalized(std::string_view key) {
+  std::string out;
+  for (char c : key)
+    if (c != '_' && c != '-') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool is_nanobot_section(const std::string& key) {
+  return std::find(std::begin(kNanobotSections), std::end(kNanobotSections), normalized(key)) !=
+         std::end(kNanobotSections);
+}
+
+std::string string_setting(const json* object, std::string_view name) {
+  const json* value = object ? find_setting(*object, name) : nullptr;
+  return value && value->is_string() ? value->get<std::string>() : "";
+}
+
+bool valid_provider_name(const std::string& provider) {
+  try {
+    validate_provider(provider);
+    return true;
+  } catch (const Error&) {
+    return false;
   }
-  return count;
+}
+
+// The model and provider the instance's record names (INSTANCE_INFO.txt, status): the
+// config's own, else its model preset's, else upstream's defaults; the provider forced by
+// agents.defaults.provider, else the one the model's "vendor/" prefix names among the
+// configured providers, else the first with a key, else the one the model implies.
+void settle_model_and_provider(ConvertedConfig& converted) {
+  const json& config = converted.config;
+  const json* agents = find_setting(config, "agents");
+  const json* defaults = agents ? find_setting(*agents, "defaults") : nullptr;
+  const json* presets = find_setting(config, "modelPresets");
+  const json* preset = nullptr;
+  if (std::string name = string_setting(defaults, "modelPreset"); !name.empty() && presets)
+    preset = find_setting(*presets, name);
+  converted.model = string_setting(defaults, "model");
+  if (converted.model.empty()) converted.model = string_setting(preset, "model");
+  if (converted.model.empty()) converted.model = kUpstreamDefaultModel;
+
+  const json* providers = find_setting(config, "providers");
+  std::string provider = string_setting(defaults, "provider");
+  if (provider.empty() || provider == "auto") provider = string_setting(preset, "provider");
+  if (provider == "auto") provider.clear();
+  if (provider.empty() && providers && converted.model.find('/') != std::string::npos)
+    if (find_setting(*providers, converted.model.substr(0, converted.model.find('/'))))
+      provider = converted.model.substr(0, converted.model.find('/'));
+  if (provider.empty() && providers && providers->is_object())
+    for (const auto& [name, settings] : providers->items())
+      if (!string_setting(&settings, "apiKey").empty()) {
+        provider = name;
+        break;
+      }
+  if (provider.empty() || !valid_provider_name(provider)) provider = provider_for_model(converted.model);
+  converted.provider = provider;
+
+  const json* settings = providers ? find_setting(*providers, provider) : nullptr;
+  std::string key = string_setting(settings, "apiKey");
+  if (is_placeholder(key)) {
+    std::string variable = key.substr(2, key.size() - 3);
+    if (env_references(key).size() == 1) converted.api_key_env = variable;
+  }
+}
+
+void convert_nanobot_schema(const json& source_config, ConvertedConfig& converted) {
+  converted.config = source_config;
+  const json* agents = find_setting(source_config, "agents");
+  const json* defaults = agents ? find_setting(*agents, "defaults") : nullptr;
+  converted.workspace_setting = string_setting(defaults, "workspace");
+  SecretMove move = move_secrets_to_environment(converted.config);
+  for (auto& secret : move.moved) {
+    converted.secrets[secret.variable] = secret.value;
+    converted.placements.push_back({secret.path, secret.variable});
+  }
+  converted.referenced = std::move(move.referenced);
+  converted.warnings = container_setting_warnings(converted.config);
+  for (auto& warning : apply_container_layout(converted.config)) converted.warnings.push_back(std::move(warning));
+  settle_model_and_provider(converted);
+}
+
+// The guide's flat example, which Nanobot rejects.
+void convert_flat(const json& source_config, ConvertedConfig& converted) {
+  converted.model = source_config.at("model").get<std::string>();
+  json& config = converted.config;
+  json& defaults = config["agents"]["defaults"];
+  defaults["model"] = converted.model;
+  defaults["temperature"] = source_config.value("temperature", 0.7);
+  defaults["maxTokens"] = source_config.value("max_tokens", 4096);
+  converted.provider = source_config.value("provider", provider_for_model(converted.model));
+  std::string variable = default_api_key_env(converted.provider);
+  std::string key = source_config.value("api_key", "");
+  if (!key.empty() && !is_placeholder(key) && key != "your-api-key-here") {
+    converted.secrets[variable] = key;
+    converted.placements.push_back({"api_key", variable});
+  }
+  config["providers"][converted.provider]["apiKey"] = "${" + variable + "}";
+  for (const auto& [key_name, value] : source_config.items())
+    if (key_name != "model" && key_name != "temperature" && key_name != "max_tokens" && key_name != "api_key" &&
+        key_name != "provider" && key_name != "gateway")
+      converted.dropped.push_back(key_name);
+  apply_container_layout(config);
+}
+
+// Everything a migration reads and decides before anything is written.
+struct Prepared {
+  MigratePlan plan;
+  SourceHome source;
+  ConvertedConfig converted;
+  CopyPlan copy;
+  std::vector<Instance> existing;
+  std::vector<std::string> values;     // secret values, for the scan of copied files
+  std::vector<std::string> variables;  // their variables, index for index
+  std::string config_text;
+  std::string secrets_text;
+};
+
+// The instance's .env: the key of its provider first (secrets_env's header and line), then
+// every other secret, then an empty line for each ${VAR} the source took from its own
+// environment, to be filled in.
+std::string secrets_text(const Instance& instance, const ConvertedConfig& converted, std::vector<std::string>& warnings) {
+  auto key = converted.secrets.find(instance.api_key_env);
+  std::string text = secrets_env(instance, key == converted.secrets.end() ? std::nullopt
+                                                                          : std::optional<std::string>(key->second));
+  for (const auto& [variable, value] : converted.secrets)
+    if (variable != instance.api_key_env) text += secret_line(variable, value);
+  bool noted = false;
+  for (const auto& variable : converted.referenced) {
+    if (variable == instance.api_key_env || converted.secrets.count(variable)) continue;
+    if (!noted) text += "# config.json refers to these; the old home took them from its environment:\n";
+    noted = true;
+    text += secret_line(variable, "");
+    warnings.push_back("config.json refers to ${" + variable +
+                       "}, which the old home took from its environment: set it in instances/" + instance.name +
+                       "/.env");
+  }
+  return text;
+}
+
+// Nanobot's own verdict on the migrated config, as `instance check` gives it.
+void check_converted(const Prepared& prepared, std::vector<std::string>& warnings) {
+  std::map<std::string, std::string> environment{{"HOME", "/data"}};
+  for (const auto& variable : parse_secrets(prepared.secrets_text, ".env").variables)
+    environment[variable.name] = variable.value;
+  ConfigCheck check = check_nanobot_config(prepared.config_text, environment);
+  // As the start gate does (instance_check.h): "no key yet" is what a new instance looks like
+  // (its .env says so, `status` reports it); every other issue is news.
+  std::erase_if(check.issues, [](const ConfigIssue& issue) {
+    return !issue.error && (issue.stage == ConfigStage::missing_env || issue.stage == ConfigStage::provider);
+  });
+  std::string file = "instances/" + prepared.plan.instance.name + "/" + instance_files::kConfig;
+  std::string described = describe_issues(check, file);
+  for (std::size_t start = 0, end; start < described.size(); start = end + 1) {
+    end = described.find('\n', start);
+    if (end == std::string::npos) end = described.size();
+    if (end > start) warnings.push_back(described.substr(start, end - start));
+  }
+}
+
+Prepared prepare(const Deployment& deployment, const MigrateRequest& request, const PortInUse& in_use) {
+  Prepared prepared;
+  MigratePlan& plan = prepared.plan;
+  SourceHome& source = prepared.source;
+  source = find_source_home(request.from);
+  const std::string shown = source.config_file.string();
+  prepared.converted = convert_nanobot_config(parse_json_file(source.config_file), shown);
+  ConvertedConfig& converted = prepared.converted;
+
+  source.workspace = resolve_host_path(
+      converted.workspace_setting.empty() ? "~/.nanobot/workspace" : converted.workspace_setting, source);
+  if (is_within(source.data_dir, source.workspace) ||
+      is_within(fs::weakly_canonical(source.data_dir), fs::weakly_canonical(source.workspace)))
+    throw Error(shown + ": the workspace " + source.workspace.string() + " holds the data directory " +
+                source.data_dir.string() +
+                "; Nanobot refuses sessions inside the workspace, so this home cannot run as it is (nothing was "
+                "migrated)");
+  InstanceLayoutMap layout(source);
+  HostPathFit paths = fit_host_paths(converted.config, source, layout);
+
+  plan.data_dir = source.data_dir;
+  plan.config_file = source.config_file;
+  plan.workspace = source.workspace;
+  plan.dropped = converted.dropped;
+  plan.secrets = converted.placements;
+  plan.rewritten = paths.rewritten;
+  plan.warnings = converted.warnings;
+  for (auto& warning : paths.warnings) plan.warnings.push_back(std::move(warning));
+  if (!layout.plugin_data_from().empty())
+    plan.rewritten.push_back("plugin-data/" + layout.plugin_data_from() + " -> plugin-data/" + layout.plugin_data_to() +
+                             " (Nanobot names it after the workspace's path, /data/workspace now)");
+  std::error_code error;
+  if (!fs::is_directory(source.workspace, error))
+    plan.warnings.push_back("the workspace " + source.workspace.string() +
+                            " does not exist; the instance starts with a new one");
+  if (source.data_dir.filename() != ".nanobot" && !converted.workspace_setting.empty() &&
+      converted.workspace_setting.front() == '~' && converted.workspace_setting.rfind("~/.nanobot", 0) != 0)
+    plan.warnings.push_back("agents.defaults.workspace " + converted.workspace_setting + " was read with ~ as " +
+                            source.home.string() + " (the data directory's parent)");
+  for (const char* logins : {".local/share/nanobot/auth", ".local/share/oauth-cli-kit/auth"})
+    if (fs::exists(source.home / logins, error))
+      plan.warnings.push_back((source.home / logins).string() +
+                              " holds provider logins, which Nanobot keeps in HOME, not in its data directory; "
+                              "they were not copied (copy them to the instance's home/" + std::string(logins) +
+                              " to keep them)");
+
+  for (const auto& [variable, value] : converted.secrets) {
+    try {
+      check_secret(variable, value);
+    } catch (const Error& bad) {
+      std::string where;
+      for (const auto& placement : converted.placements)
+        if (placement.variable == variable) where += (where.empty() ? "" : ", ") + placement.path;
+      throw Error(shown + " (" + where + "): " + bad.what() + "; nothing was migrated");
+    }
+    prepared.values.push_back(value);
+    prepared.variables.push_back(variable);
+  }
+
+  prepared.copy = plan_copy(source, layout);
+  for (const auto& item : prepared.copy.items) plan.copies.push_back({item.from, item.to, item.files, item.bytes});
+  plan.skipped = prepared.copy.skipped;
+
+  CreateRequest create;
+  create.name = request.name;
+  create.port = request.port;
+  create.model = converted.model;
+  create.soul = fs::exists(source.workspace / "SOUL.md", error) ? "custom" : "assistant";
+  create.provider = converted.provider;
+  create.api_key_env = converted.api_key_env;
+  prepared.existing = deployment.load_instances();
+  plan.instance = plan_instance(deployment, prepared.existing, create, in_use);
+
+  prepared.config_text = converted.config.dump(2) + "\n";
+  prepared.secrets_text = secrets_text(plan.instance, converted, plan.warnings);
+  check_converted(prepared, plan.warnings);
+  return prepared;
+}
+
+void report_hits(const Prepared& prepared, const CopyResult& copied, std::vector<std::string>& warnings) {
+  for (const auto& hit : copied.hits)
+    warnings.push_back(hit.file.generic_string() + " holds the value of " + prepared.variables[hit.value] +
+                       " (copied as it is: remove it there, or the secret stays in the instance's files and "
+                       "backups)");
 }
 
 }  // namespace
@@ -42,44 +283,17 @@ std::size_t copy_tree(const fs::path& from, const fs::path& to) {
 ConvertedConfig convert_nanobot_config(const json& source_config, const std::string& source) {
   if (!source_config.is_object()) throw Error(source + ": expected a JSON object (a Nanobot config.json)");
   ConvertedConfig converted;
-  json config;
+  bool nanobot_schema = source_config.contains("agents") || source_config.empty();
+  if (!nanobot_schema && !source_config.contains("model"))
+    for (const auto& [key, value] : source_config.items())
+      if (is_nanobot_section(key)) nanobot_schema = true;
   try {
-    if (source_config.contains("agents")) {
-      // Nanobot's own schema: keep everything, fix what the container layout decides.
-      config = source_config;
-      json& defaults = config["agents"]["defaults"];
-      converted.model = defaults.value("model", "");
-      defaults["workspace"] = "/data/workspace";
-      if (config.contains("providers") && config["providers"].is_object()) {
-        for (auto& [provider, settings] : config["providers"].items()) {
-          if (!settings.is_object() || !settings.contains("apiKey") || !settings["apiKey"].is_string()) continue;
-          std::string key = settings["apiKey"].get<std::string>();
-          if (key.empty() || is_placeholder(key)) continue;
-          std::string variable = default_api_key_env(provider);
-          converted.secrets[variable] = key;
-          settings["apiKey"] = "${" + variable + "}";
-          if (converted.provider.empty()) converted.provider = provider;
-        }
-      }
+    if (nanobot_schema) {
+      convert_nanobot_schema(source_config, converted);
     } else if (source_config.contains("model")) {
-      // The guide's flat example, which Nanobot rejects.
-      converted.model = source_config.at("model").get<std::string>();
-      json& defaults = config["agents"]["defaults"];
-      defaults["workspace"] = "/data/workspace";
-      defaults["model"] = converted.model;
-      defaults["temperature"] = source_config.value("temperature", 0.7);
-      defaults["maxTokens"] = source_config.value("max_tokens", 4096);
-      converted.provider = source_config.value("provider", provider_for_model(converted.model));
-      std::string variable = default_api_key_env(converted.provider);
-      std::string key = source_config.value("api_key", "");
-      if (!key.empty() && !is_placeholder(key) && key != "your-api-key-here") converted.secrets[variable] = key;
-      config["providers"][converted.provider]["apiKey"] = "${" + variable + "}";
-      for (const auto& [key_name, value] : source_config.items())
-        if (key_name != "model" && key_name != "temperature" && key_name != "max_tokens" && key_name != "api_key" &&
-            key_name != "provider" && key_name != "gateway")
-          converted.dropped.push_back(key_name);
+      convert_flat(source_config, converted);
     } else {
-      throw Error(source + ": neither Nanobot's schema (agents.defaults.model) nor the flat form (model) "
+      throw Error(source + ": neither Nanobot's schema (agents, providers, channels, ...) nor the flat form (model) "
                            "— is this a Nanobot config.json?");
     }
   } catch (const json::exception& error) {
@@ -88,54 +302,99 @@ ConvertedConfig convert_nanobot_config(const json& source_config, const std::str
   if (converted.model.empty()) throw Error(source + ": no model (agents.defaults.model)");
   validate_model(converted.model);
   if (converted.provider.empty()) converted.provider = provider_for_model(converted.model);
-  config["gateway"]["host"] = "0.0.0.0";
-  config["gateway"]["port"] = contract::kGatewayPort;
-  converted.config = config;
   return converted;
 }
 
+std::size_t MigratePlan::files() const {
+  std::size_t total = 0;
+  for (const auto& copy : copies) total += copy.files;
+  return total;
+}
+
+std::uintmax_t MigratePlan::bytes() const {
+  std::uintmax_t total = 0;
+  for (const auto& copy : copies) total += copy.bytes;
+  return total;
+}
+
+std::string describe_migration(const MigratePlan& plan, bool dry_run, std::size_t files_copied) {
+  const std::string instance_dir = "instances/" + plan.instance.name;
+  std::string text = std::string(dry_run ? "Would migrate " : "Migrated ") + plan.data_dir.string() + " to instance '" +
+                     plan.instance.name + "' on port " + std::to_string(plan.instance.port) + " (" +
+                     std::to_string(dry_run ? plan.files() : files_copied) + " files, " + human_bytes(plan.bytes()) +
+                     ")\n";
+  std::size_t width = std::string("config/config.json").size();
+  for (const auto& copy : plan.copies) width = std::max(width, copy.to.size());
+  auto pad = [](std::string text, std::size_t to) { return text + std::string(to > text.size() ? to - text.size() : 0, ' '); };
+  for (const auto& copy : plan.copies)
+    text += "  " + pad(copy.to, width) + "  " + pad(std::to_string(copy.files) + (copy.files == 1 ? " file" : " files"), 12) + pad(human_bytes(copy.bytes), 10) +
+            "  from " + copy.from.string() + "\n";
+  text += "  " + pad("config/config.json", width) + "  converted from " + plan.config_file.string() + "\n";
+  auto section = [&](const std::string& heading, const std::vector<std::string>& lines) {
+    if (lines.empty()) return;
+    text += heading + "\n";
+    for (const auto& line : lines) text += "  " + line + "\n";
+  };
+  std::vector<std::string> secrets;
+  for (const auto& secret : plan.secrets) secrets.push_back(secret.path + " -> ${" + secret.variable + "}");
+  section("Secrets moved to " + instance_dir + "/.env (values not shown):", secrets);
+  section("Not copied:", plan.skipped);
+  section("Paths rewritten in config.json:", plan.rewritten);
+  std::vector<std::string> dropped;
+  for (const auto& key : plan.dropped) dropped.push_back(key + ": the container layout decides it");
+  section("Dropped from config.json:", dropped);
+  if (dry_run) section("Warnings:", plan.warnings);
+  if (dry_run) text += "Nothing was changed (--dry-run).\n";
+  return text;
+}
+
+json migration_json(const MigratePlan& plan) {
+  json copies = json::array(), secrets = json::array();
+  for (const auto& copy : plan.copies)
+    copies.push_back({{"from", copy.from.string()}, {"to", copy.to}, {"files", copy.files}, {"bytes", copy.bytes}});
+  for (const auto& secret : plan.secrets) secrets.push_back({{"path", secret.path}, {"variable", secret.variable}});
+  return {{"instance", to_json(plan.instance)},
+          {"dataDir", plan.data_dir.string()},
+          {"configFile", plan.config_file.string()},
+          {"workspace", plan.workspace.string()},
+          {"copies", copies},
+          {"files", plan.files()},
+          {"bytes", plan.bytes()},
+          {"secrets", secrets},
+          {"skipped", plan.skipped},
+          {"rewritten", plan.rewritten},
+          {"droppedKeys", plan.dropped},
+          {"warnings", plan.warnings}};
+}
+
+MigratePlan plan_migration(const Deployment& deployment, const MigrateRequest& request, const PortInUse& in_use) {
+  Prepared prepared = prepare(deployment, request, in_use);
+  report_hits(prepared, copy_planned(prepared.copy, {}, prepared.values), prepared.plan.warnings);
+  return prepared.plan;
+}
+
 MigrateResult migrate_instance(const Deployment& deployment, const MigrateRequest& request, const PortInUse& in_use) {
-  fs::path from = request.from;
-  fs::path source_config = from / "config.json";
-  if (!fs::is_directory(from))
-    throw Error("cannot migrate from " + from.string() + ": not a directory (expected a Nanobot home such as ~/.nanobot)");
-  if (!fs::exists(source_config))
-    throw Error(from.string() + " is not a Nanobot home: it has no config.json (expected config.json, workspace/, sessions/)");
-  ConvertedConfig converted = convert_nanobot_config(parse_json_file(source_config), source_config.string());
-
-  CreateRequest create;
-  create.name = request.name;
-  create.port = request.port;
-  create.model = converted.model;
-  create.soul = fs::exists(from / "workspace" / "SOUL.md") ? "custom" : "assistant";
-  create.provider = converted.provider;
-  std::vector<Instance> existing = deployment.load_instances();
-  Instance instance = plan_instance(deployment, existing, create, in_use);
-  auto staged = stage_instance(deployment, instance, std::nullopt);
-  const fs::path& dir = staged->path();
-
+  Prepared prepared = prepare(deployment, request, in_use);
   MigrateResult result;
-  if (fs::is_directory(from / "workspace")) result.files_copied += copy_tree(from / "workspace", dir / "workspace");
-  if (fs::is_directory(from / "sessions")) result.files_copied += copy_tree(from / "sessions", dir / "config" / "sessions");
-  fs::remove(dir / instance_files::kConfig);
-  write_new_file(dir / instance_files::kConfig, converted.config.dump(2) + "\n");
-  std::string secrets;
+  auto staged = stage_instance(deployment, prepared.plan.instance, std::nullopt);
+  const fs::path& dir = staged->path();
   try {
-    secrets = secrets_env(instance, converted.secrets.count(instance.api_key_env)
-                                        ? std::optional<std::string>(converted.secrets[instance.api_key_env])
-                                        : std::nullopt);
-    for (const auto& [variable, key] : converted.secrets)
-      if (variable != instance.api_key_env) secrets += secret_line(variable, key);
-  } catch (const Error& error) {
-    throw Error(source_config.string() + " (providers.*.apiKey): " + error.what() + "; nothing was migrated");
+    CopyResult copied = copy_planned(prepared.copy, dir, prepared.values);
+    report_hits(prepared, copied, prepared.plan.warnings);
+    result.files_copied = copied.files;
+    fs::remove(dir / instance_files::kConfig);
+    write_new_file(dir / instance_files::kConfig, prepared.config_text);
+    fs::remove(dir / instance_files::kSecrets);
+    write_new_file(dir / instance_files::kSecrets, prepared.secrets_text, 0600);
+    give_secrets_to_instance_group(dir / instance_files::kSecrets);
+    finish_directories(prepared.copy, dir);
+    prepare_writable_state(dir, deployment_ownership(deployment));
+    commit_instance_and_compose(deployment, *staged, std::move(prepared.existing));
+  } catch (...) {
+    make_removable(dir);  // read-only directories copied from the home
+    throw;
   }
-  fs::remove(dir / instance_files::kSecrets);
-  write_new_file(dir / instance_files::kSecrets, secrets, 0600);
-  give_secrets_to_instance_group(dir / instance_files::kSecrets);
-  prepare_writable_state(dir, deployment_ownership(deployment));
-  commit_instance_and_compose(deployment, *staged, std::move(existing));
-  result.instance = instance;
-  result.dropped = converted.dropped;
+  result.plan = std::move(prepared.plan);
   return result;
 }
 

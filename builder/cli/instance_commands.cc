@@ -230,26 +230,39 @@ void add_migrate(CLI::App* instance_app, GlobalOptions& global) {
     DeploymentOptions deployment;
     MigrateRequest request;
     int port = 0;
+    bool dry_run = false;
   };
   auto options = std::make_shared<Options>();
-  auto* command = instance_app->add_subcommand("migrate", "Make an instance from a single-instance Nanobot home");
-  command->add_option("--from", options->request.from, "The Nanobot home (e.g. ~/.nanobot)")->required();
+  auto* command = instance_app->add_subcommand(
+      "migrate", "Make an instance from a single-instance Nanobot home: its data directory, workspace and secrets");
+  command->add_option("--from", options->request.from, "The Nanobot home (e.g. ~/.nanobot) or its config file")->required();
   command->add_option("name", options->request.name, "New instance name")->required();
   auto* port = command->add_option("port", options->port, "Host port (default: the next free one)");
+  command->add_flag("--dry-run", options->dry_run,
+                    "Print what would be copied, which secrets move to which variable and the warnings; change nothing");
   add_deployment_options(command, options->deployment, false);
   command->callback([options, port, &global] {
     Console console(global.quiet, global.json);
     Deployment deployment(options->deployment.dir);
     MigrateRequest request = options->request;
     if (port->count() > 0) request.port = options->port;
+    if (options->dry_run) {
+      // Only reads: no lock, so a dry run leaves even a missing deployment directory missing.
+      MigratePlan plan = plan_migration(deployment, request);
+      nlohmann::json document = migration_json(plan);
+      document["dryRun"] = true;
+      console.json(document);
+      console.out(describe_migration(plan, true));
+      return;
+    }
     DeploymentLock lock(deployment);
-    auto result = migrate_instance(deployment, request);
-    console.json({{"instance", to_json(result.instance)}, {"filesCopied", result.files_copied},
-                  {"droppedKeys", result.dropped}});
-    std::string text = "Migrated " + request.from.string() + " to instance '" + result.instance.name + "' on port " +
-                       std::to_string(result.instance.port) + " (" + std::to_string(result.files_copied) + " files)\n";
-    for (const auto& key : result.dropped) text += "  dropped '" + key + "': the container layout decides it\n";
-    console.out(text);
+    MigrateResult result = migrate_instance(deployment, request);
+    nlohmann::json document = migration_json(result.plan);
+    document["dryRun"] = false;
+    document["filesCopied"] = result.files_copied;
+    console.json(document);
+    console.out(describe_migration(result.plan, false, result.files_copied));
+    print_warnings(console, result.plan.warnings);
   });
 }
 
