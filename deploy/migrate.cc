@@ -91,11 +91,11 @@ void settle_model_and_provider(ConvertedConfig& converted) {
   converted.provider = provider;
 
   const json* settings = providers ? find_setting(*providers, provider) : nullptr;
+  // The variable that holds the key when the whole value is one "${VAR}".
   std::string key = string_setting(settings, "apiKey");
-  if (is_placeholder(key)) {
-    std::string variable = key.substr(2, key.size() - 3);
-    if (env_references(key).size() == 1) converted.api_key_env = variable;
-  }
+  auto references = env_references(key);
+  if (references.size() == 1 && key == "${" + references[0] + "}" && !is_reserved_variable(references[0]))
+    converted.api_key_env = references[0];
 }
 
 void convert_nanobot_schema(const json& source_config, ConvertedConfig& converted) {
@@ -161,13 +161,15 @@ std::string secrets_text(const Instance& instance, const ConvertedConfig& conver
     if (variable != instance.api_key_env) text += secret_line(variable, value);
   bool noted = false;
   for (const auto& variable : converted.referenced) {
-    if (variable == instance.api_key_env || converted.secrets.count(variable)) continue;
-    if (!noted) text += "# config.json refers to these; the old home took them from its environment:\n";
-    noted = true;
-    text += secret_line(variable, "");
+    // HOME, PATH, proxies...: the container's own environment has them.
+    if (converted.secrets.count(variable) || is_reserved_variable(variable)) continue;
     warnings.push_back("config.json refers to ${" + variable +
                        "}, which the old home took from its environment: set it in instances/" + instance.name +
                        "/.env");
+    if (variable == instance.api_key_env) continue;  // secrets_env wrote its line
+    if (!noted) text += "# config.json refers to these; the old home took them from its environment:\n";
+    noted = true;
+    text += secret_line(variable, "");
   }
   return text;
 }
@@ -204,7 +206,7 @@ Prepared prepare(const Deployment& deployment, const MigrateRequest& request, co
   source.workspace = resolve_host_path(
       converted.workspace_setting.empty() ? "~/.nanobot/workspace" : converted.workspace_setting, source);
   if (is_within(source.data_dir, source.workspace) ||
-      is_within(fs::weakly_canonical(source.data_dir), fs::weakly_canonical(source.workspace)))
+      is_within(resolved_path(source.data_dir), resolved_path(source.workspace)))
     throw Error(shown + ": the workspace " + source.workspace.string() + " holds the data directory " +
                 source.data_dir.string() +
                 "; Nanobot refuses sessions inside the workspace, so this home cannot run as it is (nothing was "

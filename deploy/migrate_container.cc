@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <regex>
 
 #include "base/container_contract.h"
 #include "base/error.h"
@@ -67,6 +68,27 @@ bool looks_like_host_path(const std::string& text) {
   if (text.empty() || text.find("${") != std::string::npos) return false;
   if (text == "/data" || text.rfind("/data/", 0) == 0) return false;  // already the container's
   return (text.front() == '/' && text.size() > 1) || text.front() == '~';
+}
+
+// A URL to this host's loopback ("http://localhost:11434/v1", "ws://127.0.0.1:3001"): in a
+// container the loopback is the container's own.
+bool is_loopback_url(const std::string& text) {
+  static const std::regex url(R"(^[A-Za-z][A-Za-z0-9+.-]*://(localhost|127\.[0-9.]+|\[::1\])(:|/|$))",
+                              std::regex::icase);
+  return std::regex_search(text, url);
+}
+
+void warn_loopback_urls(const json& node, const std::string& path, std::vector<std::string>& warnings) {
+  if (node.is_structured()) {
+    for (const auto& [key, value] : node.items())
+      warn_loopback_urls(value, path.empty() ? key : path + "." + key, warnings);
+  } else if (node.is_string() && is_loopback_url(node.get<std::string>())) {
+    warnings.push_back(path + ": " + node.get<std::string>() +
+                       " is this host's loopback, which in the container is the container itself; use the host's "
+                       "address, or host.docker.internal (with Docker add extra_hosts: "
+                       "[\"host.docker.internal:host-gateway\"] in the instance's docker-compose.override.yml; "
+                       "Podman knows host.containers.internal)");
+  }
 }
 
 class HostPathWalker {
@@ -200,6 +222,7 @@ std::vector<std::string> container_setting_warnings(const json& config) {
                          "connect with \"type\": \"streamableHttp\" (or \"sse\") and \"url\" instead of command");
     }
   }
+  warn_loopback_urls(config, "", warnings);
   return warnings;
 }
 

@@ -29,7 +29,8 @@ std::vector<std::string> apply_container_layout(nlohmann::json& config);
 // cannot work in the container (nothing is changed): the WebSocket/WebUI channel on a
 // loopback host (upstream's default 127.0.0.1 included) while the channel is on;
 // tools.exec.sandbox "bwrap"; MCP servers started with a program the runtime image lacks
-// (npx, node, uvx, docker, ...; the table is in migrate_container.cc).
+// (npx, node, uvx, docker, ...; the table is in migrate_container.cc); URLs to this host's
+// loopback (a local model server as providers.*.apiBase), which in the container is its own.
 std::vector<std::string> container_setting_warnings(const nlohmann::json& config);
 
 struct HostPathFit {

@@ -62,7 +62,9 @@ class Planner {
       item.files += 1;
       item.bytes += static_cast<std::uintmax_t>(info.st_size);
     } else if (S_ISLNK(info.st_mode)) {
-      fs::path target = fs::read_symlink(from);
+      std::error_code error;
+      fs::path target = fs::read_symlink(from, error);
+      if (error) throw Error("cannot read the link " + from.string() + ": " + error.message());
       fs::path host = target.is_absolute() ? target : from.parent_path() / target;
       auto mapped = layout_.map(host);
       if (!mapped) {
@@ -107,33 +109,35 @@ class Planner {
   const InstanceLayoutMap& layout_;
 };
 
-// Finds `needles` in a stream of chunks, across chunk boundaries.
-class NeedleScanner {
+// Finds which of `values` (those long enough) a file holds, fed in chunks: the last bytes of
+// a chunk are kept so that a value split between two chunks is found too.
+class ValueScanner {
  public:
-  NeedleScanner(const std::vector<std::string>& values) {
+  explicit ValueScanner(const std::vector<std::string>& values) : values_(values) {
     for (std::size_t i = 0; i < values.size(); ++i)
       if (values[i].size() >= kMinScannedSecret) {
-        needles_.push_back(i);
+        scanned_.push_back(i);
         longest_ = std::max(longest_, values[i].size());
       }
   }
-  bool empty() const { return needles_.empty(); }
+  bool empty() const { return scanned_.empty(); }
   void start() {
     carry_.clear();
     found_.clear();
   }
-  void feed(const std::vector<std::string>& values, const char* data, std::size_t size) {
+  void feed(const char* data, std::size_t size) {
     std::string window = carry_;
     window.append(data, size);
-    for (std::size_t index : needles_)
-      if (!found_.count(index) && window.find(values[index]) != std::string::npos) found_.insert(index);
+    for (std::size_t index : scanned_)
+      if (!found_.count(index) && window.find(values_[index]) != std::string::npos) found_.insert(index);
     std::size_t keep = std::min(window.size(), longest_ - 1);
     carry_ = window.substr(window.size() - keep);
   }
   const std::set<std::size_t>& found() const { return found_; }
 
  private:
-  std::vector<std::size_t> needles_;
+  const std::vector<std::string>& values_;
+  std::vector<std::size_t> scanned_;
   std::size_t longest_ = 0;
   std::string carry_;
   std::set<std::size_t> found_;
@@ -168,8 +172,8 @@ void write_all(int fd, const char* data, std::size_t size, const fs::path& path)
   }
 }
 
-void copy_file(const CopyEntry& entry, const fs::path& target, NeedleScanner& scanner,
-               const std::vector<std::string>& values) {
+// Copies (or, with no target, only reads) one regular file, feeding its bytes to `scanner`.
+void copy_file(const CopyEntry& entry, const fs::path& target, ValueScanner& scanner) {
   FileDescriptor in(::open(entry.from.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (in.get() < 0) throw_system_error("cannot read", entry.from.string());
   std::optional<FileDescriptor> out;
@@ -185,7 +189,7 @@ void copy_file(const CopyEntry& entry, const fs::path& target, NeedleScanner& sc
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) throw_system_error("cannot read", entry.from.string());
     if (got == 0) break;
-    if (!scanner.empty()) scanner.feed(values, buffer.data(), static_cast<std::size_t>(got));
+    if (!scanner.empty()) scanner.feed(buffer.data(), static_cast<std::size_t>(got));
     if (out) write_all(out->get(), buffer.data(), static_cast<std::size_t>(got), target);
   }
   if (!out) return;
@@ -241,7 +245,7 @@ CopyPlan plan_copy(const SourceHome& source, const InstanceLayoutMap& layout) {
 
 CopyResult copy_planned(const CopyPlan& plan, const fs::path& instance_dir, const std::vector<std::string>& values) {
   CopyResult result;
-  NeedleScanner scanner(values);
+  ValueScanner scanner(values);
   for (const auto& entry : plan.entries) {
     const fs::path target = instance_dir.empty() ? fs::path() : instance_dir / entry.to;
     switch (entry.kind) {
@@ -256,7 +260,7 @@ CopyResult copy_planned(const CopyPlan& plan, const fs::path& instance_dir, cons
       }
       case CopyEntry::Kind::file: {
         scanner.start();
-        copy_file(entry, target, scanner, values);
+        copy_file(entry, target, scanner);
         for (std::size_t index : scanner.found()) result.hits.push_back({entry.to, index});
         ++result.files;
         break;

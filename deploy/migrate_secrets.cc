@@ -30,9 +30,18 @@ constexpr std::string_view kSecretKeyEndings[] = {
 // server process) and `headers` (Authorization lines), a provider's `extraHeaders`.
 constexpr std::string_view kSecretContainers[] = {"env", "headers", "extraheaders"};
 
-// Environment names the variables must not take: Nanobot reads NANOBOT_* as settings
-// (pydantic-settings env_prefix, case-insensitive), the image's entrypoint owns nanoforge_*.
-constexpr std::string_view kReservedPrefixes[] = {"nanobot_", "nanoforge_"};
+// Names a variable of .env must not take, compared case-insensitively: the entrypoint exports
+// every line into the app's environment, so these would change how the container runs rather
+// than hold a secret. Nanobot reads NANOBOT_* as settings (pydantic-settings env_prefix), the
+// entrypoint owns nanoforge_*; the rest is the process environment the image and compose set
+// (HOME=/data, the venv's PATH, the locale, proxies passed through) or the dynamic loader and
+// Python read.
+constexpr std::string_view kReservedPrefixes[] = {"nanobot_", "nanoforge_", "lc_", "xdg_", "python", "ld_"};
+constexpr std::string_view kReservedNames[] = {
+    "path",        "home",       "user",      "logname",  "shell",    "pwd",     "term",          "hostname",
+    "lang",        "language",   "tz",        "tmpdir",   "virtual_env", "http_proxy", "https_proxy", "no_proxy",
+    "all_proxy",   "ssl_cert_file", "ssl_cert_dir", "requests_ca_bundle", "oauth_cli_kit_token_path",
+};
 
 std::string normalized(std::string_view key) {
   std::string out;
@@ -79,11 +88,7 @@ std::string variable_from(const std::vector<std::string>& words) {
 
 bool usable_name(const std::string& name) {
   static const std::regex valid("[A-Za-z_][A-Za-z0-9_]*");
-  if (!std::regex_match(name, valid)) return false;
-  std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  return std::none_of(std::begin(kReservedPrefixes), std::end(kReservedPrefixes),
-                      [&](std::string_view prefix) { return lower.rfind(prefix, 0) == 0; });
+  return std::regex_match(name, valid) && !is_reserved_variable(name);
 }
 
 // The names a secret at `path` may take, best first (see the header).
@@ -98,7 +103,9 @@ std::vector<std::string> candidate_names(const std::vector<std::string>& path) {
   } else if (first == "api" && path.size() == 2 && normalized(path[1]) == "apikey") {
     names.push_back("SERVE_API_KEY");  // the key `nanobot serve` asks clients for
   } else if (first == "tools" && path.size() >= 4 && normalized(path[1]) == "mcpservers") {
-    if (path.size() == 5 && normalized(path[3]) == "env") names.push_back(path[4]);
+    // The server's own name for it when that names a secret (GITHUB_TOKEN), not when it is
+    // process environment such as PATH or NODE_ENV.
+    if (path.size() == 5 && normalized(path[3]) == "env" && is_secret_key(path[4])) names.push_back(path[4]);
     names.push_back(variable_from({"mcp", path[2], path.back()}));
   } else if (first == "tools" && path.size() >= 2) {
     names.push_back(variable_from(rest(1)));
@@ -217,6 +224,14 @@ bool is_secret_key(std::string_view key) {
 bool is_secret_container(std::string_view key) {
   std::string name = normalized(key);
   return std::find(std::begin(kSecretContainers), std::end(kSecretContainers), name) != std::end(kSecretContainers);
+}
+
+bool is_reserved_variable(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  return std::any_of(std::begin(kReservedPrefixes), std::end(kReservedPrefixes),
+                     [&](std::string_view prefix) { return lower.rfind(prefix, 0) == 0; }) ||
+         std::find(std::begin(kReservedNames), std::end(kReservedNames), lower) != std::end(kReservedNames);
 }
 
 std::vector<std::string> env_references(std::string_view text) {

@@ -22,6 +22,12 @@ bool is_secret_key(std::string_view key);
 // servers' `env` and `headers`, providers' `extraHeaders` (Authorization lines and the like).
 bool is_secret_container(std::string_view key);
 
+// True for names .env must not set because the container's environment holds them or
+// something other than a secret reads them: NANOBOT_* (Nanobot's settings), nanoforge_* (the
+// entrypoint's), PATH, HOME, the locale, proxies, LD_*, PYTHON*, ... (the table is in
+// migrate_secrets.cc). Case-insensitive.
+bool is_reserved_variable(std::string_view name);
+
 // The names `text` refers to as "${NAME}" (upstream's pattern, no defaults, no escapes).
 std::vector<std::string> env_references(std::string_view text);
 
@@ -44,10 +50,10 @@ struct SecretMove {
 // the path and are unique (one value per name; the same value found twice shares a name):
 // providers.P.apiKey -> P_API_KEY (default_api_key_env, the established name); channels.C.K
 // -> C_K (TELEGRAM_TOKEN, SLACK_BOT_TOKEN); api.apiKey -> SERVE_API_KEY;
-// tools.mcpServers.S.env.NAME -> NAME (the MCP server reads it under that name), else
+// tools.mcpServers.S.env.NAME -> NAME when NAME names a secret (GITHUB_TOKEN), else
 // MCP_S_NAME; tools.mcpServers.S.headers.H -> MCP_S_H; tools.X... -> X_...; anything else
-// the whole path. Names never start with NANOBOT_ (Nanobot reads those as settings) and
-// never take a name the config already refers to. Throws nothing but std::bad_alloc.
+// the whole path. Names are never reserved (is_reserved_variable) and never one the config
+// already refers to. Throws nothing but std::bad_alloc.
 SecretMove move_secrets_to_environment(nlohmann::json& config);
 
 }  // namespace nanoforge::deploy

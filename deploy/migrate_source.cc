@@ -71,14 +71,20 @@ fs::path resolve_host_path(std::string_view setting, const SourceHome& source) {
   return normal(source.home / rest);
 }
 
+fs::path resolved_path(const fs::path& path) {
+  std::error_code error;
+  fs::path resolved = fs::weakly_canonical(path, error);
+  return error ? normal(path) : normal(resolved);
+}
+
 bool is_within(const fs::path& path, const fs::path& root) {
   fs::path relative = path.lexically_relative(root);
   return !relative.empty() && *relative.begin() != "..";
 }
 
 InstanceLayoutMap::InstanceLayoutMap(const SourceHome& source) : source_(source) {
-  data_real_ = normal(fs::weakly_canonical(source.data_dir));
-  workspace_real_ = normal(fs::weakly_canonical(source.workspace));
+  data_real_ = resolved_path(source.data_dir);
+  workspace_real_ = resolved_path(source.workspace);
   if (is_within(source.workspace, source.data_dir))
     workspace_in_data_real_ = normal(data_real_ / source.workspace.lexically_relative(source.data_dir));
   std::string from = plugin_data_id(workspace_real_.string());

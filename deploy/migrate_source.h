@@ -34,6 +34,10 @@ SourceHome find_source_home(const std::filesystem::path& from);
 // normal. Throws nanoforge::Error for "~user" naming a user this host does not know.
 std::filesystem::path resolve_host_path(std::string_view setting, const SourceHome& source);
 
+// `path` with symbolic links resolved as far as it exists (Python's Path.resolve(strict=False),
+// which upstream uses to compare workspaces); `path` itself when that fails.
+std::filesystem::path resolved_path(const std::filesystem::path& path);
+
 // True when `path` is `root` or below it, compared lexically (both absolute and normal).
 bool is_within(const std::filesystem::path& path, const std::filesystem::path& root);
 

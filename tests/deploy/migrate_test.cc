@@ -51,7 +51,8 @@ RealisticHome write_realistic_home(const fs::path& root) {
   "providers": {
     "openai": {"api_key": "sk-openai-SECRET-0001"},
     "anthropic": {"apiKey": "sk-ant-SECRET-0002", "extraHeaders": {"X-Team-Auth": "hdr-SECRET-0003"}},
-    "openrouter": {"apiKey": "${OPENROUTER_API_KEY}"}
+    "openrouter": {"apiKey": "${OPENROUTER_API_KEY}"},
+    "ollama": {"apiBase": "http://localhost:11434/v1"}
   },
   "channels": {
     "telegram": {"enabled": true, "token": "123456:tg-SECRET-0004", "allowFrom": ["42"],
@@ -291,6 +292,7 @@ TEST_CASE("migrate moves a whole home: data directory, outside workspace, every 
     CHECK(any_contains(warnings, "tools.mcpServers.github.command is npx"));
     CHECK(any_contains(warnings, "tools.mcpServers.files.command: /usr/local/bin/files-mcp is a path on this host"));
     CHECK(any_contains(warnings, "${OPENROUTER_API_KEY}"));
+    CHECK(any_contains(warnings, "providers.ollama.apiBase: http://localhost:11434/v1 is this host's loopback"));
     CHECK(any_contains(result.plan.rewritten, "tools.mcpServers.files.cwd: " + home.data.string() +
                                                   "/mcp/files -> /data/.nanobot/mcp/files"));
     for (const auto& secret : home.secrets) CHECK(describe_migration(result.plan, true).find(secret) == std::string::npos);
@@ -414,7 +416,7 @@ TEST_CASE("migrate names secrets after their place, uniquely", "[migrate]") {
     "providers": {"custom": {"apiKey": "one-value-1234"}},
     "channels": {"telegram": {"token": "shared-token-5678"}, "weixin": {"token": "shared-token-5678"}},
     "tools": {"mcpServers": {
-      "a": {"env": {"CUSTOM_API_KEY": "two-value-1234", "NANOBOT_DEBUG": "x1", "PLAIN": ""}},
+      "a": {"env": {"CUSTOM_API_KEY": "two-value-1234", "NANOBOT_DEBUG": "x1", "PLAIN": "", "PATH": "/opt/bin:/usr/bin"}},
       "b": {"env": {"TELEGRAM_TOKEN": "shared-token-5678", "REF": "${ALREADY}"}}}}})"),
                                           "config.json");
   CHECK(converted.secrets.at("CUSTOM_API_KEY") == "one-value-1234");
@@ -424,6 +426,8 @@ TEST_CASE("migrate names secrets after their place, uniquely", "[migrate]") {
   // Nanobot would read NANOBOT_* as its own settings.
   CHECK(converted.config["tools"]["mcpServers"]["a"]["env"]["NANOBOT_DEBUG"] == "${MCP_A_NANOBOT_DEBUG}");
   CHECK(converted.config["tools"]["mcpServers"]["a"]["env"]["PLAIN"] == "");
+  // .env is the app's environment: PATH there would be the container's PATH.
+  CHECK(converted.config["tools"]["mcpServers"]["a"]["env"]["PATH"] == "${MCP_A_PATH}");
   // The same value shares a name when the name fits.
   CHECK(converted.config["channels"]["telegram"]["token"] == "${TELEGRAM_TOKEN}");
   CHECK(converted.config["channels"]["weixin"]["token"] == "${WEIXIN_TOKEN}");
@@ -439,7 +443,8 @@ TEST_CASE("migrate reads ~ and relative workspaces against the data directory's 
   TempDir dir;
   fs::path data = dir / "home/carol/.nanobot";
   write_text(data / "config.json", R"({"agents": {"defaults": {"model": "gpt-4o-mini", "workspace": "~/agent"}},
-                                       "tools": {"mcpServers": {"fs": {"command": "python3", "args": ["~/.nanobot/mcp/fs.py", "agent/data"]}}}})");
+                                       "tools": {"mcpServers": {"fs": {"command": "python3", "args": ["~/.nanobot/mcp/fs.py", "agent/data"],
+                                                                                "env": {"DATA": "${HOME}/agent"}}}}})");
   write_text(data / "mcp/fs.py", "print()\n");
   write_text(dir / "home/carol/agent/SOUL.md", "carol\n");
   Deployment deployment(dir / "deploy");
@@ -453,6 +458,11 @@ TEST_CASE("migrate reads ~ and relative workspaces against the data directory's 
   CHECK(read_text(deployment.instance_dir("carol") / "workspace/SOUL.md") == "carol\n");
   CHECK(read_text(deployment.instance_dir("carol") / "config/mcp/fs.py") == "print()\n");
   CHECK(result.files_copied == 2);
+  // ${HOME} is the container's own (/data): no empty HOME= line in .env.
+  std::string secrets = read_text(deployment.instance_dir("carol") / ".env");
+  CHECK(secrets.find("\nHOME=") == std::string::npos);
+  auto config = nlohmann::json::parse(read_text(deployment.instance_dir("carol") / "config/config.json"));
+  CHECK(config["tools"]["mcpServers"]["fs"]["env"]["DATA"] == "${HOME}/agent");
 }
 
 TEST_CASE("migrate warns about copies of a secret in the files it copies", "[migrate]") {
