@@ -58,7 +58,7 @@ class Planner {
       add_entry(CopyEntry::Kind::directory, from, to, info);
       add_children(from, to, item);
     } else if (S_ISREG(info.st_mode)) {
-      add_entry(CopyEntry::Kind::file, from, to, info).size = static_cast<std::uintmax_t>(info.st_size);
+      add_entry(CopyEntry::Kind::file, from, to, info);
       item.files += 1;
       item.bytes += static_cast<std::uintmax_t>(info.st_size);
     } else if (S_ISLNK(info.st_mode)) {
@@ -200,18 +200,6 @@ void copy_file(const CopyEntry& entry, const fs::path& target, ValueScanner& sca
 }
 
 }  // namespace
-
-std::size_t CopyPlan::files() const {
-  std::size_t total = 0;
-  for (const auto& item : items) total += item.files;
-  return total;
-}
-
-std::uintmax_t CopyPlan::bytes() const {
-  std::uintmax_t total = 0;
-  for (const auto& item : items) total += item.bytes;
-  return total;
-}
 
 CopyPlan plan_copy(const SourceHome& source, const InstanceLayoutMap& layout) {
   CopyPlan plan;

@@ -1,6 +1,6 @@
 // `instance migrate`: copying a host's Nanobot data directory and workspace into an instance
-// directory (config/ and workspace/, see migrate_source.h for what lands where), planned
-// first so that --dry-run can show it and the copy can refuse nothing halfway.
+// directory (config/ and workspace/, see migrate_source.h for what lands where). Planned
+// first, from metadata alone, so that --dry-run shows exactly what the copy then does.
 //
 // What is kept: regular files with their permission bits (rwx for user, group, other; not
 // setuid, setgid or sticky: the copy belongs to whoever runs nanoforge, or to the container's
@@ -39,15 +39,12 @@ struct CopyEntry {
   std::string link;              // Kind::symlink: the target written into the instance
   mode_t mode = 0;               // permission bits (0777 at most)
   timespec mtime{};
-  std::uintmax_t size = 0;
 };
 
 struct CopyPlan {
   std::vector<CopyItem> items;
   std::vector<CopyEntry> entries;    // parents before children
   std::vector<std::string> skipped;  // "SOURCE: why it is not copied"
-  std::size_t files() const;
-  std::uintmax_t bytes() const;
 };
 
 // Walks the data directory and the workspace (when it exists); reads metadata only.
@@ -76,7 +73,8 @@ struct CopyResult {
 CopyResult copy_planned(const CopyPlan& plan, const std::filesystem::path& instance_dir,
                         const std::vector<std::string>& values);
 
-// Gives the copied directories their modes and modification times (deepest first).
+// Gives the copied directories their modes and modification times (deepest first). Throws
+// nanoforge::Error naming the directory when chmod or utimensat fail.
 void finish_directories(const CopyPlan& plan, const std::filesystem::path& instance_dir);
 
 // Makes every directory under `root` writable by its owner again, so a staging directory
