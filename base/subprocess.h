@@ -14,6 +14,7 @@ struct ProcessOptions {
   std::vector<std::string> unset_environment;      // removed from the inherited one
   std::filesystem::path working_directory;         // empty: the current one
   std::optional<std::string> input;                // fed to stdin; otherwise stdin is /dev/null
+  bool inherit_input = false;                      // (without `input`) the child reads our stdin: a terminal
   bool merge_stderr = false;                       // stderr into `output`
   bool inherit_output = false;                     // let the child print straight to our stdout/stderr
   int timeout_seconds = 0;                         // 0: none; on expiry the child's process group is killed

@@ -1,11 +1,15 @@
 #include "deploy/engine.h"
 
+#include <unistd.h>
+
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
+#include "base/atomic_file.h"
 #include "base/error.h"
 
 namespace nanoforge::deploy {
@@ -160,6 +164,44 @@ int ComposeProject::logs(const std::vector<std::string>& services, bool follow, 
   options.inherit_output = true;
   options.working_directory = root_;
   return run_process(command(args), options).exit_code;
+}
+
+int ComposeProject::run_one_off(const std::string& service, const std::string& name,
+                                const std::vector<std::string>& argv, bool tty) const {
+  // A second compose file sets `restart: "no"` for this run: podman-compose passes the
+  // service's restart policy to `podman run`, which would start the command again when it
+  // ends. The container is kept after it ends (no --rm) so the engine can say how it ended:
+  // podman-compose's `run` exits 0 whatever the command did. Both are removed here afterwards.
+  const std::string one_off_file = root_ + "/.nanoforge-run-" + name + ".yml";
+  YAML::Emitter override_yaml;
+  override_yaml << YAML::BeginMap << YAML::Key << "services" << YAML::Value << YAML::BeginMap << YAML::Key
+                << service << YAML::Value << YAML::BeginMap << YAML::Key << "restart" << YAML::Value
+                << YAML::DoubleQuoted << "no" << YAML::EndMap << YAML::EndMap << YAML::EndMap;
+  write_file_atomically(one_off_file, std::string(override_yaml.c_str()) + "\n");
+  struct RemoveFile {
+    std::string path;
+    ~RemoveFile() { ::unlink(path.c_str()); }
+  } remove_file{one_off_file};
+  std::vector<std::string> run_argv = engine_.compose;
+  run_argv.insert(run_argv.end(), {"-f", root_ + "/docker-compose.yml", "-f", one_off_file, "-p", project_,
+                                   "run", "--no-deps", "--name", name});
+  if (!tty) run_argv.push_back("-T");
+  run_argv.push_back(service);
+  run_argv.insert(run_argv.end(), argv.begin(), argv.end());
+  // Attached and without a time limit: an interactive login or chat runs as long as it needs.
+  ProcessOptions options;
+  options.inherit_output = true;
+  options.inherit_input = true;
+  options.working_directory = root_;
+  int tool_exit = run_process(run_argv, options).exit_code;
+  ProcessResult ended = query({engine_.cli, "inspect", "--format", "{{.State.ExitCode}}", name});
+  query({engine_.cli, "rm", "-f", name});
+  if (!ended.ok()) return tool_exit;  // no container was made: the tool's own failure
+  try {
+    return std::stoi(ended.output);
+  } catch (const std::exception&) {
+    return tool_exit;
+  }
 }
 
 std::string ComposeProject::log_tail(const std::string& container, int lines) const {

@@ -62,6 +62,13 @@ class ComposeProject {
   void restart(const std::vector<std::string>& services) const;
   // Stops and removes one instance's container (delete).
   void remove_container(const Instance& instance) const;
+  // `compose run --no-deps --name NAME SERVICE ARGV...`: a one-off container with the
+  // service's image, volumes, environment, user and network but no published ports, so it runs
+  // beside the service's own container or without it; removed when it ends. Attached to the
+  // terminal (stdin too); `tty` false adds -T (no pseudo-terminal: output is piped). Returns
+  // the command's exit code, as the engine recorded it.
+  int run_one_off(const std::string& service, const std::string& name, const std::vector<std::string>& argv,
+                  bool tty) const;
   // Streams logs to the terminal; returns the tool's exit code.
   int logs(const std::vector<std::string>& services, bool follow, const std::string& tail) const;
 

@@ -13,6 +13,8 @@ void add_verify_command(CLI::App& app, GlobalOptions& options);     // verify_co
 void add_rootfs_commands(CLI::App& app, GlobalOptions& options);    // rootfs_commands.cc: rootfs why
 void add_registry_commands(CLI::App& app, GlobalOptions& options);  // registry_commands.cc: push, pull, login
 void add_instance_commands(CLI::App& app, GlobalOptions& options);  // instance_commands.cc: instance, compose, up, down, status...
+// instance_exec_command.cc: instance exec (after add_instance_commands, which makes `instance`)
+void add_instance_exec_command(CLI::App& app, GlobalOptions& options);
 void add_venv_commands(CLI::App& app, GlobalOptions& options);      // venv_commands.cc: venv build, update, rollback, pull, closure
 
 // --insecure-registry, --ca-file, --jobs, --retries on a command that talks to a registry

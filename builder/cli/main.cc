@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   add_rootfs_commands(app, options);
   add_registry_commands(app, options);
   add_instance_commands(app, options);
+  add_instance_exec_command(app, options);
   add_venv_commands(app, options);
 
   try {

@@ -287,6 +287,27 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
   CHECK(status["alice"]["health"] == "healthy");
   CHECK(status["bob"]["state"] != "running");
   CHECK(status["bob"]["ok"] == false);
+  // A one-off command in an instance's context, like upstream's nanobot-cli: bob's while his
+  // container is stopped, alice's while hers runs; piped, then on a terminal (script -qc).
+  auto exec = [&](const std::string& arguments) {
+    return "env " + engine.environment + " " + shell_quote(nanoforge_binary()) + " instance exec --dir " +
+           shell_quote(dir.string()) + " " + arguments;
+  };
+  auto said = run_split(exec("bob -- example-gateway agent -m hello"));
+  INFO(said.out << said.err);
+  CHECK(said.exit_code == 0);
+  CHECK_THAT(said.out, Catch::Contains("[stand-in] claude-3-5-sonnet via anthropic would answer: hello"));
+  auto no_key = run(exec("alice -- example-gateway agent -m hello"));
+  INFO(no_key.output);
+  CHECK(no_key.exit_code == 1);  // the command's own exit code
+  CHECK_THAT(no_key.output, Catch::Contains("No provider is configured for model 'gpt-4o-mini'"));
+  auto chat = run("printf 'hi there\\nexit\\n' | script -qec " + shell_quote(exec("bob -- example-gateway agent")) +
+                  " /dev/null");
+  INFO(chat.output);
+  CHECK(chat.exit_code == 0);
+  CHECK_THAT(chat.output, Catch::Contains("heard: hi there (terminal: yes)"));
+  CHECK(run(exec("nobody -- true")).exit_code != 0);
+  CHECK(status_of(nanoforge)["bob"]["state"] != "running");  // exec started no gateway
   check_lifecycle_json(nanoforge, "start bob", "start");
   check_lifecycle_json(nanoforge, "restart alice", "restart");
   status = wait_for_status(nanoforge, both_healthy, 60);

@@ -1,4 +1,4 @@
-"""Command line: `example-gateway [gateway|serve] ...`, shaped like upstream's `nanobot` CLI.
+"""Command line: `example-gateway [gateway|serve|agent] ...`, shaped like upstream's `nanobot` CLI.
 
 `gateway` stays the default when no subcommand is given, so older invocations
 (`example-gateway --config PATH`) keep working.
@@ -12,7 +12,7 @@ from . import __version__, log
 from .config import default_config_path, load, resolve_env
 from .diagnostics import ConfigError
 
-COMMANDS = ("gateway", "serve")
+COMMANDS = ("gateway", "serve", "agent")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,7 +36,36 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("-v", "--verbose", action="store_true")
     serve.add_argument("-w", "--workspace", default=None)
     serve.add_argument("-c", "--config", default=None)
+    # Upstream's `nanobot agent`: one message with -m, else an interactive chat on stdin.
+    agent = sub.add_parser("agent", help="chat with the agent (one message with -m, else interactive)")
+    agent.add_argument("-m", "--message", default=None)
+    agent.add_argument("-w", "--workspace", default=None)
+    agent.add_argument("-c", "--config", default=None)
     return parser
+
+
+def _agent(config, message) -> int:
+    """The stand-in has no model: it says which model and provider upstream would call, or
+    upstream's provider error (providers/factory.py), and echoes what it was told."""
+    from .provider import provider_for_model, setup_error
+
+    error = setup_error(config)
+    if error:
+        log.console(f"Error: {error}")
+        return 1
+    who = f"{config.model} via {provider_for_model(config.model) or 'the configured provider'}"
+    if message is not None:
+        print(f"[stand-in] {who} would answer: {message}", flush=True)
+        return 0
+    print(f"[stand-in] chatting as {who}; 'exit' or end of input stops", flush=True)
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            print("You: ", end="", flush=True)
+        line = sys.stdin.readline()
+        if not line or line.strip() in ("exit", "quit"):
+            return 0
+        print(f"[stand-in] heard: {line.strip()} (terminal: {'yes' if interactive else 'no'})", flush=True)
 
 
 def _runtime_config(option, workspace):
@@ -79,6 +108,10 @@ def main(argv=None) -> int:
         from . import gateway
 
         return gateway.run(config, port=args.port, workspace_option=args.workspace)
+
+    if args.command == "agent":
+        config = _runtime_config(args.config, args.workspace)
+        return 1 if config is None else _agent(config, args.message)
 
     log.set_verbose(args.verbose)
     if not args.verbose:
