@@ -129,6 +129,7 @@ TEST_CASE("every command's --json prints one JSON document on stdout and --quiet
       {"stop", "needs an engine: instances_test.cc, --quiet"},
       {"restart", "needs an engine: instances_test.cc, --json"},
       {"logs", "prints the containers' own logs: its stdout is the engine's, not a result"},
+      {"instance exec", "runs a command in an instance's container: its output is the command's own (instances_test.cc)"},
       {"venv build", "needs CPython 3.12: venv_test.cc, --quiet (its --json is venv update's report)"},
       {"venv update", "needs CPython 3.12: venv_test.cc, --json"},
       {"venv rollback", "needs a venv built with CPython 3.12: venv_test.cc, both modes"},
