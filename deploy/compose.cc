@@ -11,6 +11,7 @@
 #include "base/container_contract.h"
 #include "base/error.h"
 #include "deploy/compose_cache.h"
+#include "deploy/instance_config.h"
 #include "deploy/secrets_file.h"
 #include "deploy/yaml_safe_scalar.h"
 #include "base/program_identity.h"
@@ -135,6 +136,23 @@ void check_emitted(const YAML::Emitter& out, const Deployment& deployment) {
 
 }  // namespace
 
+namespace {
+
+// GET /health on the gateway's port inside the container.
+YAML::Node healthcheck_for(int gateway_port) {
+  // Through the venv's Python: the runtime image has no curl or wget.
+  YAML::Node healthcheck(YAML::NodeType::Map);
+  healthcheck["test"] = flow_list(contract::healthcheck_command(gateway_port));
+  // Faster than the image's own (30 s) so `up` reports healthy sooner.
+  healthcheck["interval"] = "10s";
+  healthcheck["timeout"] = "5s";
+  healthcheck["retries"] = plain_value("3");
+  healthcheck["start_period"] = "20s";
+  return healthcheck;
+}
+
+}  // namespace
+
 YAML::Node shared_service(const DeploymentSettings& settings, const Ownership& ownership) {
   YAML::Node base(YAML::NodeType::Map);
   base["image"] = settings.image;
@@ -153,15 +171,7 @@ YAML::Node shared_service(const DeploymentSettings& settings, const Ownership& o
     if (const char* value = std::getenv(name); value && *value)
       environment[name] = quoted(std::string("${") + name + "}");
   base["environment"] = environment;
-  // Through the venv's Python: the runtime image has no curl or wget.
-  YAML::Node healthcheck(YAML::NodeType::Map);
-  healthcheck["test"] = flow_list(contract::healthcheck_command());
-  // Faster than the image's own (30 s) so `up` reports healthy sooner.
-  healthcheck["interval"] = "10s";
-  healthcheck["timeout"] = "5s";
-  healthcheck["retries"] = plain_value("3");
-  healthcheck["start_period"] = "20s";
-  base["healthcheck"] = healthcheck;
+  base["healthcheck"] = healthcheck_for(contract::kGatewayPort);
   YAML::Node networks(YAML::NodeType::Sequence);
   networks.push_back(settings.network);
   base["networks"] = networks;
@@ -184,12 +194,16 @@ YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& s
   for (const auto& mount : instance.volumes(settings.mode)) volumes.push_back(quoted(mount.compose_form()));
   service["volumes"] = volumes;
   YAML::Node ports(YAML::NodeType::Sequence);
+  // Container ports as config.json sets them (gateway.port, channels.websocket.port).
   ports.push_back(quoted(settings.publish_address + ":" + std::to_string(instance.port) + ":" +
-                         std::to_string(contract::kGatewayPort)));
+                         std::to_string(instance.gateway_port_inside)));
   if (instance.webui_port)
     ports.push_back(quoted(settings.publish_address + ":" + std::to_string(*instance.webui_port) + ":" +
-                           std::to_string(contract::kWebuiPort)));
+                           std::to_string(instance.webui_port_inside)));
   service["ports"] = ports;
+  // The shared healthcheck asks the default port; YAML's merge is shallow, so a gateway on
+  // another port gets a whole healthcheck of its own.
+  if (instance.gateway_port_inside != contract::kGatewayPort) service["healthcheck"] = healthcheck_for(instance.gateway_port_inside);
   YAML::Node resources;
   resources["limits"]["cpus"] = quoted(instance.limits.cpus);
   resources["limits"]["memory"] = instance.limits.memory;
@@ -305,6 +319,15 @@ YAML::Node load_override(const fs::path& file, const std::string& instance_name)
   return parse_override(*text, file, instance_name);
 }
 
+void refresh_instance_info(const Deployment& deployment, const std::vector<Instance>& instances) {
+  DeploymentSettings settings = deployment.settings();
+  for (const auto& instance : instances) {
+    fs::path file = deployment.instance_dir(instance.name) / instance_files::kInfo;
+    std::string text = instance_info(instance, settings);
+    if (read_file_if_exists(file) != text) write_file_atomically(file, text);
+  }
+}
+
 std::string render_compose(const Deployment& deployment, const std::vector<Instance>& instances,
                            const std::map<std::string, fs::path>& staged_dirs) {
   DeploymentSettings settings = deployment.settings();
@@ -337,7 +360,8 @@ std::string render_compose(const Deployment& deployment, const std::vector<Insta
     fs::path override_file = instance_dir / instance_files::kOverride;
     std::optional<std::string> override_text = read_override(override_file);
     std::string secrets = secrets_version(instance_dir / instance_files::kSecrets);
-    std::string inputs = to_json(instance).dump() + "\nsecrets " + secrets +
+    std::string inputs = to_json(instance).dump() + "\nports inside " + std::to_string(instance.gateway_port_inside) +
+                         " " + std::to_string(instance.webui_port_inside) + "\nsecrets " + secrets +
                          (override_text ? "\noverride\n" + *override_text : "\n");
     std::string service;
     if (const std::string* rendered = cache.find(instance.name, inputs)) {
@@ -365,8 +389,10 @@ std::string render_compose(const Deployment& deployment, const std::vector<Insta
 }
 
 void write_compose(const Deployment& deployment) {
-  std::string text = render_compose(deployment, deployment.load_instances());
+  auto instances = deployment.load_instances();
+  std::string text = render_compose(deployment, instances);
   write_file_atomically(deployment.compose_file(), text);
+  refresh_instance_info(deployment, instances);
 }
 
 }  // namespace nanoforge::deploy

@@ -39,5 +39,8 @@ std::string render_compose(const Deployment& deployment, const std::vector<Insta
 // Loads settings and instances (a broken instance.json or config.json fails with its name and
 // line, before anything is written), renders, and replaces docker-compose.yml atomically.
 void write_compose(const Deployment& deployment);
+// Rewrites each instance's INSTANCE_INFO.txt where it no longer matches the instance as loaded
+// (its config.json changed). Throws nanoforge::Error naming a file it cannot write.
+void refresh_instance_info(const Deployment& deployment, const std::vector<Instance>& instances);
 
 }  // namespace nanoforge::deploy

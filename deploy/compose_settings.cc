@@ -57,6 +57,7 @@ ComposeWritten write_compose_with(const Deployment& deployment, const SettingsCh
   written.invalid = gate.skipped;
   if (!changed) {
     write_file_atomically(deployment.compose_file(), render_compose(deployment, instances));
+    refresh_instance_info(deployment, instances);
     return written;
   }
   deployment.save_settings(settings);
@@ -66,6 +67,7 @@ ComposeWritten write_compose_with(const Deployment& deployment, const SettingsCh
     deployment.save_settings(previous);
     throw;
   }
+  refresh_instance_info(deployment, instances);
   return written;
 }
 

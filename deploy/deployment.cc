@@ -12,6 +12,7 @@
 #include "base/atomic_file.h"
 #include "base/error.h"
 #include "base/file_chunks.h"
+#include "deploy/nanobot_config_check.h"
 
 namespace nanoforge::deploy {
 
@@ -105,9 +106,17 @@ Instance Deployment::load_instance(std::string_view name) const {
   if (instance.name != name)
     throw Error(record.string() + ": names instance '" + instance.name + "' but lives in directory '" +
                 std::string(name) + "'");
-  // A hand-edited config must still be JSON; checking it needs no document.
+  // A hand-edited config must still be JSON; what it says about model, provider and ports
+  // wins over the record's copy, which was only true the day the instance was created.
   fs::path config = dir / instance_files::kConfig;
-  if (std::optional<std::string> config_text = read_file_if_exists(config)) check_json_text(*config_text, config.string());
+  if (std::optional<std::string> config_text = read_file_if_exists(config)) {
+    AppSettings app = read_app_settings(parse_json_text(*config_text, config.string()));
+    instance.model = app.model;
+    instance.preset = app.preset;
+    if (!app.provider.empty()) instance.provider = app.provider;
+    instance.gateway_port_inside = app.gateway_port;
+    instance.webui_port_inside = app.webui_port;
+  }
   return instance;
 }
 

@@ -52,11 +52,16 @@ inline std::string container_name_of(const std::string& instance_name) { return 
 struct Instance {
   std::string name;                // ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$, at most 63 characters
   int port = 0;                    // host port of the gateway
-  std::string model;               // agents.defaults.model
+  std::string model;               // the active model: config.json's once loaded (load_instance)
   std::string soul = "assistant";  // assistant | expert | creative | custom
-  std::string provider;            // providers.<provider>.apiKey in config.json
+  std::string provider;            // the provider config.json selects (else the one created with)
   std::string api_key_env;         // the variable that holds the key, set in instances/NAME/.env
   std::optional<int> webui_port;   // host port of Nanobot's WebUI/WebSocket (8765 inside)
+  // Read from config.json by Deployment::load_instance, never kept in instance.json: the app's
+  // own file is the one source (the WebUI and `nanobot onboard` rewrite it).
+  std::string preset;                                  // agents.defaults.modelPreset, "" for none
+  int gateway_port_inside = contract::kGatewayPort;    // gateway.port
+  int webui_port_inside = contract::kWebuiPort;        // channels.websocket.port
   double temperature = 0.7;
   int max_tokens = 4096;
   std::string restart = "unless-stopped";

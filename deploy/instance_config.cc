@@ -34,11 +34,13 @@ std::string instance_info(const Instance& instance, const DeploymentSettings& se
   std::ostringstream out;
   out << "Nanobot instance: " << instance.name << "\n"
       << "Container:        " << instance.container_name() << "\n"
-      << "Gateway:          http://" << settings.publish_address << ":" << instance.port << " (18790 inside)\n";
+      << "Gateway:          http://" << settings.publish_address << ":" << instance.port << " ("
+      << instance.gateway_port_inside << " inside)\n";
   if (instance.webui_port)
-    out << "WebUI:            http://" << settings.publish_address << ":" << *instance.webui_port
-        << " (8765 inside)\n";
-  out << "Model:            " << instance.model << "\n"
+    out << "WebUI:            http://" << settings.publish_address << ":" << *instance.webui_port << " ("
+        << instance.webui_port_inside << " inside)\n";
+  out << "Model:            " << instance.model << (instance.preset.empty() ? "" : " (preset " + instance.preset + ")")
+      << " (as config/config.json says when this was written)\n"
       << "Provider:         " << instance.provider << " (API key in .env as " << instance.api_key_env << ")\n"
       << "Secrets:          .env (NAME=VALUE lines, values taken literally; mounted read-only at\n"
       << "                  " << kSecretsMountPoint << " and exported by the image's entrypoint)\n"

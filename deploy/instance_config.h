@@ -15,6 +15,8 @@ namespace nanoforge::deploy {
 // placeholder Nanobot resolves from the environment, gateway.{host,port} inside the container.
 nlohmann::json nanobot_config(const Instance& instance);
 std::string agents_md(const Instance& instance);
+// INSTANCE_INFO.txt, from the instance as loaded (model, provider and container ports as its
+// config.json says); written again by every compose emit (write_compose).
 std::string instance_info(const Instance& instance, const DeploymentSettings& settings);
 // The secrets file (secrets_file.h): comments, then "VAR=value" (or "VAR=" with a note to fill
 // it in). Throws nanoforge::Error naming VAR when the key cannot be written as a line's value.

@@ -680,21 +680,29 @@ class ProviderResolver {
     presets_ = lookup(config, root, "modelPresets");
   }
 
-  std::string error() const {
-    // Config.resolve_preset: the named preset, else agents.defaults' own fields.
+  // Config.resolve_preset: the named preset's model and provider, else agents.defaults' own.
+  struct ActivePreset {
+    std::string name, model = "anthropic/claude-opus-4-5", provider = "auto";
+  };
+  ActivePreset active_preset() const {
+    ActivePreset active;
+    if (!defaults_) return active;
     const SchemaModel& defaults_model = schema_.model("AgentDefaults");
-    std::string model = "anthropic/claude-opus-4-5", forced = "auto";
-    if (defaults_) {
-      model = text(*defaults_, defaults_model, "model", model);
-      forced = text(*defaults_, defaults_model, "provider", forced);
-      std::string preset = text(*defaults_, defaults_model, "modelPreset", "");
-      if (!preset.empty() && preset != "default" && presets_ && presets_->contains(preset)) {
-        const json& chosen = presets_->at(preset);
-        const SchemaModel& preset_model = schema_.model("ModelPresetConfig");
-        model = text(chosen, preset_model, "model", model);
-        forced = text(chosen, preset_model, "provider", "auto");
-      }
+    active.model = text(*defaults_, defaults_model, "model", active.model);
+    active.provider = text(*defaults_, defaults_model, "provider", active.provider);
+    std::string preset = text(*defaults_, defaults_model, "modelPreset", "");
+    if (!preset.empty() && preset != "default" && presets_ && presets_->contains(preset)) {
+      const json& chosen = presets_->at(preset);
+      const SchemaModel& preset_model = schema_.model("ModelPresetConfig");
+      active.name = preset;
+      active.model = text(chosen, preset_model, "model", active.model);
+      active.provider = text(chosen, preset_model, "provider", "auto");
     }
+    return active;
+  }
+
+  std::string error() const {
+    auto [preset_name, model, forced] = active_preset();
     auto [name, provider] = match(model, forced);
     if (name.empty()) return "No provider is configured for model '" + model + "'.";
     const ProviderSpec* spec = schema_.find_provider(name);
@@ -787,6 +795,8 @@ class ProviderResolver {
     return spec.is_oauth || spec.is_local || spec.is_direct || !setting(provider, "apiKey").empty();
   }
 
+ public:
+  // Config._match_provider: the provider's name (a custom one's key) and its section, or "".
   std::pair<std::string, const json*> match(const std::string& model, const std::string& forced) const {
     const auto& specs = schema_.providers();
     if (forced != "auto") {
@@ -855,6 +865,7 @@ class ProviderResolver {
     return {"", nullptr};
   }
 
+ private:
   const NanobotSchema& schema_;
   const json& config_;
   const json* providers_ = nullptr;
@@ -1074,6 +1085,38 @@ ConfigCheck check_nanobot_config(const std::string& text, const std::map<std::st
     return finish(ConfigStage::provider);
   }
   return finish(ConfigStage::ok);
+}
+
+AppSettings read_app_settings(const json& config) {
+  AppSettings settings;
+  if (!config.is_object()) return settings;
+  const NanobotSchema& schema = NanobotSchema::upstream();
+  json migrated = migrate(config);
+  ProviderResolver resolver(schema, migrated);
+  auto active = resolver.active_preset();
+  settings.model = active.model;
+  settings.preset = active.name;
+  settings.provider = resolver.match(active.model, active.provider).first;
+  // A port as pydantic reads it (an int, or an integer-valued float or text).
+  auto port_of = [](const json* value, int fallback) {
+    if (!value) return fallback;
+    std::optional<double> number = value->is_boolean() ? std::nullopt : numeric_value(*value);
+    if (!number || *number != std::floor(*number) || *number < 1 || *number > 65535) return fallback;
+    return static_cast<int>(*number);
+  };
+  if (const json* gateway = ProviderResolver::lookup(migrated, schema.root(), "gateway"))
+    settings.gateway_port = port_of(ProviderResolver::lookup(*gateway, schema.model("GatewayConfig"), "port"),
+                                    settings.gateway_port);
+  if (const json* channels = ProviderResolver::lookup(migrated, schema.root(), "channels");
+      channels && channels->is_object() && channels->contains("websocket") && (*channels)["websocket"].is_object()) {
+    const json& websocket = (*channels)["websocket"];
+    settings.webui_port = port_of(websocket.contains("port") ? &websocket["port"] : nullptr, settings.webui_port);
+    if (websocket.contains("enabled")) {
+      const json& enabled = websocket["enabled"];
+      settings.websocket_enabled = !(enabled == false || enabled == 0 || (enabled.is_string() && !lax_true(enabled)));
+    }
+  }
+  return settings;
 }
 
 std::string describe_issues(const ConfigCheck& check, const std::string& file) {

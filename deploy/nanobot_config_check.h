@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace nanoforge::deploy {
 
 namespace nanobot {
@@ -62,5 +64,19 @@ std::string describe_issues(const ConfigCheck& check, const std::string& file);
 
 // The upstream commit the compiled-in schema follows ("3852956a...").
 std::string nanobot_schema_commit();
+
+// What config.json says Nanobot will run as, for everything nanoforge shows or renders from
+// it (instance list, INSTANCE_INFO.txt, the compose ports and healthcheck): upstream's
+// defaults where the file says nothing, and never an error (a value of the wrong type reads
+// as the default; `instance check` reports it).
+struct AppSettings {
+  std::string model = "anthropic/claude-opus-4-5";  // the active preset's model (Config.resolve_preset)
+  std::string preset;                                // agents.defaults.modelPreset, "" for none
+  std::string provider;      // the provider Config._match_provider picks ("${VAR}" keys count as set), "" for none
+  int gateway_port = 18790;  // gateway.port, inside the container
+  int webui_port = 8765;     // channels.websocket.port, inside the container
+  bool websocket_enabled = true;
+};
+AppSettings read_app_settings(const nlohmann::json& config);
 
 }  // namespace nanoforge::deploy

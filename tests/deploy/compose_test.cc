@@ -394,3 +394,46 @@ TEST_CASE("compose: overrides of instances named like numbers or booleans keep t
   INFO(read.output);
   CHECK(read.output == "[['123', 'yes'], '1', 0.5, 'off', 'off']\n");
 }
+
+TEST_CASE("config.json is the one source of model, provider and container ports", "[compose][nanobot-config]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  make_instance(deployment, "alice", 18790, "assistant", "gpt-4o-mini");
+  // What the WebUI or `nanobot onboard` would leave: a preset on another provider, the
+  // gateway and the WebSocket channel on ports of their own.
+  fs::path config_file = deployment.instance_dir("alice") / "config/config.json";
+  auto config = nlohmann::json::parse(read_text(config_file));
+  config["modelPresets"]["fast"] = {{"model", "deepseek-chat"}, {"provider", "deepseek"}};
+  config["agents"]["defaults"]["modelPreset"] = "fast";
+  config["providers"]["deepseek"] = {{"apiKey", "${DEEPSEEK_API_KEY}"}};
+  config["gateway"]["port"] = 18999;
+  config["channels"]["websocket"] = {{"port", "9100"}};  // pydantic reads the text as 9100
+  write_text(config_file, config.dump(2));
+
+  Instance alice = deployment.load_instance("alice");
+  CHECK(alice.model == "deepseek-chat");
+  CHECK(alice.preset == "fast");
+  CHECK(alice.provider == "deepseek");
+  CHECK(alice.gateway_port_inside == 18999);
+  CHECK(alice.webui_port_inside == 9100);
+  // instance.json keeps what nanoforge decides (the host port), not the app's settings.
+  CHECK(nlohmann::json::parse(read_text(deployment.instance_dir("alice") / "instance.json"))["model"] == "gpt-4o-mini");
+
+  write_compose(deployment);
+  YAML::Node service = resolved_service(YAML::Load(read_text(deployment.compose_file())), "alice");
+  CHECK(strings(service["ports"]) == std::vector<std::string>{"127.0.0.1:18790:18999"});
+  CHECK_THAT(service["healthcheck"]["test"][3].as<std::string>(), Catch::Contains("127.0.0.1:18999/health"));
+  CHECK(service["healthcheck"]["interval"].as<std::string>() == "10s");  // the whole healthcheck, not half
+  std::string info = read_text(deployment.instance_dir("alice") / "INSTANCE_INFO.txt");
+  CHECK_THAT(info, Catch::Contains("Model:            deepseek-chat (preset fast)"));
+  CHECK_THAT(info, Catch::Contains("Provider:         deepseek"));
+  CHECK_THAT(info, Catch::Contains("(18999 inside)"));
+
+  // Back to the default port: the shared healthcheck again, and the cached service is not reused.
+  config["gateway"]["port"] = 18790;
+  write_text(config_file, config.dump(2));
+  write_compose(deployment);
+  service = resolved_service(YAML::Load(read_text(deployment.compose_file())), "alice");
+  CHECK(strings(service["ports"]) == std::vector<std::string>{"127.0.0.1:18790:18790"});
+  CHECK_THAT(service["healthcheck"]["test"][3].as<std::string>(), Catch::Contains("127.0.0.1:18790/health"));
+}

@@ -149,6 +149,11 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
 
   // bob has a provider key; carol's config.json has a setting upstream does not know.
   write_text(dir / "instances/bob/.env", "ANTHROPIC_API_KEY=test-key-bob\n");
+  // bob's gateway listens on another port inside, as his config.json says: the port mapping and
+  // the healthcheck follow it (he is reached and healthy below only if they do).
+  auto bob_config = json::parse(read_text(dir / "instances/bob/config/config.json"));
+  bob_config["gateway"]["port"] = 18800;
+  write_text(dir / "instances/bob/config/config.json", bob_config.dump(2));
   int carol_port = free_local_port();
   while (carol_port == alice_port || carol_port == bob_port) carol_port = free_local_port();
   REQUIRE(nanoforge("instance create carol " + std::to_string(carol_port) + " gpt-4o-mini").exit_code == 0);
