@@ -7,6 +7,7 @@
 
 #include "base/container_contract.h"
 #include "base/error.h"
+#include "deploy/migrate_secrets.h"
 
 namespace nanoforge::deploy {
 
@@ -27,16 +28,6 @@ const std::map<std::string, std::string>& missing_programs() {
   return programs;
 }
 
-std::string normalized(std::string_view key) {
-  std::string out;
-  for (char c : key)
-    if (c != '_' && c != '-') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool ends_with(std::string_view text, std::string_view ending) {
-  return text.size() >= ending.size() && text.substr(text.size() - ending.size()) == ending;
-}
 
 const json* setting(const json& object, std::string_view name) { return find_setting(object, name); }
 
@@ -59,9 +50,9 @@ bool is_false(const json* value) {
 
 // Keys whose strings start with '/' without being files: URL paths, URLs, regular expressions.
 bool names_no_file(std::string_view key) {
-  std::string name = normalized(key);
-  return name == "path" || name == "tokenissuepath" || ends_with(name, "url") || ends_with(name, "urls") ||
-         ends_with(name, "patterns");
+  std::string name = normalized_key(key);
+  return name == "path" || name == "tokenissuepath" || name.ends_with("url") || name.ends_with("urls") ||
+         name.ends_with("patterns");
 }
 
 bool looks_like_host_path(const std::string& text) {
@@ -147,7 +138,7 @@ class HostPathWalker {
 const json* find_setting(const json& object, std::string_view name) {
   if (!object.is_object()) return nullptr;
   for (const auto& [key, value] : object.items())
-    if (normalized(key) == normalized(name)) return &value;
+    if (normalized_key(key) == normalized_key(name)) return &value;
   return nullptr;
 }
 
@@ -166,7 +157,7 @@ std::vector<std::string> apply_container_layout(json& config) {
     // One spelling each, so Nanobot does not see two values for a setting.
     json cleaned = json::object();
     for (const auto& [key, value] : gateway->items())
-      if (normalized(key) != "host" && normalized(key) != "port") cleaned[key] = value;
+      if (normalized_key(key) != "host" && normalized_key(key) != "port") cleaned[key] = value;
     config["gateway"] = cleaned;
   }
   config["gateway"]["host"] = "0.0.0.0";

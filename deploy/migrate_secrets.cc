@@ -43,16 +43,6 @@ constexpr std::string_view kReservedNames[] = {
     "all_proxy",   "ssl_cert_file", "ssl_cert_dir", "requests_ca_bundle", "oauth_cli_kit_token_path",
 };
 
-std::string normalized(std::string_view key) {
-  std::string out;
-  for (char c : key)
-    if (c != '_' && c != '-') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool ends_with(std::string_view text, std::string_view ending) {
-  return text.size() >= ending.size() && text.substr(text.size() - ending.size()) == ending;
-}
 
 bool has_reference(std::string_view text) { return !env_references(text).empty(); }
 
@@ -96,16 +86,16 @@ std::vector<std::string> candidate_names(const std::vector<std::string>& path) {
   std::vector<std::string> names;
   auto rest = [&](std::size_t from) { return std::vector<std::string>(path.begin() + from, path.end()); };
   const std::string first = path.empty() ? "" : path[0];
-  if (first == "providers" && path.size() == 3 && normalized(path[2]) == "apikey") {
+  if (first == "providers" && path.size() == 3 && normalized_key(path[2]) == "apikey") {
     names.push_back(default_api_key_env(path[1]));
   } else if ((first == "providers" || first == "channels") && path.size() >= 3) {
     names.push_back(variable_from(rest(1)));
-  } else if (first == "api" && path.size() == 2 && normalized(path[1]) == "apikey") {
+  } else if (first == "api" && path.size() == 2 && normalized_key(path[1]) == "apikey") {
     names.push_back("SERVE_API_KEY");  // the key `nanobot serve` asks clients for
-  } else if (first == "tools" && path.size() >= 4 && normalized(path[1]) == "mcpservers") {
+  } else if (first == "tools" && path.size() >= 4 && normalized_key(path[1]) == "mcpservers") {
     // The server's own name for it when that names a secret (GITHUB_TOKEN), not when it is
     // process environment such as PATH or NODE_ENV.
-    if (path.size() == 5 && normalized(path[3]) == "env" && is_secret_key(path[4])) names.push_back(path[4]);
+    if (path.size() == 5 && normalized_key(path[3]) == "env" && is_secret_key(path[4])) names.push_back(path[4]);
     names.push_back(variable_from({"mcp", path[2], path.back()}));
   } else if (first == "tools" && path.size() >= 2) {
     names.push_back(variable_from(rest(1)));
@@ -215,14 +205,21 @@ class SecretMover {
 
 }  // namespace
 
+std::string normalized_key(std::string_view key) {
+  std::string out;
+  for (char c : key)
+    if (c != '_' && c != '-') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 bool is_secret_key(std::string_view key) {
-  std::string name = normalized(key);
+  std::string name = normalized_key(key);
   return std::any_of(std::begin(kSecretKeyEndings), std::end(kSecretKeyEndings),
-                     [&](std::string_view ending) { return ends_with(name, ending); });
+                     [&](std::string_view ending) { return name.ends_with(ending); });
 }
 
 bool is_secret_container(std::string_view key) {
-  std::string name = normalized(key);
+  std::string name = normalized_key(key);
   return std::find(std::begin(kSecretContainers), std::end(kSecretContainers), name) != std::end(kSecretContainers);
 }
 

@@ -13,6 +13,10 @@
 
 namespace nanoforge::deploy {
 
+// A config key as one spelling: lower-cased with '_' and '-' removed, so camelCase,
+// snake_case and kebab-case agree ("apiKey", "api_key" -> "apikey").
+std::string normalized_key(std::string_view key);
+
 // True when a string at a key of this name is a secret: the name, lower-cased with '_' and '-'
 // removed (so camelCase and snake_case agree), ends with one of the secret words
 // (apiKey, token, secret, password, ...; the table is in migrate_secrets.cc).
