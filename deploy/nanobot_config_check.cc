@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "deploy/json_positions.h"
+#include "deploy/nanobot_provider_match.h"
 #include "deploy/nanobot_schema.h"
+#include "deploy/pydantic_lax.h"
 
 namespace nanoforge::deploy {
 
@@ -119,34 +121,6 @@ std::string closest_field(const SchemaModel& model, const std::string& key) {
   return best;
 }
 
-// pydantic-core's lax str -> int: surrounding whitespace, a sign, '_' between digits, and a
-// fraction of zeros ("8192", " 12 ", "1_000", "1.0"); nothing else.
-bool lax_integer_text(const std::string& text) {
-  static const std::regex integer(R"(^\s*[+-]?[0-9](_?[0-9])*(\.0*)?\s*$)");
-  return std::regex_match(text, integer);
-}
-
-// Python's float(): decimal or exponent forms with '_' between digits, inf, infinity, nan.
-bool lax_number_text(const std::string& text) {
-  static const std::regex number(
-      R"(^\s*[+-]?(([0-9](_?[0-9])*(\.([0-9](_?[0-9])*)?)?|\.[0-9](_?[0-9])*)([eE][+-]?[0-9](_?[0-9])*)?|inf|infinity|nan)\s*$)",
-      std::regex::icase);
-  return std::regex_match(text, number);
-}
-
-// pydantic-core's bool words (exact, any case, no surrounding whitespace).
-bool lax_true(const json& value) {
-  std::string lower = value.get<std::string>();
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  return lower == "1" || lower == "on" || lower == "t" || lower == "true" || lower == "y" || lower == "yes";
-}
-
-bool lax_boolean_text(const std::string& text) {
-  std::string lower = text;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  static const std::set<std::string> words = {"0", "off", "f", "false", "n", "no", "1", "on", "t", "true", "y", "yes"};
-  return words.count(lower) > 0;
-}
 
 std::string format_number(double value) {
   if (value == std::floor(value) && std::abs(value) < 1e15) return std::to_string(static_cast<long long>(value));
@@ -154,17 +128,6 @@ std::string format_number(double value) {
   return text;
 }
 
-// The number a lax int/float field reads from `value`, when it reads one.
-std::optional<double> numeric_value(const json& value) {
-  if (value.is_number()) return value.get<double>();
-  if (value.is_boolean()) return value.get<bool>() ? 1.0 : 0.0;
-  if (value.is_string() && lax_number_text(value.get<std::string>())) {
-    std::string text = value.get<std::string>();
-    text.erase(std::remove(text.begin(), text.end(), '_'), text.end());
-    return std::strtod(text.c_str(), nullptr);
-  }
-  return std::nullopt;
-}
 
 // A pydantic union member's tag in an error location ("str", a model's name).
 std::string union_tag(const SchemaType& type) {
@@ -325,7 +288,7 @@ class Checker {
   bool check_constraints(const json& value, const SchemaField& field, const Path& path) {
     if (value.is_null()) return true;
     if (field.ge || field.le || field.gt || field.lt) {
-      if (std::optional<double> number = numeric_value(value)) {
+      if (std::optional<double> number = lax_number(value)) {
         if (field.ge && !(*number >= *field.ge))
           return fail(path, "Must be greater than or equal to " + format_number(*field.ge) + ".");
         if (field.gt && !(*number > *field.gt)) return fail(path, "Must be greater than " + format_number(*field.gt) + ".");
@@ -667,212 +630,6 @@ class EnvironmentResolver {
   Checker& checker_;
 };
 
-// The provider the gateway builds for the active preset (providers/factory.py
-// _resolve_provider_setup, with schema.py Config._match_provider), over the migrated config
-// with `${VAR}` resolved. Returns upstream's error message, or "" when the setup is valid.
-class ProviderResolver {
- public:
-  ProviderResolver(const NanobotSchema& schema, const json& config) : schema_(schema), config_(config) {
-    const SchemaModel& root = schema.root();
-    providers_ = lookup(config, root, "providers");
-    const json* agents = lookup(config, root, "agents");
-    defaults_ = agents ? lookup(*agents, schema.model("AgentsConfig"), "defaults") : nullptr;
-    presets_ = lookup(config, root, "modelPresets");
-  }
-
-  // Config.resolve_preset: the named preset's model and provider, else agents.defaults' own.
-  struct ActivePreset {
-    std::string name, model = "anthropic/claude-opus-4-5", provider = "auto";
-  };
-  ActivePreset active_preset() const {
-    ActivePreset active;
-    if (!defaults_) return active;
-    const SchemaModel& defaults_model = schema_.model("AgentDefaults");
-    active.model = text(*defaults_, defaults_model, "model", active.model);
-    active.provider = text(*defaults_, defaults_model, "provider", active.provider);
-    std::string preset = text(*defaults_, defaults_model, "modelPreset", "");
-    if (!preset.empty() && preset != "default" && presets_ && presets_->contains(preset)) {
-      const json& chosen = presets_->at(preset);
-      const SchemaModel& preset_model = schema_.model("ModelPresetConfig");
-      active.name = preset;
-      active.model = text(chosen, preset_model, "model", active.model);
-      active.provider = text(chosen, preset_model, "provider", "auto");
-    }
-    return active;
-  }
-
-  std::string error() const {
-    auto [preset_name, model, forced] = active_preset();
-    auto [name, provider] = match(model, forced);
-    if (name.empty()) return "No provider is configured for model '" + model + "'.";
-    const ProviderSpec* spec = schema_.find_provider(name);
-    if (spec && spec->name == "orcarouter" && provider && !setting(*provider, "apiBase").empty() &&
-        lower(trimmed_slash(setting(*provider, "apiBase"))) != lower(trimmed_slash(spec->default_api_base)))
-      spec = nullptr;  // a custom provider of that name, from before OrcaRouter was built in
-    ProviderSpec dynamic;
-    if (!spec && provider) {
-      if (setting(*provider, "apiBase").empty()) return "Provider '" + name + "' requires api_base in config.";
-      dynamic.name = name;
-      dynamic.is_direct = true;
-      spec = &dynamic;
-    }
-    if (spec && spec->is_transcription_only) return "Provider '" + name + "' only supports transcription.";
-    const std::string backend = spec ? spec->backend : "openai_compat";
-    if (provider && !setting(*provider, "proxy").empty() && backend != "openai_compat" && backend != "openai_codex" &&
-        backend != "xai_grok")
-      return "providers." + name + ".proxy is only supported for OpenAI-compatible providers, OpenAI Codex, and xAI Grok.";
-    const bool has_base = provider && !setting(*provider, "apiBase").empty();
-    if (backend == "azure_openai") {
-      if (!has_base) return "Azure OpenAI requires api_base in config.";
-    } else if (backend == "openai_compat" && spec && spec->is_direct && spec->default_api_base.empty() && !has_base) {
-      return "Provider '" + name + "' requires api_base in config.";
-    } else if ((backend == "anthropic" || backend == "openai_compat") &&
-               !(backend == "openai_compat" && model.starts_with("bedrock/"))) {
-      bool needs_key = !(provider && !setting(*provider, "apiKey").empty());
-      bool exempt = spec && (spec->is_oauth || spec->is_local || spec->is_direct);
-      if (needs_key && !exempt) return "No API key configured for provider '" + name + "'.";
-    }
-    return "";
-  }
-
- public:
-  static const json* lookup(const json& object, const SchemaModel& model, const std::string& key) {
-    if (!object.is_object()) return nullptr;
-    for (const auto& field : model.fields)
-      if (field.key == key)
-        for (const auto& name : field.names)
-          if (object.contains(name)) return &object.at(name);
-    return nullptr;
-  }
-
- private:
-  static std::string lower(std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-    return text;
-  }
-  static std::string trimmed_slash(std::string text) {
-    while (!text.empty() && text.back() == '/') text.pop_back();
-    return text;
-  }
-  static std::string dashes_as_underscores(std::string text) {
-    std::replace(text.begin(), text.end(), '-', '_');
-    return text;
-  }
-
-  static std::string text(const json& object, const SchemaModel& model, const std::string& key,
-                          const std::string& fallback) {
-    const json* value = lookup(object, model, key);
-    return value && value->is_string() ? value->get<std::string>() : fallback;
-  }
-  // A ProviderConfig setting as a string ("" when unset or null).
-  std::string setting(const json& provider, const std::string& key) const {
-    return text(provider, schema_.model("ProviderConfig"), key, "");
-  }
-
-  // The built-in provider's section: present in the file, or the default (empty) one.
-  const json* builtin(const ProviderSpec& spec) const {
-    const SchemaModel& providers_model = schema_.model("ProvidersConfig");
-    const SchemaField* field = providers_model.field_named(spec.name);
-    if (!field) return nullptr;
-    if (providers_)
-      if (const json* section = lookup(*providers_, providers_model, field->key); section && section->is_object())
-        return section;
-    return &empty_;
-  }
-
-  // The custom provider (an extra key of providers) whose name matches, '-' read as '_', any case.
-  std::pair<std::string, const json*> custom_named(const std::string& name) const {
-    if (!providers_ || !providers_->is_object()) return {"", nullptr};
-    const SchemaModel& providers_model = schema_.model("ProvidersConfig");
-    const std::string wanted = lower(dashes_as_underscores(name));
-    for (const auto& [key, value] : providers_->items())
-      if (!providers_model.field_named(key) && value.is_object() && lower(dashes_as_underscores(key)) == wanted)
-        return {key, &value};
-    return {"", nullptr};
-  }
-
-  bool usable(const ProviderSpec& spec, const json& provider) const {
-    return spec.is_oauth || spec.is_local || spec.is_direct || !setting(provider, "apiKey").empty();
-  }
-
- public:
-  // Config._match_provider: the provider's name (a custom one's key) and its section, or "".
-  std::pair<std::string, const json*> match(const std::string& model, const std::string& forced) const {
-    const auto& specs = schema_.providers();
-    if (forced != "auto") {
-      if (const ProviderSpec* spec = schema_.find_provider(forced)) {
-        const json* provider = builtin(*spec);
-        return provider ? std::pair{spec->name, provider} : std::pair{std::string(), nullptr};
-      }
-      return custom_named(forced);
-    }
-    const std::string model_lower = lower(model);
-    const std::string model_normalized = dashes_as_underscores(model_lower);
-    const auto slash = model_lower.find('/');
-    const std::string prefix = slash == std::string::npos ? "" : model_lower.substr(0, slash);
-    const std::string normalized_prefix = dashes_as_underscores(prefix);
-    const ProviderSpec* prefixed = prefix.empty() ? nullptr : schema_.find_provider(prefix);
-    auto keyword_matches = [&](const std::string& keyword) {
-      std::string kw = lower(keyword);
-      return model_lower.find(kw) != std::string::npos ||
-             model_normalized.find(dashes_as_underscores(kw)) != std::string::npos;
-    };
-    // An explicit provider prefix wins.
-    for (const auto& spec : specs) {
-      if (spec.is_transcription_only) continue;
-      const json* provider = builtin(spec);
-      if (provider && !prefix.empty() && normalized_prefix == spec.name && usable(spec, *provider))
-        return {spec.name, provider};
-    }
-    if (!prefix.empty())
-      if (auto custom = custom_named(normalized_prefix); custom.second) return custom;
-    // Keywords, in registry order; a local provider only when its endpoint is configured and
-    // the model names no other provider.
-    for (const auto& spec : specs) {
-      if (spec.is_transcription_only) continue;
-      const json* provider = builtin(spec);
-      if (!provider || std::none_of(spec.keywords.begin(), spec.keywords.end(), keyword_matches)) continue;
-      if (spec.is_local && (setting(*provider, "apiBase").empty() || (prefixed && prefixed->name != spec.name)))
-        continue;
-      if (usable(spec, *provider)) return {spec.name, provider};
-    }
-    // Configured local providers route models without keywords.
-    if (!prefixed) {
-      std::pair<std::string, const json*> local_fallback{"", nullptr};
-      for (const auto& spec : specs) {
-        if (!spec.is_local) continue;
-        const json* provider = builtin(spec);
-        if (!provider || setting(*provider, "apiBase").empty()) continue;
-        if (!spec.detect_by_base_keyword.empty() &&
-            setting(*provider, "apiBase").find(spec.detect_by_base_keyword) != std::string::npos)
-          return {spec.name, provider};
-        if (!local_fallback.second) local_fallback = {spec.name, provider};
-      }
-      if (local_fallback.second) return local_fallback;
-    }
-    // Any provider with a key (gateways come first in the registry), then any custom one with a base.
-    for (const auto& spec : specs) {
-      if (spec.is_oauth || spec.is_transcription_only) continue;
-      const json* provider = builtin(spec);
-      if (provider && !setting(*provider, "apiKey").empty()) return {spec.name, provider};
-    }
-    if (providers_ && providers_->is_object()) {
-      const SchemaModel& providers_model = schema_.model("ProvidersConfig");
-      for (const auto& [key, value] : providers_->items())
-        if (!providers_model.field_named(key) && value.is_object() && !setting(value, "apiBase").empty())
-          return {key, &value};
-    }
-    return {"", nullptr};
-  }
-
- private:
-  const NanobotSchema& schema_;
-  const json& config_;
-  const json* providers_ = nullptr;
-  const json* defaults_ = nullptr;
-  const json* presets_ = nullptr;
-  const json empty_ = json::object();
-};
 
 // Python's json module reads NaN, Infinity and -Infinity; nlohmann-json does not. Outside
 // strings they become the strings "NaN", "Infinity", "-Infinity", which lax validation reads
@@ -1050,7 +807,7 @@ ConfigCheck check_nanobot_config(const std::string& text, const std::map<std::st
   if (resolver.missing) return finish(ConfigStage::missing_env);
   // The WebSocket channel is on unless its section says enabled: false (channels/manager.py).
   const json* websocket = nullptr;
-  if (const json* channels = ProviderResolver::lookup(migrated, schema.root(), "channels");
+  if (const json* channels = field_value(migrated, schema.root(), "channels");
       channels && channels->is_object() && channels->contains("websocket") && (*channels)["websocket"].is_object())
     websocket = &(*channels)["websocket"];
   json enabled = websocket && websocket->contains("enabled") ? (*websocket)["enabled"] : json(true);
@@ -1075,8 +832,7 @@ ConfigCheck check_nanobot_config(const std::string& text, const std::map<std::st
       return finish(ConfigStage::gateway);
     }
   }
-  ProviderResolver providers(schema, migrated);
-  if (std::string error = providers.error(); !error.empty()) {
+  if (std::string error = provider_setup_error(schema, migrated); !error.empty()) {
     if (websocket_on)
       checker.add_warning({}, error + " The gateway starts without a model: configure one in the WebUI (Settings → "
                                       "Models) or in config.json.", ConfigStage::provider);
@@ -1092,22 +848,21 @@ AppSettings read_app_settings(const json& config) {
   if (!config.is_object()) return settings;
   const NanobotSchema& schema = NanobotSchema::upstream();
   json migrated = migrate(config);
-  ProviderResolver resolver(schema, migrated);
-  auto active = resolver.active_preset();
+  ActivePreset active = active_preset(schema, migrated);
   settings.model = active.model;
   settings.preset = active.name;
-  settings.provider = resolver.match(active.model, active.provider).first;
+  settings.provider = matched_provider(schema, migrated, active.model, active.provider);
   // A port as pydantic reads it (an int, or an integer-valued float or text).
   auto port_of = [](const json* value, int fallback) {
     if (!value) return fallback;
-    std::optional<double> number = value->is_boolean() ? std::nullopt : numeric_value(*value);
+    std::optional<double> number = value->is_boolean() ? std::nullopt : lax_number(*value);
     if (!number || *number != std::floor(*number) || *number < 1 || *number > 65535) return fallback;
     return static_cast<int>(*number);
   };
-  if (const json* gateway = ProviderResolver::lookup(migrated, schema.root(), "gateway"))
-    settings.gateway_port = port_of(ProviderResolver::lookup(*gateway, schema.model("GatewayConfig"), "port"),
+  if (const json* gateway = field_value(migrated, schema.root(), "gateway"))
+    settings.gateway_port = port_of(field_value(*gateway, schema.model("GatewayConfig"), "port"),
                                     settings.gateway_port);
-  if (const json* channels = ProviderResolver::lookup(migrated, schema.root(), "channels");
+  if (const json* channels = field_value(migrated, schema.root(), "channels");
       channels && channels->is_object() && channels->contains("websocket") && (*channels)["websocket"].is_object()) {
     const json& websocket = (*channels)["websocket"];
     settings.webui_port = port_of(websocket.contains("port") ? &websocket["port"] : nullptr, settings.webui_port);
