@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "deploy/secrets_file.h"
 #include "base/remote_reference.h"
+#include "deploy/nanobot_provider_match.h"
 
 namespace nanoforge::deploy {
 
@@ -220,16 +221,7 @@ void validate_env_var_name(std::string_view name) {
 }
 
 std::string provider_for_model(std::string_view model) {
-  if (model.find('/') != std::string_view::npos) return "openrouter";
-  auto starts = [&](std::string_view prefix) { return model.substr(0, prefix.size()) == prefix; };
-  if (starts("gpt-") || starts("o1") || starts("o3") || starts("o4")) return "openai";
-  if (starts("claude")) return "anthropic";
-  if (starts("deepseek")) return "deepseek";
-  if (starts("gemini")) return "gemini";
-  if (starts("qwen")) return "dashscope";
-  if (starts("glm")) return "zhipu";
-  if (starts("moonshot") || starts("kimi")) return "moonshot";
-  return "openrouter";
+  return nanobot::guess_provider(nanobot::NanobotSchema::upstream(), std::string(model));
 }
 
 std::string default_api_key_env(std::string_view provider) {

@@ -49,6 +49,20 @@ RuntimeMode parse_runtime_mode(std::string_view text);  // "mounted" | "self-con
 // The container an instance runs in: "nanobot-NAME" (the guide's name, unique per engine).
 inline std::string container_name_of(const std::string& instance_name) { return "nanobot-" + instance_name; }
 
+// How `instance create` sets up the model; written into config.json once (config.json is the
+// source afterwards), never kept in instance.json.
+struct ModelSetup {
+  std::string api_base;  // providers.<provider>.apiBase; "" for the provider's own default
+  struct Fallback {
+    std::string model;
+    std::string provider;     // registry name or custom key
+    std::string api_key_env;  // "" for a provider that needs no key (local, OAuth)
+  };
+  std::vector<Fallback> fallbacks;     // presets fallback-1, fallback-2... in agents.defaults.fallbackModels
+  std::optional<int> context_window;   // contextWindowTokens of the main preset, in tokens
+  bool needs_key = true;               // false for a local or OAuth provider: no apiKey is written
+};
+
 struct Instance {
   std::string name;                // ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$, at most 63 characters
   int port = 0;                    // host port of the gateway
@@ -62,6 +76,7 @@ struct Instance {
   std::string preset;                                  // agents.defaults.modelPreset, "" for none
   int gateway_port_inside = contract::kGatewayPort;    // gateway.port
   int webui_port_inside = contract::kWebuiPort;        // channels.websocket.port
+  ModelSetup setup;                                    // only while being created
   double temperature = 0.7;
   int max_tokens = 4096;
   std::string restart = "unless-stopped";
@@ -109,7 +124,9 @@ void validate_image_reference(const std::string& image);
 void validate_env_var_name(std::string_view name);
 const std::vector<std::string>& known_souls();
 
-// The provider a model name implies ("gpt-4o-mini" -> openai, "vendor/model" -> openrouter).
+// The provider a model name implies, by upstream's registry (nanobot_provider_match.h
+// guess_provider): "gpt-4o-mini" -> openai, "anthropic/claude-3-5-sonnet" -> anthropic,
+// "vendor/model" -> openrouter.
 std::string provider_for_model(std::string_view model);
 // "openai" -> "OPENAI_API_KEY"
 std::string default_api_key_env(std::string_view provider);

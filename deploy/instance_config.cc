@@ -2,19 +2,57 @@
 
 #include <sstream>
 
+#include "deploy/nanobot_schema.h"
 #include "deploy/secrets_file.h"
 
 namespace nanoforge::deploy {
 
 using nlohmann::json;
 
+namespace {
+
+// providers.<key>: the key upstream writes for a built-in ("lm_studio" -> "lmStudio"), a
+// custom provider's name as given.
+std::string provider_key(const std::string& provider) {
+  const nanobot::ProviderSpec* spec = nanobot::NanobotSchema::upstream().find_provider(provider);
+  return spec ? spec->config_key : provider;
+}
+
+}  // namespace
+
 json nanobot_config(const Instance& instance) {
+  const ModelSetup& setup = instance.setup;
   json config;
+  // The model as a preset (schema.py ModelPresetConfig), which the WebUI lists and switches;
+  // agents.defaults keeps the same model for readers that know no presets.
+  json main = {{"model", instance.model},
+               {"provider", instance.provider},
+               {"temperature", instance.temperature},
+               {"maxTokens", instance.max_tokens}};
+  if (setup.context_window) main["contextWindowTokens"] = *setup.context_window;
+  config["modelPresets"]["main"] = main;
   config["agents"]["defaults"] = {{"workspace", "/data/workspace"},
+                                  {"modelPreset", "main"},
                                   {"model", instance.model},
                                   {"temperature", instance.temperature},
                                   {"maxTokens", instance.max_tokens}};
-  config["providers"][instance.provider] = {{"apiKey", "${" + instance.api_key_env + "}"}};
+  json provider = json::object();
+  if (setup.needs_key) provider["apiKey"] = "${" + instance.api_key_env + "}";
+  if (!setup.api_base.empty()) provider["apiBase"] = setup.api_base;
+  config["providers"][provider_key(instance.provider)] = provider;
+  json fallback_names = json::array();
+  for (std::size_t i = 0; i < setup.fallbacks.size(); ++i) {
+    const auto& fallback = setup.fallbacks[i];
+    std::string name = "fallback-" + std::to_string(i + 1);
+    config["modelPresets"][name] = {{"model", fallback.model}, {"provider", fallback.provider}};
+    fallback_names.push_back(name);
+    std::string key = provider_key(fallback.provider);
+    if (!config["providers"].contains(key)) {
+      config["providers"][key] = json::object();
+      if (!fallback.api_key_env.empty()) config["providers"][key]["apiKey"] = "${" + fallback.api_key_env + "}";
+    }
+  }
+  if (!fallback_names.empty()) config["agents"]["defaults"]["fallbackModels"] = fallback_names;
   config["gateway"] = {{"host", "0.0.0.0"}, {"port", contract::kGatewayPort}};
   return config;
 }
@@ -58,6 +96,11 @@ std::string instance_info(const Instance& instance, const DeploymentSettings& se
 
 std::string secrets_env(const Instance& instance, const std::optional<std::string>& api_key) {
   std::string line = secret_line(instance.api_key_env, api_key.value_or(""));  // throws before anything is written
+  // The fallback providers' keys, each once, to fill in.
+  for (const auto& fallback : instance.setup.fallbacks)
+    if (!fallback.api_key_env.empty() && fallback.api_key_env != instance.api_key_env &&
+        line.find("\n" + fallback.api_key_env + "=") == std::string::npos && !line.starts_with(fallback.api_key_env + "="))
+      line += fallback.api_key_env + "=\n";
   std::ostringstream out;
   out << "# Secrets of the Nanobot instance '" << instance.name << "'. One NAME=VALUE per line; the value is\n"
       << "# everything after the first '=' up to the end of the line, taken literally (no quotes, no $\n"

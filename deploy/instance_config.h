@@ -11,8 +11,11 @@
 
 namespace nanoforge::deploy {
 
-// agents.defaults.{workspace,model,temperature,maxTokens}, providers.<p>.apiKey as a "${VAR}"
-// placeholder Nanobot resolves from the environment, gateway.{host,port} inside the container.
+// The model as the preset "main" (modelPresets.main, agents.defaults.modelPreset; the same
+// model, temperature and maxTokens in agents.defaults too), each fallback as a preset
+// "fallback-N" listed in agents.defaults.fallbackModels, providers.<key>.apiKey as a "${VAR}"
+// placeholder Nanobot resolves from the environment (none for local and OAuth providers) and
+// apiBase when given, gateway.{host,port} inside the container.
 nlohmann::json nanobot_config(const Instance& instance);
 std::string agents_md(const Instance& instance);
 // INSTANCE_INFO.txt, from the instance as loaded (model, provider and container ports as its

@@ -22,6 +22,7 @@
 #include "deploy/instance_config.h"
 #include "deploy/instance_souls.h"
 #include "deploy/ownership.h"
+#include "deploy/nanobot_schema.h"
 
 namespace nanoforge::deploy {
 
@@ -101,6 +102,43 @@ void StagedInstance::commit() {
   committed_ = true;
 }
 
+namespace {
+
+struct ProviderChoice {
+  std::string name;  // registry name, or the custom key as given
+  bool needs_key = true;
+};
+
+// `requested` checked against upstream's provider registry (providers/registry.py
+// find_by_name: any spelling it normalises), "" meaning the one the model implies. A name that
+// is no built-in is a custom OpenAI-compatible provider, which needs `api_base`; so does a
+// local one (Ollama, vLLM, LM Studio...): the container's localhost is not the host.
+ProviderChoice choose_provider(const std::string& requested, const std::string& model, const std::string& api_base,
+                               const std::string& option) {
+  const auto& schema = nanobot::NanobotSchema::upstream();
+  std::string name = requested.empty() ? provider_for_model(model) : requested;
+  const nanobot::ProviderSpec* spec = schema.find_provider(name);
+  if (!spec) {
+    validate_provider(name);
+    if (api_base.empty()) {
+      std::string known;
+      for (const auto& builtin : schema.providers())
+        if (!builtin.is_transcription_only) known += (known.empty() ? "" : ", ") + builtin.name;
+      throw Error(option + ": '" + name + "' is not one of upstream Nanobot's providers (" + known +
+                  "); for an OpenAI-compatible endpoint of your own, give its URL with --api-base");
+    }
+    return {name, true};
+  }
+  if (spec->is_transcription_only)
+    throw Error(option + ": '" + spec->name + "' only transcribes audio; pick a provider that serves " + model);
+  if (spec->is_local && api_base.empty())
+    throw Error(option + ": '" + spec->name + "' runs on your machine: give its URL as the container reaches it with "
+                "--api-base (the container's localhost is not the host's), e.g. --api-base http://HOST:11434/v1");
+  return {spec->name, !(spec->is_local || spec->is_oauth)};
+}
+
+}  // namespace
+
 Instance plan_instance(const Deployment& deployment, const std::vector<Instance>& existing,
                        const CreateRequest& request, const PortInUse& in_use) {
   validate_instance_name(request.name);
@@ -126,10 +164,28 @@ Instance plan_instance(const Deployment& deployment, const std::vector<Instance>
   instance.name = request.name;
   instance.model = request.model;
   instance.soul = request.soul;
-  instance.provider = request.provider.empty() ? provider_for_model(request.model) : request.provider;
-  validate_provider(instance.provider);
+  ProviderChoice main = choose_provider(request.provider, request.model, request.api_base, "--provider");
+  instance.provider = main.name;
+  instance.setup.api_base = request.api_base;
+  instance.setup.needs_key = main.needs_key;
   instance.api_key_env = request.api_key_env.empty() ? default_api_key_env(instance.provider) : request.api_key_env;
   validate_env_var_name(instance.api_key_env);
+  for (const auto& fallback : request.fallbacks) {
+    auto at = fallback.rfind('@');
+    std::string model = at == std::string::npos ? fallback : fallback.substr(0, at);
+    std::string provider = at == std::string::npos ? "" : fallback.substr(at + 1);
+    validate_model(model);
+    // A fallback on the main provider shares its endpoint; another custom one has none to use.
+    ProviderChoice choice = choose_provider(provider, model, provider == instance.provider ? request.api_base : "",
+                                            "--fallback " + fallback);
+    instance.setup.fallbacks.push_back(
+        {model, choice.name, choice.needs_key ? default_api_key_env(choice.name) : ""});
+  }
+  if (request.context_window) {
+    if (*request.context_window < 1024 || *request.context_window > 100'000'000)
+      throw Error("--context-window " + std::to_string(*request.context_window) + ": expected tokens, 1024 or more");
+    instance.setup.context_window = request.context_window;
+  }
   if (request.port) {
     check_port(*request.port, "port");
     instance.port = *request.port;

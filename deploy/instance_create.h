@@ -16,7 +16,12 @@ struct CreateRequest {
   std::optional<int> port;       // none: the next free port from 18790
   std::string model = "gpt-4o-mini";
   std::string soul = "assistant";
-  std::string provider;          // empty: implied by the model
+  std::string provider;          // empty: implied by the model (upstream's registry); else a
+                                 // built-in provider (any spelling upstream takes) or, with
+                                 // api_base, a custom OpenAI-compatible one
+  std::string api_base;          // the provider's endpoint; needed for custom and local providers
+  std::vector<std::string> fallbacks;  // "MODEL[@PROVIDER]", tried in order when the model fails
+  std::optional<int> context_window;   // tokens
   std::string api_key_env;       // empty: <PROVIDER>_API_KEY
   std::optional<std::string> api_key;  // the secret, written only to .env
   // When api_key is unset, take it from the environment variable the instance's key lives in

@@ -227,6 +227,27 @@ std::string provider_setup_error(const NanobotSchema& schema, const json& config
   return ProviderResolver(schema, config).error();
 }
 
+std::string guess_provider(const NanobotSchema& schema, const std::string& model) {
+  std::string lower = model;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string normalized = lower;
+  std::replace(normalized.begin(), normalized.end(), '-', '_');
+  if (auto slash = lower.find('/'); slash != std::string::npos)
+    if (const ProviderSpec* spec = schema.find_provider(lower.substr(0, slash)); spec && !spec->is_transcription_only)
+      return spec->name;
+  for (const auto& spec : schema.providers()) {
+    if (spec.is_local || spec.is_oauth || spec.is_transcription_only) continue;
+    for (std::string keyword : spec.keywords) {
+      std::transform(keyword.begin(), keyword.end(), keyword.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::string keyword_normalized = keyword;
+      std::replace(keyword_normalized.begin(), keyword_normalized.end(), '-', '_');
+      if (lower.find(keyword) != std::string::npos || normalized.find(keyword_normalized) != std::string::npos)
+        return spec.name;
+    }
+  }
+  return "openrouter";
+}
+
 const json* field_value(const json& object, const SchemaModel& model, const std::string& key) {
   return ProviderResolver::lookup(object, model, key);
 }

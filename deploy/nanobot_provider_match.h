@@ -29,6 +29,13 @@ std::string matched_provider(const NanobotSchema& schema, const nlohmann::json& 
 // '...'.", "Provider 'x' requires api_base in config.", ...), or "" when the setup is usable.
 std::string provider_setup_error(const NanobotSchema& schema, const nlohmann::json& config);
 
+// The provider to write a key for when an instance is created for `model` (nothing is
+// configured yet, so no key decides): a "prefix/" that names a built-in provider, else the
+// first cloud provider (not local, OAuth or transcription-only) whose registry keyword the
+// model contains, in registry order as _match_provider reads them; else "openrouter", a
+// gateway that routes any model. Returns the registry name ("openai", "lm_studio").
+std::string guess_provider(const NanobotSchema& schema, const std::string& model);
+
 // The value of `model`'s field `key` (the key upstream writes; any accepted name matches) in
 // `object`, or null when `object` is not an object or does not set it.
 const nlohmann::json* field_value(const nlohmann::json& object, const SchemaModel& model, const std::string& key);

@@ -126,6 +126,7 @@ NanobotSchema NanobotSchema::parse(const json& document) {
     for (const auto& node : providers) {
       ProviderSpec spec;
       spec.name = node.at("name").get<std::string>();
+      spec.config_key = optional_value<std::string>(node, "config_key").value_or(spec.name);
       spec.keywords = node.value("keywords", std::vector<std::string>{});
       spec.is_local = node.value("is_local", false);
       spec.is_oauth = node.value("is_oauth", false);

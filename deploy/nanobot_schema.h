@@ -50,6 +50,7 @@ struct SchemaModel {
 // One entry of upstream's PROVIDERS registry (the fields nanoforge uses).
 struct ProviderSpec {
   std::string name;                  // the providers.<name> field, snake_case
+  std::string config_key;            // the key upstream writes in config.json's providers (camelCase)
   std::vector<std::string> keywords; // model-name keywords, lowercase, in registry order
   bool is_local = false, is_oauth = false, is_direct = false, is_gateway = false;
   bool is_transcription_only = false;

@@ -84,7 +84,14 @@ void add_create(CLI::App* instance_app, GlobalOptions& global) {
   auto* port = command->add_option("port", options->port, "Host port (default: the next free one from 18790)");
   command->add_option("model", options->request.model, "Model (default: gpt-4o-mini)");
   auto* soul = command->add_option("--soul", options->request.soul, "assistant, expert, creative or custom");
-  command->add_option("--provider", options->request.provider, "Provider in config.json (default: implied by the model)");
+  command->add_option("--provider", options->request.provider,
+                      "Provider: one of upstream Nanobot's (default: the one the model implies), or a name of your "
+                      "own with --api-base");
+  command->add_option("--api-base", options->request.api_base,
+                      "The provider's endpoint URL as the container reaches it (custom and local providers)");
+  command->add_option("--fallback", options->request.fallbacks,
+                      "MODEL[@PROVIDER] to fall back to when the model fails (repeatable, in order)");
+  command->add_option("--context-window", options->request.context_window, "The model's context window, in tokens");
   command->add_option("--api-key-env", options->request.api_key_env,
                       "Variable holding the API key (default: <PROVIDER>_API_KEY); its value, when set, goes to .env");
   command->add_option("--webui-port", options->webui_port, "Also publish Nanobot's WebUI (8765 inside) on this host port");

@@ -13,6 +13,7 @@
 #include "deploy/instance.h"
 #include "deploy/instance_create.h"
 #include "deploy/instance_souls.h"
+#include "deploy/nanobot_config_check.h"
 #include "instance_test_support.h"
 #include "base/error.h"
 #include "test_support.h"
@@ -137,4 +138,74 @@ TEST_CASE("a failed create leaves nothing behind", "[instance]") {
                     Catch::Contains("docker-compose.override.yml:") && Catch::Contains("not valid YAML"));
   CHECK(snapshot(dir.path()) == before);
   CHECK_FALSE(fs::exists(deployment.instance_dir("carol")));
+}
+
+TEST_CASE("create writes the model as a preset, fallbacks and providers as upstream defines them", "[instance][nanobot-config]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  CreateRequest request;
+  request.name = "carla";
+  request.port = 18801;
+  request.model = "deepseek-chat";
+  request.fallbacks = {"gpt-4o-mini", "llama3.2@ollama", "claude-3-5-haiku@anthropic"};
+  request.context_window = 64000;
+  // ollama runs on the host: the container reaches it only through an address it can route to.
+  CHECK_THROWS_WITH(create_instance(deployment, request, no_port_in_use),
+                    Catch::Contains("--fallback llama3.2@ollama") && Catch::Contains("runs on your machine"));
+  CHECK_FALSE(fs::exists(deployment.instance_dir("carla")));
+  request.fallbacks = {"gpt-4o-mini", "claude-3-5-haiku@anthropic"};
+  create_instance(deployment, request, no_port_in_use);
+
+  auto config = nlohmann::json::parse(read_text(deployment.instance_dir("carla") / "config/config.json"));
+  CHECK(config["agents"]["defaults"]["modelPreset"] == "main");
+  CHECK(config["modelPresets"]["main"]["model"] == "deepseek-chat");
+  CHECK(config["modelPresets"]["main"]["provider"] == "deepseek");
+  CHECK(config["modelPresets"]["main"]["contextWindowTokens"] == 64000);
+  CHECK(config["agents"]["defaults"]["fallbackModels"] == nlohmann::json::array({"fallback-1", "fallback-2"}));
+  CHECK(config["modelPresets"]["fallback-1"] == nlohmann::json({{"model", "gpt-4o-mini"}, {"provider", "openai"}}));
+  CHECK(config["modelPresets"]["fallback-2"]["provider"] == "anthropic");
+  CHECK(config["providers"]["openai"]["apiKey"] == "${OPENAI_API_KEY}");
+  std::string secrets = read_text(deployment.instance_dir("carla") / ".env");
+  for (const char* variable : {"DEEPSEEK_API_KEY=", "OPENAI_API_KEY=\n", "ANTHROPIC_API_KEY=\n"})
+    CHECK_THAT(secrets, Catch::Contains(variable));
+  // What create writes, upstream loads: no error, the presets resolve.
+  std::map<std::string, std::string> environment{{"DEEPSEEK_API_KEY", "k"}, {"OPENAI_API_KEY", ""}, {"ANTHROPIC_API_KEY", ""}};
+  ConfigCheck check = check_nanobot_config(read_text(deployment.instance_dir("carla") / "config/config.json"), environment);
+  INFO(describe_issues(check, "config.json"));
+  CHECK(check.ok());
+  CHECK(deployment.load_instance("carla").preset == "main");
+
+  // A provider of one's own needs its endpoint; a local one is written with no key; a name
+  // that normalises to a built-in is the built-in (upstream refuses it as a custom key).
+  CreateRequest custom;
+  custom.name = "dan";
+  custom.port = 18802;
+  custom.model = "my-model";
+  custom.provider = "company-proxy";
+  CHECK_THROWS_WITH(create_instance(deployment, custom, no_port_in_use),
+                    Catch::Contains("'company-proxy' is not one of upstream Nanobot's providers") &&
+                        Catch::Contains("--api-base"));
+  custom.api_base = "https://llm.example.internal/v1";
+  create_instance(deployment, custom, no_port_in_use);
+  config = nlohmann::json::parse(read_text(deployment.instance_dir("dan") / "config/config.json"));
+  CHECK(config["providers"]["company-proxy"]["apiBase"] == "https://llm.example.internal/v1");
+  CHECK(check_nanobot_config(config.dump(), {{"COMPANY_PROXY_API_KEY", "k"}}).ok());
+
+  CreateRequest local;
+  local.name = "eve";
+  local.port = 18803;
+  local.model = "llama3.2";
+  local.provider = "LM-Studio";
+  local.api_base = "http://192.0.2.10:1234/v1";
+  create_instance(deployment, local, no_port_in_use);
+  config = nlohmann::json::parse(read_text(deployment.instance_dir("eve") / "config/config.json"));
+  CHECK(config["providers"]["lmStudio"] == nlohmann::json({{"apiBase", "http://192.0.2.10:1234/v1"}}));
+  CHECK(config["modelPresets"]["main"]["provider"] == "lm_studio");
+  CHECK(check_nanobot_config(config.dump(), {}).ok());
+
+  CreateRequest transcriber;
+  transcriber.name = "fay";
+  transcriber.port = 18804;
+  transcriber.provider = "assemblyai";
+  CHECK_THROWS_WITH(create_instance(deployment, transcriber, no_port_in_use), Catch::Contains("only transcribes audio"));
 }

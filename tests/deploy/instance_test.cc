@@ -44,7 +44,14 @@ TEST_CASE("souls, models and providers", "[instance]") {
   CHECK_THROWS_AS(validate_model(""), Error);
   CHECK(provider_for_model("gpt-4o-mini") == "openai");
   CHECK(provider_for_model("claude-3-5-sonnet") == "anthropic");
-  CHECK(provider_for_model("anthropic/claude-3-5-sonnet") == "openrouter");
+  // Upstream's registry decides (providers/registry.py): a prefix that names a provider, else
+  // the keywords in registry order, else a gateway.
+  CHECK(provider_for_model("anthropic/claude-3-5-sonnet") == "anthropic");
+  CHECK(provider_for_model("meta-llama/llama-3.1-70b") == "openrouter");
+  CHECK(provider_for_model("deepseek-chat") == "deepseek");
+  CHECK(provider_for_model("qwen-max") == "dashscope");
+  CHECK(provider_for_model("glm-4") == "zhipu");
+  CHECK(provider_for_model("kimi-k2") == "moonshot");
   CHECK(default_api_key_env("openrouter") == "OPENROUTER_API_KEY");
 }
 
