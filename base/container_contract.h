@@ -15,6 +15,14 @@ inline constexpr const char* kVenvLayerPath = "opt/venv";
 // the host side differs between instances.
 inline constexpr int kGatewayPort = 18790;
 inline constexpr int kWebuiPort = 8765;
+// The variable every instance's container has holding the name it reaches the host by (a
+// provider such as Ollama running there): host.docker.internal on Docker (mapped to the
+// engine's host-gateway), host.containers.internal on Podman (which maps it itself; Podman 4.3
+// refuses host-gateway). config.json names the host as "${HOST_GATEWAY}", so one file works
+// on both engines.
+inline constexpr const char* kHostGatewayVariable = "HOST_GATEWAY";
+inline constexpr const char* kDockerHostName = "host.docker.internal";
+inline constexpr const char* kPodmanHostName = "host.containers.internal";
 // The runtime image's user; instance directories are owned by it so the container can write.
 inline constexpr unsigned kUid = 1000;
 inline constexpr unsigned kGid = 1000;

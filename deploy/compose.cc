@@ -166,6 +166,11 @@ YAML::Node shared_service(const DeploymentSettings& settings, const Ownership& o
   base["security_opt"] = flow_list({"no-new-privileges:true"});
   YAML::Node environment(YAML::NodeType::Map);
   environment["HOME"] = "/data";
+  // The host by name from inside (a provider running there), per engine: see
+  // contract::kHostGatewayVariable. Before any `up` the engine is not known: Docker's form.
+  const bool podman = settings.engine == "podman";
+  environment[contract::kHostGatewayVariable] = podman ? contract::kPodmanHostName : contract::kDockerHostName;
+  if (!podman) base["extra_hosts"] = flow_list({std::string(contract::kDockerHostName) + ":host-gateway"});
   // Proxies pass through from the environment compose runs in, never written into this file.
   for (const char* name : {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"})
     if (const char* value = std::getenv(name); value && *value)

@@ -57,6 +57,7 @@ struct ModelSetup {
     std::string model;
     std::string provider;     // registry name or custom key
     std::string api_key_env;  // "" for a provider that needs no key (local, OAuth)
+    std::string api_base;     // "" for the provider's own default
   };
   std::vector<Fallback> fallbacks;     // presets fallback-1, fallback-2... in agents.defaults.fallbackModels
   std::optional<int> context_window;   // contextWindowTokens of the main preset, in tokens

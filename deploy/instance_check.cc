@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "base/atomic_file.h"
+#include "base/container_contract.h"
 #include "deploy/secrets_file.h"
 
 namespace nanoforge::deploy {
@@ -18,7 +19,8 @@ namespace {
 // environment (HOME, proxies passed through) and the secrets file the entrypoint exports.
 // A secrets file that cannot be read is reported by check_instance_secrets; here it is empty.
 std::map<std::string, std::string> container_environment(const fs::path& secrets) {
-  std::map<std::string, std::string> environment{{"HOME", "/data"}};
+  std::map<std::string, std::string> environment{{"HOME", "/data"},
+                                                 {contract::kHostGatewayVariable, contract::kDockerHostName}};
   for (const char* name : {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"})
     if (const char* value = std::getenv(name); value && *value) environment[name] = value;
   try {

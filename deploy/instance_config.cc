@@ -50,6 +50,7 @@ json nanobot_config(const Instance& instance) {
     if (!config["providers"].contains(key)) {
       config["providers"][key] = json::object();
       if (!fallback.api_key_env.empty()) config["providers"][key]["apiKey"] = "${" + fallback.api_key_env + "}";
+      if (!fallback.api_base.empty()) config["providers"][key]["apiBase"] = fallback.api_base;
     }
   }
   if (!fallback_names.empty()) config["agents"]["defaults"]["fallbackModels"] = fallback_names;

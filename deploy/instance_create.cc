@@ -107,12 +107,14 @@ namespace {
 struct ProviderChoice {
   std::string name;  // registry name, or the custom key as given
   bool needs_key = true;
+  std::string api_base;  // "" for the provider's own default
 };
 
 // `requested` checked against upstream's provider registry (providers/registry.py
 // find_by_name: any spelling it normalises), "" meaning the one the model implies. A name that
-// is no built-in is a custom OpenAI-compatible provider, which needs `api_base`; so does a
-// local one (Ollama, vLLM, LM Studio...): the container's localhost is not the host.
+// is no built-in is a custom OpenAI-compatible provider, which needs `api_base`. A local one
+// (Ollama, LM Studio...) without `api_base` is its default address on the host, reached from
+// the container as ${HOST_GATEWAY} (base/container_contract.h).
 ProviderChoice choose_provider(const std::string& requested, const std::string& model, const std::string& api_base,
                                const std::string& option) {
   const auto& schema = nanobot::NanobotSchema::upstream();
@@ -127,14 +129,23 @@ ProviderChoice choose_provider(const std::string& requested, const std::string& 
       throw Error(option + ": '" + name + "' is not one of upstream Nanobot's providers (" + known +
                   "); for an OpenAI-compatible endpoint of your own, give its URL with --api-base");
     }
-    return {name, true};
+    return {name, true, api_base};
   }
   if (spec->is_transcription_only)
     throw Error(option + ": '" + spec->name + "' only transcribes audio; pick a provider that serves " + model);
-  if (spec->is_local && api_base.empty())
-    throw Error(option + ": '" + spec->name + "' runs on your machine: give its URL as the container reaches it with "
-                "--api-base (the container's localhost is not the host's), e.g. --api-base http://HOST:11434/v1");
-  return {spec->name, !(spec->is_local || spec->is_oauth)};
+  std::string endpoint = api_base;
+  if (spec->is_local && endpoint.empty()) {
+    // On this host, reached by name from the container: its localhost is not the host's.
+    endpoint = spec->default_api_base;
+    for (const char* loopback : {"localhost", "127.0.0.1"})
+      if (auto at = endpoint.find(loopback); at != std::string::npos)
+        endpoint.replace(at, std::string_view(loopback).size(), std::string("${") + contract::kHostGatewayVariable + "}");
+    if (endpoint.empty())
+      throw Error(option + ": '" + spec->name + "' runs on your machine and upstream knows no default address for it: "
+                  "give its URL with --api-base, e.g. --api-base http://${HOST_GATEWAY}:8000/v1 (the host, "
+                  "from inside the container)");
+  }
+  return {spec->name, !(spec->is_local || spec->is_oauth), endpoint};
 }
 
 }  // namespace
@@ -166,7 +177,7 @@ Instance plan_instance(const Deployment& deployment, const std::vector<Instance>
   instance.soul = request.soul;
   ProviderChoice main = choose_provider(request.provider, request.model, request.api_base, "--provider");
   instance.provider = main.name;
-  instance.setup.api_base = request.api_base;
+  instance.setup.api_base = main.api_base;
   instance.setup.needs_key = main.needs_key;
   instance.api_key_env = request.api_key_env.empty() ? default_api_key_env(instance.provider) : request.api_key_env;
   validate_env_var_name(instance.api_key_env);
@@ -179,7 +190,7 @@ Instance plan_instance(const Deployment& deployment, const std::vector<Instance>
     ProviderChoice choice = choose_provider(provider, model, provider == instance.provider ? request.api_base : "",
                                             "--fallback " + fallback);
     instance.setup.fallbacks.push_back(
-        {model, choice.name, choice.needs_key ? default_api_key_env(choice.name) : ""});
+        {model, choice.name, choice.needs_key ? default_api_key_env(choice.name) : "", choice.api_base});
   }
   if (request.context_window) {
     if (*request.context_window < 1024 || *request.context_window > 100'000'000)

@@ -147,13 +147,13 @@ TEST_CASE("create writes the model as a preset, fallbacks and providers as upstr
   request.name = "carla";
   request.port = 18801;
   request.model = "deepseek-chat";
-  request.fallbacks = {"gpt-4o-mini", "llama3.2@ollama", "claude-3-5-haiku@anthropic"};
   request.context_window = 64000;
-  // ollama runs on the host: the container reaches it only through an address it can route to.
+  // vLLM runs on the host and upstream knows no default address for it.
+  request.fallbacks = {"gpt-4o-mini", "qwen3@vllm"};
   CHECK_THROWS_WITH(create_instance(deployment, request, no_port_in_use),
-                    Catch::Contains("--fallback llama3.2@ollama") && Catch::Contains("runs on your machine"));
+                    Catch::Contains("--fallback qwen3@vllm") && Catch::Contains("runs on your machine"));
   CHECK_FALSE(fs::exists(deployment.instance_dir("carla")));
-  request.fallbacks = {"gpt-4o-mini", "claude-3-5-haiku@anthropic"};
+  request.fallbacks = {"gpt-4o-mini", "claude-3-5-haiku@anthropic", "llama3.2@ollama"};
   create_instance(deployment, request, no_port_in_use);
 
   auto config = nlohmann::json::parse(read_text(deployment.instance_dir("carla") / "config/config.json"));
@@ -161,7 +161,9 @@ TEST_CASE("create writes the model as a preset, fallbacks and providers as upstr
   CHECK(config["modelPresets"]["main"]["model"] == "deepseek-chat");
   CHECK(config["modelPresets"]["main"]["provider"] == "deepseek");
   CHECK(config["modelPresets"]["main"]["contextWindowTokens"] == 64000);
-  CHECK(config["agents"]["defaults"]["fallbackModels"] == nlohmann::json::array({"fallback-1", "fallback-2"}));
+  CHECK(config["agents"]["defaults"]["fallbackModels"] == nlohmann::json::array({"fallback-1", "fallback-2", "fallback-3"}));
+  // Ollama on the host, by the name the engine gives it inside the container; no key.
+  CHECK(config["providers"]["ollama"] == nlohmann::json({{"apiBase", "http://${HOST_GATEWAY}:11434/v1"}}));
   CHECK(config["modelPresets"]["fallback-1"] == nlohmann::json({{"model", "gpt-4o-mini"}, {"provider", "openai"}}));
   CHECK(config["modelPresets"]["fallback-2"]["provider"] == "anthropic");
   CHECK(config["providers"]["openai"]["apiKey"] == "${OPENAI_API_KEY}");
@@ -169,7 +171,8 @@ TEST_CASE("create writes the model as a preset, fallbacks and providers as upstr
   for (const char* variable : {"DEEPSEEK_API_KEY=", "OPENAI_API_KEY=\n", "ANTHROPIC_API_KEY=\n"})
     CHECK_THAT(secrets, Catch::Contains(variable));
   // What create writes, upstream loads: no error, the presets resolve.
-  std::map<std::string, std::string> environment{{"DEEPSEEK_API_KEY", "k"}, {"OPENAI_API_KEY", ""}, {"ANTHROPIC_API_KEY", ""}};
+  std::map<std::string, std::string> environment{
+      {"DEEPSEEK_API_KEY", "k"}, {"OPENAI_API_KEY", ""}, {"ANTHROPIC_API_KEY", ""}, {"HOST_GATEWAY", "host.docker.internal"}};
   ConfigCheck check = check_nanobot_config(read_text(deployment.instance_dir("carla") / "config/config.json"), environment);
   INFO(describe_issues(check, "config.json"));
   CHECK(check.ok());

@@ -239,6 +239,13 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
   }
   CHECK(run(engine.cli + " exec nanobot-alice cat /data/workspace/SOUL.md").output !=
         run(engine.cli + " exec nanobot-bob cat /data/workspace/SOUL.md").output);
+  // The host by name from inside, as the engine provides it (config.json says ${HOST_GATEWAY}):
+  // the variable names it and the container's /etc/hosts maps it.
+  auto host_gateway = run(engine.cli + " exec nanobot-alice sh -c 'echo $HOST_GATEWAY; cat /etc/hosts'");
+  INFO(host_gateway.output);
+  const std::string host_name = engine.name == "docker" ? "host.docker.internal" : "host.containers.internal";
+  CHECK_THAT(host_gateway.output, Catch::StartsWith(host_name + "\n"));
+  CHECK_THAT(host_gateway.output, Catch::Matches("[\\s\\S]*\n[0-9a-f.:]+\\s+([^\n]*\\s)?" + host_name + "(\\s[^\n]*)?\n[\\s\\S]*"));
 
   // The hardening the compose file asks for is what the engine did.
   auto inspected = run(engine.cli + " inspect nanobot-alice");
