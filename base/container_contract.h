@@ -23,6 +23,10 @@ inline constexpr int kWebuiPort = 8765;
 inline constexpr const char* kHostGatewayVariable = "HOST_GATEWAY";
 inline constexpr const char* kDockerHostName = "host.docker.internal";
 inline constexpr const char* kPodmanHostName = "host.containers.internal";
+// The proxy variables compose passes through from the environment it runs in (by reference,
+// never written into docker-compose.yml), so the app sees the host's proxies.
+inline constexpr const char* kProxyVariables[] = {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY",
+                                                  "http_proxy", "https_proxy", "no_proxy"};
 // The runtime image's user; instance directories are owned by it so the container can write.
 inline constexpr unsigned kUid = 1000;
 inline constexpr unsigned kGid = 1000;

@@ -172,7 +172,7 @@ YAML::Node shared_service(const DeploymentSettings& settings, const Ownership& o
   environment[contract::kHostGatewayVariable] = podman ? contract::kPodmanHostName : contract::kDockerHostName;
   if (!podman) base["extra_hosts"] = flow_list({std::string(contract::kDockerHostName) + ":host-gateway"});
   // Proxies pass through from the environment compose runs in, never written into this file.
-  for (const char* name : {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"})
+  for (const char* name : contract::kProxyVariables)
     if (const char* value = std::getenv(name); value && *value)
       environment[name] = quoted(std::string("${") + name + "}");
   base["environment"] = environment;

@@ -21,7 +21,7 @@ namespace {
 std::map<std::string, std::string> container_environment(const fs::path& secrets) {
   std::map<std::string, std::string> environment{{"HOME", "/data"},
                                                  {contract::kHostGatewayVariable, contract::kDockerHostName}};
-  for (const char* name : {"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"})
+  for (const char* name : contract::kProxyVariables)
     if (const char* value = std::getenv(name); value && *value) environment[name] = value;
   try {
     for (const auto& variable : read_secrets_file(secrets, secrets.string()).variables)

@@ -448,24 +448,11 @@ class Checker {
     return true;
   }
 
+  // A string setting of `object` (any accepted name), or `fallback` when unset or not text.
   static std::string text_of(const json& object, const SchemaModel& model, const std::string& key,
                              const std::string& fallback) {
-    const SchemaField* field = nullptr;
-    for (const auto& candidate : model.fields)
-      if (candidate.key == key) field = &candidate;
-    if (!field) return fallback;
-    std::string used = key_used(object, *field);
-    if (used.empty() || !object.at(used).is_string()) return fallback;
-    return object.at(used).get<std::string>();
-  }
-
-  static const json* member(const json& object, const SchemaModel& model, const std::string& key) {
-    for (const auto& field : model.fields)
-      if (field.key == key) {
-        std::string used = key_used(object, field);
-        return used.empty() ? nullptr : &object.at(used);
-      }
-    return nullptr;
+    const json* value = field_value(object, model, key);
+    return value && value->is_string() ? value->get<std::string>() : fallback;
   }
 
   // The model validators of schema.py (mode="after"), which run once the fields are valid.
@@ -503,26 +490,26 @@ class Checker {
   // Config._validate_model_preset: the reserved name, and every preset named by
   // agents.defaults.{modelPreset, dream.modelOverride, fallbackModels} must exist.
   bool check_presets(const json& data, const SchemaModel& model, const Path& path) {
-    const json* presets = member(data, model, "modelPresets");
+    const json* presets = field_value(data, model, "modelPresets");
     auto has_preset = [&](const std::string& name) { return presets && presets->contains(name); };
     if (has_preset("default")) return fail(path, "model_preset name 'default' is reserved for agents.defaults.");
-    const json* agents = member(data, model, "agents");
+    const json* agents = field_value(data, model, "agents");
     if (!agents) return true;
-    const json* defaults = member(*agents, schema_.model("AgentsConfig"), "defaults");
+    const json* defaults = field_value(*agents, schema_.model("AgentsConfig"), "defaults");
     if (!defaults) return true;
     const SchemaModel& defaults_model = schema_.model("AgentDefaults");
-    auto preset = member(*defaults, defaults_model, "modelPreset");
+    auto preset = field_value(*defaults, defaults_model, "modelPreset");
     if (preset && preset->is_string() && !preset->get<std::string>().empty() && *preset != "default" &&
         !has_preset(preset->get<std::string>()))
       return fail(path, "model_preset '" + preset->get<std::string>() + "' not found in model_presets.");
-    if (const json* dream = member(*defaults, defaults_model, "dream"); dream && dream->is_object()) {
+    if (const json* dream = field_value(*defaults, defaults_model, "dream"); dream && dream->is_object()) {
       const SchemaModel& dream_model = schema_.model("DreamConfig");
-      if (const json* override_name = member(*dream, dream_model, "modelOverride");
+      if (const json* override_name = field_value(*dream, dream_model, "modelOverride");
           override_name && override_name->is_string() && !override_name->get<std::string>().empty() &&
           *override_name != "default" && !has_preset(override_name->get<std::string>()))
         return fail(path, "Dream model preset '" + override_name->get<std::string>() + "' not found in model_presets.");
     }
-    if (const json* fallbacks = member(*defaults, defaults_model, "fallbackModels"); fallbacks && fallbacks->is_array())
+    if (const json* fallbacks = field_value(*defaults, defaults_model, "fallbackModels"); fallbacks && fallbacks->is_array())
       for (const auto& fallback : *fallbacks)
         if (fallback.is_string() && !has_preset(fallback.get<std::string>()))
           return fail(path, "fallback_models entry '" + fallback.get<std::string>() + "' not found in model_presets.");
@@ -721,6 +708,22 @@ std::vector<ConfigIssue> apply_settings_environment(json& config, const std::map
   return issues;
 }
 
+// channels.websocket of a migrated config, when it is an object.
+const json* websocket_section(const json& config, const NanobotSchema& schema) {
+  const json* channels = field_value(config, schema.root(), "channels");
+  if (!channels || !channels->is_object() || !channels->contains("websocket")) return nullptr;
+  const json& websocket = channels->at("websocket");
+  return websocket.is_object() ? &websocket : nullptr;
+}
+
+// The WebSocket channel is on unless its section says enabled: false, as pydantic reads a
+// bool (channels/manager.py: it is the one channel enabled by default).
+bool websocket_enabled(const json* section) {
+  if (!section || !section->contains("enabled")) return true;
+  const json& enabled = section->at("enabled");
+  return !(enabled == false || enabled == 0 || (enabled.is_string() && !lax_true(enabled)));
+}
+
 // loader._migrate_config: tools.exec.restrictToWorkspace -> tools.restrictToWorkspace, and
 // tools.myEnabled / tools.mySet -> tools.my.{enable, allowSet}.
 json migrate(json data) {
@@ -805,22 +808,18 @@ ConfigCheck check_nanobot_config(const std::string& text, const std::map<std::st
   EnvironmentResolver resolver(schema, environment, checker);
   resolver.walk_model(migrated, schema.root(), {});
   if (resolver.missing) return finish(ConfigStage::missing_env);
-  // The WebSocket channel is on unless its section says enabled: false (channels/manager.py).
-  const json* websocket = nullptr;
-  if (const json* channels = field_value(migrated, schema.root(), "channels");
-      channels && channels->is_object() && channels->contains("websocket") && (*channels)["websocket"].is_object())
-    websocket = &(*channels)["websocket"];
-  json enabled = websocket && websocket->contains("enabled") ? (*websocket)["enabled"] : json(true);
-  const bool websocket_on = !(enabled == false || enabled == 0 || (enabled.is_string() && !lax_true(enabled)));
+  const json* websocket = websocket_section(migrated, schema);
+  const bool websocket_on = websocket_enabled(websocket);
   if (websocket_on && websocket) {
     // WebSocketConfig.wildcard_host_requires_auth, after ${VAR} resolution.
     auto text = [&](const char* camel, const char* snake) {
-      const json* value = websocket->contains(camel) ? &(*websocket)[camel] : websocket->contains(snake) ? &(*websocket)[snake] : nullptr;
+      const json* value = websocket->contains(camel) ? &websocket->at(camel)
+                          : websocket->contains(snake) ? &websocket->at(snake) : nullptr;
       std::string result = value && value->is_string() ? value->get<std::string>() : "";
       result.erase(std::remove_if(result.begin(), result.end(), [](unsigned char c) { return std::isspace(c); }), result.end());
       return result;
     };
-    std::string host = websocket->contains("host") && (*websocket)["host"].is_string() ? (*websocket)["host"].get<std::string>() : "";
+    std::string host = websocket->contains("host") && websocket->at("host").is_string() ? websocket->at("host").get<std::string>() : "";
     bool proxy_auth = websocket->contains("trustedProxyAuth") || websocket->contains("trusted_proxy_auth");
     if ((host == "0.0.0.0" || host == "::") && text("token", "token").empty() &&
         text("tokenIssueSecret", "token_issue_secret").empty() && !proxy_auth) {
@@ -862,15 +861,10 @@ AppSettings read_app_settings(const json& config) {
   if (const json* gateway = field_value(migrated, schema.root(), "gateway"))
     settings.gateway_port = port_of(field_value(*gateway, schema.model("GatewayConfig"), "port"),
                                     settings.gateway_port);
-  if (const json* channels = field_value(migrated, schema.root(), "channels");
-      channels && channels->is_object() && channels->contains("websocket") && (*channels)["websocket"].is_object()) {
-    const json& websocket = (*channels)["websocket"];
-    settings.webui_port = port_of(websocket.contains("port") ? &websocket["port"] : nullptr, settings.webui_port);
-    if (websocket.contains("enabled")) {
-      const json& enabled = websocket["enabled"];
-      settings.websocket_enabled = !(enabled == false || enabled == 0 || (enabled.is_string() && !lax_true(enabled)));
-    }
-  }
+  const json* websocket = websocket_section(migrated, schema);
+  if (websocket)
+    settings.webui_port = port_of(websocket->contains("port") ? &websocket->at("port") : nullptr, settings.webui_port);
+  settings.websocket_enabled = websocket_enabled(websocket);
   return settings;
 }
 
