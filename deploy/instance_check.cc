@@ -46,16 +46,19 @@ std::vector<InstanceConfigCheck> check_instance_configs(const Deployment& deploy
   std::vector<InstanceConfigCheck> checks;
   for (const auto& name : names.empty() ? deployment.instance_names() : names) {
     if (!deployment.has_instance(name)) throw Error("no instance '" + name + "' in " + deployment.root().string());
-    InstanceConfigCheck result;
-    result.instance = name;
-    result.file = fs::path("instances") / name / instance_files::kConfig;
-    fs::path config = deployment.instance_dir(name) / instance_files::kConfig;
-    // No config.json: Nanobot runs on its defaults (loader.load_config), so does the check.
-    result.check = check_nanobot_config(read_file_if_exists(config).value_or("{}"),
-                                        container_environment(deployment.instance_dir(name) / instance_files::kSecrets));
-    checks.push_back(std::move(result));
+    checks.push_back(check_instance_directory(name, deployment.instance_dir(name)));
   }
   return checks;
+}
+
+InstanceConfigCheck check_instance_directory(const std::string& name, const fs::path& directory) {
+  InstanceConfigCheck result;
+  result.instance = name;
+  result.file = fs::path("instances") / name / instance_files::kConfig;
+  // No config.json: Nanobot runs on its defaults (loader.load_config), so does the check.
+  result.check = check_nanobot_config(read_file_if_exists(directory / instance_files::kConfig).value_or("{}"),
+                                      container_environment(directory / instance_files::kSecrets));
+  return result;
 }
 
 ConfigGate gate_instance_configs(const Deployment& deployment, const std::vector<std::string>& names,

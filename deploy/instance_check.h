@@ -23,6 +23,10 @@ struct InstanceConfigCheck {
 std::vector<InstanceConfigCheck> check_instance_configs(const Deployment& deployment,
                                                         const std::vector<std::string>& names);
 
+// The same check for one instance directory, staged or committed (`instance create` checks
+// what it wrote before the instance appears); `name` labels the result.
+InstanceConfigCheck check_instance_directory(const std::string& name, const std::filesystem::path& directory);
+
 struct ConfigGate {
   std::vector<std::string> startable;  // the names to go on with (all checked ones when none failed)
   std::vector<std::string> skipped;    // instances left out by `skip_invalid`

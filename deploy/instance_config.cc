@@ -1,5 +1,6 @@
 #include "deploy/instance_config.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "deploy/nanobot_schema.h"
@@ -95,21 +96,37 @@ std::string instance_info(const Instance& instance, const DeploymentSettings& se
   return out.str();
 }
 
-std::string secrets_env(const Instance& instance, const std::optional<std::string>& api_key) {
-  std::string line = secret_line(instance.api_key_env, api_key.value_or(""));  // throws before anything is written
-  // The fallback providers' keys, each once, to fill in.
+std::vector<std::string> key_variables(const Instance& instance) {
+  std::vector<std::string> names;
+  if (instance.setup.needs_key) names.push_back(instance.api_key_env);
   for (const auto& fallback : instance.setup.fallbacks)
-    if (!fallback.api_key_env.empty() && fallback.api_key_env != instance.api_key_env &&
-        line.find("\n" + fallback.api_key_env + "=") == std::string::npos && !line.starts_with(fallback.api_key_env + "="))
-      line += fallback.api_key_env + "=\n";
+    if (!fallback.api_key_env.empty() && std::find(names.begin(), names.end(), fallback.api_key_env) == names.end())
+      names.push_back(fallback.api_key_env);
+  return names;
+}
+
+std::string secrets_env(const Instance& instance, const std::optional<std::string>& api_key) {
+  // The given key goes to the main provider's variable even when config.json does not refer to
+  // it (a local provider behind a proxy that wants one): the user asked for it.
+  std::vector<std::string> names = key_variables(instance);
+  std::string lines;
+  if (api_key && !instance.setup.needs_key) lines += secret_line(instance.api_key_env, *api_key);
+  for (const auto& name : names)
+    lines += secret_line(name, name == instance.api_key_env ? api_key.value_or("") : "");  // throws before anything is written
   std::ostringstream out;
   out << "# Secrets of the Nanobot instance '" << instance.name << "'. One NAME=VALUE per line; the value is\n"
       << "# everything after the first '=' up to the end of the line, taken literally (no quotes, no $\n"
       << "# expansion, no escapes). Mounted read-only at " << kSecretsMountPoint << "; the image's\n"
-      << "# entrypoint exports each line for the app. config.json refers to the key as ${"
-      << instance.api_key_env << "}.\n";
-  if (!api_key || api_key->empty()) out << "# Set the API key here before starting the instance:\n";
-  out << line;
+      << "# entrypoint exports each line for the app.";
+  if (names.empty()) {
+    out << " '" << instance.provider << "' needs no API key (it runs locally\n# or logs in with OAuth).\n";
+  } else {
+    out << " config.json refers to ";
+    for (std::size_t i = 0; i < names.size(); ++i) out << (i ? ", " : "") << "${" << names[i] << "}";
+    out << ".\n";
+    if (!api_key || api_key->empty() || names.size() > 1) out << "# Set the API key" << (names.size() > 1 ? "s" : "") << " here before starting the instance:\n";
+  }
+  out << lines;
   return out.str();
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,8 +22,12 @@ std::string agents_md(const Instance& instance);
 // INSTANCE_INFO.txt, from the instance as loaded (model, provider and container ports as its
 // config.json says); written again by every compose emit (write_compose).
 std::string instance_info(const Instance& instance, const DeploymentSettings& settings);
-// The secrets file (secrets_file.h): comments, then "VAR=value" (or "VAR=" with a note to fill
-// it in). Throws nanoforge::Error naming VAR when the key cannot be written as a line's value.
+// The variables config.json refers to for API keys, in the order written: the main provider's
+// (unless it is local or OAuth, which need none), then each fallback provider's, once each.
+// Known only at create (instance.setup), empty for a loaded instance's fallbacks.
+std::vector<std::string> key_variables(const Instance& instance);
+// The secrets file (secrets_file.h): comments, then a "VAR=value" line for each of
+// key_variables ("VAR=" with a note to fill it in); `api_key` is the main provider's. Throws nanoforge::Error naming VAR when the key cannot be written as a line's value.
 std::string secrets_env(const Instance& instance, const std::optional<std::string>& api_key);
 // Commented example for instances/NAME/docker-compose.override.yml.
 std::string override_stub(const Instance& instance);

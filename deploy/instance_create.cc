@@ -19,6 +19,7 @@
 #include "base/random_suffix.h"
 #include "deploy/secrets_file.h"
 #include "deploy/compose.h"
+#include "deploy/instance_check.h"
 #include "deploy/instance_config.h"
 #include "deploy/instance_souls.h"
 #include "deploy/ownership.h"
@@ -272,6 +273,12 @@ Instance create_instance(const Deployment& deployment, const CreateRequest& requ
     }
   }
   auto staged = stage_instance(deployment, instance, api_key);
+  // What create wrote must start under Nanobot's own rules, as `up` will require; a fault here
+  // is in nanoforge's rendering of the options, so it names them.
+  InstanceConfigCheck checked = check_instance_directory(instance.name, staged->path());
+  if (!checked.check.starts())
+    throw Error("cannot create instance '" + instance.name + "': the config.json made from these options would not "
+                "start Nanobot:\n" + checked.text() + "nothing was created");
   commit_instance_and_compose(deployment, *staged, std::move(existing));
   return instance;
 }

@@ -17,6 +17,7 @@
 #include "deploy/compose.h"
 #include "deploy/deployment.h"
 #include "deploy/engine.h"
+#include "deploy/instance_config.h"
 #include "deploy/engine_runtime.h"
 #include "deploy/compose_settings.h"
 #include "deploy/instance_check.h"
@@ -106,15 +107,22 @@ void add_create(CLI::App* instance_app, GlobalOptions& global) {
     request.api_key_from_environment = true;
     DeploymentLock lock(deployment);
     Instance instance = create_instance(deployment, request);
-    const char* key = std::getenv(instance.api_key_env.c_str());
-    bool key_written = key && *key;
+    // The keys config.json refers to that .env leaves empty: the main one unless given.
+    std::vector<std::string> to_fill;
+    for (const auto& name : key_variables(instance)) {
+      const char* value = std::getenv(name.c_str());
+      if (name != instance.api_key_env || !value || !*value) to_fill.push_back(name);
+    }
     console.json(to_json(instance));
     std::string text = "Created instance '" + instance.name + "' on port " + std::to_string(instance.port) +
                        " (model " + instance.model + ", soul " + instance.soul + ") in " +
                        deployment.instance_dir(instance.name).string() + "\n";
-    if (!key_written)
-      text += "Set " + instance.api_key_env + " in " + (deployment.instance_dir(instance.name) / ".env").string() +
+    if (!to_fill.empty()) {
+      std::string names;
+      for (const auto& name : to_fill) names += (names.empty() ? "" : ", ") + name;
+      text += "Set " + names + " in " + (deployment.instance_dir(instance.name) / ".env").string() +
               " before starting it; then: nanoforge up " + instance.name + "\n";
+    }
     else
       text += "Start it with: nanoforge up " + instance.name + "\n";
     console.out(text);

@@ -11,6 +11,7 @@
 
 #include "deploy/compose.h"
 #include "deploy/instance.h"
+#include "deploy/instance_config.h"
 #include "deploy/instance_create.h"
 #include "deploy/instance_souls.h"
 #include "deploy/nanobot_config_check.h"
@@ -205,6 +206,16 @@ TEST_CASE("create writes the model as a preset, fallbacks and providers as upstr
   CHECK(config["providers"]["lmStudio"] == nlohmann::json({{"apiBase", "http://192.0.2.10:1234/v1"}}));
   CHECK(config["modelPresets"]["main"]["provider"] == "lm_studio");
   CHECK(check_nanobot_config(config.dump(), {}).ok());
+  // ... and its secrets file asks for no key that config.json does not use.
+  std::string local_secrets = read_text(deployment.instance_dir("eve") / ".env");
+  CHECK_THAT(local_secrets, Catch::Contains("'lm_studio' needs no API key"));
+  CHECK_THAT(local_secrets, !Catch::Contains("LM_STUDIO_API_KEY="));
+  CreateRequest local_with_fallback = local;
+  local_with_fallback.name = "eve-2";
+  local_with_fallback.port = 18805;
+  local_with_fallback.fallbacks = {"gpt-4o-mini", "llama3.2@ollama", "o3@openai"};
+  Instance planned = plan_instance(deployment, deployment.load_instances(), local_with_fallback, no_port_in_use);
+  CHECK(key_variables(planned) == std::vector<std::string>{"OPENAI_API_KEY"});
 
   CreateRequest transcriber;
   transcriber.name = "fay";
