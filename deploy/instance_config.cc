@@ -108,23 +108,30 @@ std::vector<std::string> key_variables(const Instance& instance) {
 std::string secrets_env(const Instance& instance, const std::optional<std::string>& api_key) {
   // The given key goes to the main provider's variable even when config.json does not refer to
   // it (a local provider behind a proxy that wants one): the user asked for it.
-  std::vector<std::string> names = key_variables(instance);
+  std::vector<SecretVariable> variables;
+  if (api_key && !instance.setup.needs_key) variables.push_back({instance.api_key_env, *api_key});
+  for (const auto& name : key_variables(instance))
+    variables.push_back({name, name == instance.api_key_env ? api_key.value_or("") : ""});
+  return secrets_env(instance, variables);
+}
+
+std::string secrets_env(const Instance& instance, const std::vector<SecretVariable>& variables) {
   std::string lines;
-  if (api_key && !instance.setup.needs_key) lines += secret_line(instance.api_key_env, *api_key);
-  for (const auto& name : names)
-    lines += secret_line(name, name == instance.api_key_env ? api_key.value_or("") : "");  // throws before anything is written
+  for (const auto& variable : variables)
+    lines += secret_line(variable.name, variable.value);  // throws before anything is written
+  bool to_fill = std::any_of(variables.begin(), variables.end(), [](const auto& v) { return v.value.empty(); });
   std::ostringstream out;
   out << "# Secrets of the Nanobot instance '" << instance.name << "'. One NAME=VALUE per line; the value is\n"
       << "# everything after the first '=' up to the end of the line, taken literally (no quotes, no $\n"
       << "# expansion, no escapes). Mounted read-only at " << kSecretsMountPoint << "; the image's\n"
       << "# entrypoint exports each line for the app.";
-  if (names.empty()) {
+  if (variables.empty()) {
     out << " '" << instance.provider << "' needs no API key (it runs locally\n# or logs in with OAuth).\n";
   } else {
-    out << " config.json refers to ";
-    for (std::size_t i = 0; i < names.size(); ++i) out << (i ? ", " : "") << "${" << names[i] << "}";
+    out << " config.json refers to";
+    for (std::size_t i = 0; i < variables.size(); ++i) out << (i ? ", " : " ") << "${" << variables[i].name << "}";
     out << ".\n";
-    if (!api_key || api_key->empty() || names.size() > 1) out << "# Set the API key" << (names.size() > 1 ? "s" : "") << " here before starting the instance:\n";
+    if (to_fill) out << "# Fill in the empty ones before starting the instance:\n";
   }
   out << lines;
   return out.str();

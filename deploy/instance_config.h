@@ -9,6 +9,7 @@
 
 #include "deploy/deployment.h"
 #include "deploy/instance.h"
+#include "deploy/secrets_file.h"
 
 namespace nanoforge::deploy {
 
@@ -29,6 +30,9 @@ std::vector<std::string> key_variables(const Instance& instance);
 // The secrets file (secrets_file.h): comments, then a "VAR=value" line for each of
 // key_variables ("VAR=" with a note to fill it in); `api_key` is the main provider's. Throws nanoforge::Error naming VAR when the key cannot be written as a line's value.
 std::string secrets_env(const Instance& instance, const std::optional<std::string>& api_key);
+// The same file with these variables, in this order (a migration's secrets; a value "" is one
+// to fill in; `line` is not used). Throws as above.
+std::string secrets_env(const Instance& instance, const std::vector<SecretVariable>& variables);
 // Commented example for instances/NAME/docker-compose.override.yml.
 std::string override_stub(const Instance& instance);
 

@@ -150,28 +150,23 @@ struct Prepared {
   std::string secrets_text;
 };
 
-// The instance's .env: the key of its provider first (secrets_env's header and line), then
-// every other secret, then an empty line for each ${VAR} the source took from its own
-// environment, to be filled in.
+// The instance's .env: the key of its provider first, then every other secret, then an empty
+// line for each ${VAR} the source took from its own environment, to be filled in.
 std::string secrets_text(const Instance& instance, const ConvertedConfig& converted, std::vector<std::string>& warnings) {
-  auto key = converted.secrets.find(instance.api_key_env);
-  std::string text = secrets_env(instance, key == converted.secrets.end() ? std::nullopt
-                                                                          : std::optional<std::string>(key->second));
+  std::vector<SecretVariable> variables;
+  if (auto key = converted.secrets.find(instance.api_key_env); key != converted.secrets.end())
+    variables.push_back({key->first, key->second});
   for (const auto& [variable, value] : converted.secrets)
-    if (variable != instance.api_key_env) text += secret_line(variable, value);
-  bool noted = false;
+    if (variable != instance.api_key_env) variables.push_back({variable, value});
   for (const auto& variable : converted.referenced) {
     // HOME, PATH, proxies...: the container's own environment has them.
     if (converted.secrets.count(variable) || is_reserved_variable(variable)) continue;
     warnings.push_back("config.json refers to ${" + variable +
                        "}, which the old home took from its environment: set it in instances/" + instance.name +
                        "/.env");
-    if (variable == instance.api_key_env) continue;  // secrets_env wrote its line
-    if (!noted) text += "# config.json refers to these; the old home took them from its environment:\n";
-    noted = true;
-    text += secret_line(variable, "");
+    variables.push_back({variable, ""});
   }
-  return text;
+  return secrets_env(instance, variables);
 }
 
 // Nanobot's own verdict on the migrated config, as `instance check` gives it.
