@@ -73,7 +73,10 @@ struct TreeEntry {
   struct stat info {};
 };
 
-std::vector<TreeEntry> collect_tree(const Deployment& deployment, const std::string& name, bool include_secrets) {
+// The instance's files, in directory order; without `include_secrets`, not its .env and not
+// its credential stores, which go to `left_out` (as "instances/NAME/config/auth").
+std::vector<TreeEntry> collect_tree(const Deployment& deployment, const std::string& name, bool include_secrets,
+                                    std::vector<std::string>& left_out) {
   std::vector<TreeEntry> entries;
   fs::path dir = deployment.instance_dir(name);
   auto add = [&](const fs::path& path) {
@@ -86,6 +89,11 @@ std::vector<TreeEntry> collect_tree(const Deployment& deployment, const std::str
   add(dir);
   for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator(); ++it) {
     if (!include_secrets && it.depth() == 0 && it->path().filename() == instance_files::kSecrets) continue;
+    if (!include_secrets && it->is_directory() && instance_files::is_credential_store(it->path().lexically_relative(dir))) {
+      left_out.push_back(it->path().lexically_relative(deployment.root()).generic_string());
+      it.disable_recursion_pending();
+      continue;
+    }
     auto type = it->symlink_status().type();
     if (type != fs::file_type::regular && type != fs::file_type::directory && type != fs::file_type::symlink)
       continue;  // sockets and fifos are not data
@@ -132,11 +140,13 @@ BackupResult backup_instances(const Deployment& deployment, const std::vector<st
   result.paused = pause.stopped();
 
   std::vector<TreeEntry> entries;
+  std::vector<std::string> left_out;
   for (const auto& name : sorted) {
-    auto tree = collect_tree(deployment, name, options.include_secrets);
+    auto tree = collect_tree(deployment, name, options.include_secrets, left_out);
     entries.insert(entries.end(), tree.begin(), tree.end());
   }
   std::sort(entries.begin(), entries.end(), [](const TreeEntry& a, const TreeEntry& b) { return a.relative < b.relative; });
+  std::sort(left_out.begin(), left_out.end());  // directory order varies; the archive must not
 
   // Hash first: the manifest is the archive's first entry.
   DeploymentSettings settings = deployment.settings();
@@ -162,6 +172,7 @@ BackupResult backup_instances(const Deployment& deployment, const std::vector<st
                    {"runtimeMode", to_string(settings.mode)},
                    {"venvVersionSha256", venv_digest(deployment)},
                    {"secretsIncluded", options.include_secrets},
+                   {"credentialStoresLeftOut", left_out},
                    {"files", files}};
   std::string manifest_text = manifest.dump(2) + "\n";
 
@@ -403,12 +414,24 @@ RestoreResult restore_backup(const Deployment& deployment, const fs::path& archi
         ::rename(old.c_str(), live.c_str());
         throw_system_error("cannot move the restored instance into place", live.string());
       }
+      // Logins the backup left out stay as they were, like the .env above: moved, so their
+      // owner (the container's user) and modes are kept.
+      if (!restore.has_secrets)
+        for (const auto& store : instance_files::credential_stores(old)) {
+          if (fs::exists(live / store)) continue;
+          fs::create_directories((live / store).parent_path());
+          if (::rename((old / store).c_str(), (live / store).c_str()) != 0)
+            throw_system_error("cannot keep the logins of", (live / store).string() + " (they are in " + old.string() + ")");
+        }
       remove_quietly(old);
     } else if (::rename(restore.staging.c_str(), live.c_str()) != 0) {
       throw_system_error("cannot move the restored instance into place", live.string());
     }
     result.instances.push_back(name);
   }
+  for (const auto& store : result.manifest.value("credentialStoresLeftOut", json::array()))
+    if (store.is_string() && !fs::exists(deployment.root() / store.get<std::string>()))
+      result.logins_to_redo.push_back(store.get<std::string>());
   staged.clear();
   sync_directory(deployment.instances_dir());
   return result;

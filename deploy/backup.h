@@ -26,7 +26,8 @@ class InstanceRuntime {
 };
 
 struct BackupOptions {
-  bool include_secrets = false;  // instances/NAME/.env only when asked
+  bool include_secrets = false;  // instances/NAME/.env and the credential stores
+                                 // (instance_files::is_credential_store) only when asked
   std::string image_id;          // the engine's ID of the image in use, when known
 };
 
@@ -45,13 +46,16 @@ BackupResult backup_instances(const Deployment& deployment, const std::vector<st
 struct RestoreResult {
   std::vector<std::string> instances;
   std::vector<std::string> secrets_to_supply;  // instances whose .env must be filled in again
+  // Credential stores the backup left out and no live instance had ("instances/NAME/config/
+  // whatsapp-auth"): logins to do again.
+  std::vector<std::string> logins_to_redo;
   nlohmann::json manifest;
 };
 
 // Unpacks into staging directories while hashing, verifies every entry against the manifest
 // (and that none is missing or extra), then moves the instances into place. An existing
-// instance is replaced only with `force` (a running one is stopped first); its .env is kept
-// when the backup carries none. Does not rewrite docker-compose.yml (the caller does).
+// instance is replaced only with `force` (a running one is stopped first); its .env and its
+// credential stores are kept when the backup carries no secrets. Does not rewrite docker-compose.yml (the caller does).
 RestoreResult restore_backup(const Deployment& deployment, const std::filesystem::path& archive, bool force,
                              InstanceRuntime* runtime);
 

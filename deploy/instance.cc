@@ -54,6 +54,33 @@ std::vector<VolumeMount> Instance::volumes(RuntimeMode mode) const {
 
 namespace instance_files {
 fs::path directory(std::string_view name) { return fs::path("instances") / std::string(name); }
+
+namespace {
+const char* const kLoginDirectories[] = {"config/auth", "config/whatsapp-auth"};
+const std::filesystem::path kAppDataDirectory = "home/.local/share";  // XDG_DATA_HOME in the container
+}  // namespace
+
+bool is_credential_store(const std::filesystem::path& relative) {
+  std::string path = relative.lexically_normal().generic_string();
+  for (const char* login : kLoginDirectories)
+    if (path == login) return true;
+  // home/.local/share/APP/auth: APP is one component.
+  auto parent = relative.lexically_normal().parent_path();
+  return relative.filename() == "auth" && parent.parent_path() == kAppDataDirectory && !parent.filename().empty();
+}
+
+std::vector<std::filesystem::path> credential_stores(const std::filesystem::path& instance_dir) {
+  std::vector<std::filesystem::path> stores;
+  std::error_code ignored;
+  for (const char* login : kLoginDirectories)
+    if (std::filesystem::is_directory(instance_dir / login, ignored)) stores.emplace_back(login);
+  if (std::filesystem::is_directory(instance_dir / kAppDataDirectory, ignored))
+    for (const auto& app : std::filesystem::directory_iterator(instance_dir / kAppDataDirectory, ignored))
+      if (std::filesystem::is_directory(app.path() / "auth", ignored))
+        stores.push_back(kAppDataDirectory / app.path().filename() / "auth");
+  std::sort(stores.begin(), stores.end());
+  return stores;
+}
 }  // namespace instance_files
 
 json to_json(const Instance& instance) {

@@ -105,6 +105,15 @@ inline constexpr const char* kSoul = "workspace/SOUL.md";
 // ~/.local/share, ~/.cache, ~/.nanobot/history). config/ and workspace/ are mounted over its
 // .nanobot and workspace (ownership.h).
 inline constexpr const char* kHome = "home";
+// Where the app keeps logins, which are secrets like .env (a backup leaves them out unless
+// asked; backup.h): config/auth (xAI and MCP OAuth tokens), config/whatsapp-auth (the WhatsApp
+// session) and home/.local/share/APP/auth (oauth-cli-kit's tokens: Codex, GitHub Copilot),
+// as upstream Nanobot 3852956a writes them (providers/xai_oauth.py, agent/tools/mcp_oauth.py,
+// channels/whatsapp/runtime.py, oauth-cli-kit's FileTokenStorage). `relative` is a path
+// inside the instance directory.
+bool is_credential_store(const std::filesystem::path& relative);
+// The credential stores that exist under `instance_dir`, relative to it, sorted.
+std::vector<std::filesystem::path> credential_stores(const std::filesystem::path& instance_dir);
 }  // namespace instance_files
 
 nlohmann::json to_json(const Instance& instance);

@@ -230,12 +230,19 @@ void add_restore(CLI::App* instance_app, GlobalOptions& global) {
     if (project) runtime = std::make_unique<EngineRuntime>(*project);
     auto result = restore_backup(deployment, options->archive, options->force, runtime.get());
     write_compose(deployment);
-    console.json({{"instances", result.instances}, {"secretsToSupply", result.secrets_to_supply}});
+    console.json({{"instances", result.instances},
+                  {"secretsToSupply", result.secrets_to_supply},
+                  {"loginsToRedo", result.logins_to_redo}});
     std::string text;
     for (const auto& name : result.instances) text += "Restored instance '" + name + "'\n";
     for (const auto& name : result.secrets_to_supply)
       text += "The backup holds no secrets: set the API key in " + (deployment.instance_dir(name) / ".env").string() +
               " again\n";
+    for (const auto& store : result.logins_to_redo) {
+      std::string name = std::next(std::filesystem::path(store).begin())->string();  // instances/NAME/...
+      text += "The backup holds no logins (secrets, like .env): " + store + " is not there; log in again with " +
+              "nanoforge instance exec " + name + " -- nanobot ...\n";
+    }
     console.out(text + "Start with: nanoforge up\n");
   });
 }

@@ -140,6 +140,59 @@ TEST_CASE("backup with secrets restores .env, existing instances need --force", 
   CHECK(snapshot_with_metadata(deployment.instances_dir()) == before);
 }
 
+TEST_CASE("logins are secrets: a backup without secrets leaves the credential stores out, restore keeps the live ones", "[backup]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  make_instance(deployment, "alice");
+  fs::path alice = deployment.instance_dir("alice");
+  write_text(alice / "config/auth/xai.json", "{\"access_token\": \"xai-oauth-secret\"}\n");
+  write_text(alice / "config/whatsapp-auth/neonize.db", "whatsapp-session-secret");
+  write_text(alice / "home/.local/share/oauth-cli-kit/auth/codex.json", "{\"token\": \"codex-oauth-secret\"}\n");
+  write_text(alice / "home/.local/share/nanobot/auth/github-copilot.json", "copilot-oauth-secret");
+  // Not logins: other app data and a file merely named auth.
+  write_text(alice / "config/pairing.json", "{\"approved\": []}\n");
+  write_text(alice / "workspace/auth/notes.md", "the agent's own notes about auth\n");
+  CHECK(instance_files::credential_stores(alice) ==
+        std::vector<fs::path>{"config/auth", "config/whatsapp-auth", "home/.local/share/nanobot/auth",
+                              "home/.local/share/oauth-cli-kit/auth"});
+  CHECK_FALSE(instance_files::is_credential_store("workspace/auth"));
+  CHECK_FALSE(instance_files::is_credential_store("home/.local/share/auth"));
+
+  auto backup = backup_instances(deployment, {"alice"}, dir / "a.tar.zst", BackupOptions{}, nullptr);
+  CHECK(backup.manifest["credentialStoresLeftOut"] ==
+        nlohmann::json::array({"instances/alice/config/auth", "instances/alice/config/whatsapp-auth",
+                               "instances/alice/home/.local/share/nanobot/auth",
+                               "instances/alice/home/.local/share/oauth-cli-kit/auth"}));
+  // The decompressed archive holds none of the secret values; the other files are there.
+  std::string archive_bytes = run("zstd -dc " + shell_quote((dir / "a.tar.zst").string())).output;
+  for (const char* secret : {"xai-oauth-secret", "whatsapp-session-secret", "codex-oauth-secret", "copilot-oauth-secret"})
+    CHECK(archive_bytes.find(secret) == std::string::npos);
+  CHECK(archive_bytes.find("the agent's own notes about auth") != std::string::npos);
+  CHECK(archive_bytes.find("\"approved\"") != std::string::npos);
+
+  // Restored over the live instance: its logins stay. Restored where there is none: named.
+  write_text(alice / "config/auth/xai.json", "logged in again since");
+  restore_backup(deployment, dir / "a.tar.zst", true, nullptr);
+  CHECK(read_text(alice / "config/auth/xai.json") == "logged in again since");
+  CHECK(read_text(alice / "config/whatsapp-auth/neonize.db") == "whatsapp-session-secret");
+  CHECK(fs::exists(alice / "home/.local/share/oauth-cli-kit/auth/codex.json"));
+  fs::remove_all(deployment.instances_dir());
+  auto fresh = restore_backup(deployment, dir / "a.tar.zst", false, nullptr);
+  CHECK(fresh.logins_to_redo.size() == 4);
+  CHECK(fs::exists(alice / "config/pairing.json"));
+  CHECK_FALSE(fs::exists(alice / "config/auth"));
+
+  // With --include-secrets the logins travel too.
+  write_text(alice / "config/whatsapp-auth/neonize.db", "whatsapp-session-secret");
+  BackupOptions with_secrets;
+  with_secrets.include_secrets = true;
+  auto full = backup_instances(deployment, {"alice"}, dir / "b.tar.zst", with_secrets, nullptr);
+  CHECK(full.manifest["credentialStoresLeftOut"].empty());
+  fs::remove_all(deployment.instances_dir());
+  CHECK(restore_backup(deployment, dir / "b.tar.zst", false, nullptr).logins_to_redo.empty());
+  CHECK(read_text(alice / "config/whatsapp-auth/neonize.db") == "whatsapp-session-secret");
+}
+
 TEST_CASE("restore refuses tampered and damaged backups, changing nothing", "[backup]") {
   TempDir dir;
   Deployment deployment(dir.path());

@@ -53,7 +53,7 @@ const std::vector<std::string> kNotRunnable = {
 };
 
 // The host ports and container names the guide's instances use.
-const std::vector<int> kGuidePorts = {18790, 18791, 18792, 18999, 18801, 18802, 18803, 18804};
+const std::vector<int> kGuidePorts = {18790, 18791, 18792, 18793, 18999, 18801, 18802, 18803, 18804};
 const std::vector<std::string> kGuideContainers = {"nanobot-alice", "nanobot-bob", "nanobot-migrated",
                                                    "nanobot-test-instance"};
 
@@ -140,7 +140,12 @@ void make_nanobot_home(const fs::path& home) {
   write_text(home / "config.json",
              "{\n  \"agents\": {\"defaults\": {\"model\": \"gpt-4o-mini\", \"workspace\": \"~/.nanobot/workspace\"}},\n"
              "  \"providers\": {\"openai\": {\"apiKey\": \"sk-guide-test-not-a-key\"}},\n"
+             "  \"channels\": {\"telegram\": {\"enabled\": false, \"token\": \"123456:guide-test-telegram-token\"},\n"
+             "               \"websocket\": {\"enabled\": true, \"host\": \"127.0.0.1\", \"port\": 8765,\n"
+             "                             \"tokenIssueSecret\": \"guide-test-webui-secret\"}},\n"
              "  \"gateway\": {\"host\": \"127.0.0.1\", \"port\": 18790}\n}\n");
+  write_text(home / "auth/github-copilot.json", "{\"token\": \"guide-test-oauth-token\"}\n");
+  write_text(home / "cron/jobs.json", "{\"version\": 1, \"jobs\": []}\n");
   write_text(home / "workspace/SOUL.md", "# Soul: Migrated\n\nThe personality the single instance had.\n");
   write_text(home / "workspace/memory/MEMORY.md", "remembered before the migration\n");
   write_text(home / "sessions/cli_direct.jsonl", "{\"role\": \"user\", \"content\": \"hello\"}\n");
