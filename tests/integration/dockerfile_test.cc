@@ -85,11 +85,11 @@ struct DockerBuiltRuntime {
                                         shell_quote(*harness.registry) + " " + shell_quote(pushed_tag) + " " + reference));
     if (pulled.exit_code != 0) { failure = "nanoforge pull failed: " + last_lines(pulled.output); return; }
 
-    // The Dockerfile's entrypoint starts /opt/venv/bin/nanobot (it is written for Nanobot);
-    // the example installs its app as example-gateway. A copy of the venv gets the name too.
+    // The Dockerfile's entrypoint starts /opt/venv/bin/nanobot (it is written for Nanobot),
+    // which the example installs too, under upstream's name.
     venv = directory / "venv";
     auto copied = run("cp -a " + shell_quote((example.directory / "venv").string()) + " " + shell_quote(venv.string()) +
-                      " && ln -s example-gateway " + shell_quote((venv / "bin/nanobot").string()));
+                      " && test -x " + shell_quote((venv / "bin/nanobot").string()));
     if (copied.exit_code != 0) failure = "copying the venv failed: " + copied.output;
   }
 

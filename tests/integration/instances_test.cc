@@ -312,7 +312,7 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
   auto no_key = run(exec("alice -- example-gateway agent -m hello"));
   INFO(no_key.output);
   CHECK(no_key.exit_code == 1);  // the command's own exit code
-  CHECK_THAT(no_key.output, Catch::Contains("No provider is configured for model 'gpt-4o-mini'"));
+  CHECK_THAT(no_key.output, Catch::Contains("No API key configured for provider 'openai'"));
   auto chat = run("printf 'hi there\\nexit\\n' | script -qec " + shell_quote(exec("bob -- example-gateway agent")) +
                   " /dev/null");
   INFO(chat.output);

@@ -322,6 +322,31 @@ class ProviderTest(unittest.TestCase):
         self.assertEqual(result.returncode, 1)
         self.assertIn("Gateway cannot start: No API key configured for provider 'openai'.", result.stdout)
 
+    def test_presets_local_and_own_providers(self):
+        """The active preset's model and provider decide (Config.resolve_preset); local providers
+        and one's own need no key but an address, as providers/factory.py validates."""
+        s = StandIn(self)
+        cases = [
+            ({"modelPreset": "main"}, {"main": {"model": "llama3.1", "provider": "ollama"}}, {}, None,
+             "llama3.1 via ollama would answer: hi"),
+            ({"modelPreset": "main"}, {"main": {"model": "gpt-4o-mini", "provider": "openai"}}, {"openai": {"apiKey": ""}},
+             "No API key configured for provider 'openai'.", None),
+            ({"model": "qwen3", "provider": "vllm"}, {}, {}, "Provider 'vllm' requires api_base in config.", None),
+            ({"model": "my-model", "provider": "company-proxy"}, {}, {"company-proxy": {"apiBase": "http://192.0.2.1/v1"}},
+             None, "my-model via company-proxy would answer: hi"),
+        ]
+        for defaults, presets, providers, error, answer in cases:
+            with self.subTest(defaults=defaults):
+                s.write_config(channels={"websocket": {"enabled": False}}, agents={"defaults": defaults},
+                               providers=providers, modelPresets=presets)
+                result = s.run("agent", "-c", str(s.config_path), "-m", "hi")
+                if error:
+                    self.assertEqual(result.returncode, 1, result.stdout)
+                    self.assertIn(f"Error: {error}", result.stdout)
+                else:
+                    self.assertEqual(result.returncode, 0, result.stdout)
+                    self.assertIn(answer, result.stdout)
+
 
 # -- 5. WebUI / websocket channel --------------------------------------------------------------
 

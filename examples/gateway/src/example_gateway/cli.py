@@ -47,13 +47,14 @@ def _parser() -> argparse.ArgumentParser:
 def _agent(config, message) -> int:
     """The stand-in has no model: it says which model and provider upstream would call, or
     upstream's provider error (providers/factory.py), and echoes what it was told."""
-    from .provider import provider_for_model, setup_error
+    from .provider import active_model, provider_for_model, setup_error
 
     error = setup_error(config)
     if error:
         log.console(f"Error: {error}")
         return 1
-    who = f"{config.model} via {provider_for_model(config.model) or 'the configured provider'}"
+    model, forced = active_model(config)
+    who = f"{model} via {forced if forced != 'auto' else provider_for_model(model) or 'the configured provider'}"
     if message is not None:
         print(f"[stand-in] {who} would answer: {message}", flush=True)
         return 0
