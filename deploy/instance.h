@@ -62,7 +62,15 @@ struct ModelSetup {
   std::vector<Fallback> fallbacks;     // presets fallback-1, fallback-2... in agents.defaults.fallbackModels
   std::optional<int> context_window;   // contextWindowTokens of the main preset, in tokens
   bool needs_key = true;               // false for a local or OAuth provider: no apiKey is written
+  // With a WebUI port: channels.websocket.tokenIssueSecret's value, generated at create
+  // (random_secret.h), kept in the secrets file as kWebTokenVariable.
+  std::string web_token;
 };
+
+// The secrets-file variable of the WebUI's login secret, as upstream's container template
+// names it (channels.websocket.tokenIssueSecret: "${NANOBOT_WEB_TOKEN}"). Not a settings
+// variable: pydantic-settings reads NANOBOT_<ROOT FIELD> only, and "web_token" is none.
+inline constexpr const char* kWebTokenVariable = "NANOBOT_WEB_TOKEN";
 
 struct Instance {
   std::string name;                // ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$, at most 63 characters

@@ -56,6 +56,20 @@ json nanobot_config(const Instance& instance) {
   }
   if (!fallback_names.empty()) config["agents"]["defaults"]["fallbackModels"] = fallback_names;
   config["gateway"] = {{"host", "0.0.0.0"}, {"port", contract::kGatewayPort}};
+  if (instance.webui_port) {
+    // Published ports arrive on the container's own interface, so the channel listens on all
+    // of them; upstream refuses 0.0.0.0 without a secret (channels/websocket/runtime.py), and
+    // the browser exchanges this one for short-lived tokens (webui/ws_http.py bootstrap).
+    config["channels"]["websocket"] = {{"enabled", true},
+                                       {"host", "0.0.0.0"},
+                                       {"port", contract::kWebuiPort},
+                                       {"tokenIssueSecret", std::string("${") + kWebTokenVariable + "}"},
+                                       {"websocketRequiresToken", true}};
+  }
+  // As upstream's own container template: the agent's file and shell tools stay inside the
+  // workspace. Installing packages from a remote WebUI stays off (upstream's default, written
+  // so a changed default cannot turn it on): the shared venv is read-only in every container.
+  config["tools"] = {{"restrictToWorkspace", true}, {"webuiAllowRemotePackageInstall", false}};
   return config;
 }
 
@@ -112,6 +126,8 @@ std::string secrets_env(const Instance& instance, const std::optional<std::strin
   if (api_key && !instance.setup.needs_key) variables.push_back({instance.api_key_env, *api_key});
   for (const auto& name : key_variables(instance))
     variables.push_back({name, name == instance.api_key_env ? api_key.value_or("") : ""});
+  if (instance.webui_port && !instance.setup.web_token.empty())
+    variables.push_back({kWebTokenVariable, instance.setup.web_token});
   return secrets_env(instance, variables);
 }
 
@@ -125,8 +141,12 @@ std::string secrets_env(const Instance& instance, const std::vector<SecretVariab
       << "# everything after the first '=' up to the end of the line, taken literally (no quotes, no $\n"
       << "# expansion, no escapes). Mounted read-only at " << kSecretsMountPoint << "; the image's\n"
       << "# entrypoint exports each line for the app.";
+  if (!instance.setup.needs_key && std::none_of(variables.begin(), variables.end(), [&](const auto& v) {
+        return v.name == instance.api_key_env;
+      }))
+    out << " '" << instance.provider << "' needs no API key (it runs locally\n# or logs in with OAuth).";
   if (variables.empty()) {
-    out << " '" << instance.provider << "' needs no API key (it runs locally\n# or logs in with OAuth).\n";
+    out << "\n";
   } else {
     out << " config.json refers to";
     for (std::size_t i = 0; i < variables.size(); ++i) out << (i ? ", " : " ") << "${" << variables[i].name << "}";

@@ -16,6 +16,7 @@
 #include "base/atomic_file.h"
 #include "base/container_contract.h"
 #include "base/error.h"
+#include "base/random_secret.h"
 #include "base/random_suffix.h"
 #include "deploy/secrets_file.h"
 #include "deploy/compose.h"
@@ -209,6 +210,7 @@ Instance plan_instance(const Deployment& deployment, const std::vector<Instance>
       throw Error("WebUI port " + std::to_string(*request.webui_port) + " is the instance's gateway port");
     check_port(*request.webui_port, "WebUI port");
     instance.webui_port = request.webui_port;
+    instance.setup.web_token = random_secret();
   }
   return instance;
 }

@@ -117,6 +117,10 @@ void add_create(CLI::App* instance_app, GlobalOptions& global) {
     std::string text = "Created instance '" + instance.name + "' on port " + std::to_string(instance.port) +
                        " (model " + instance.model + ", soul " + instance.soul + ") in " +
                        deployment.instance_dir(instance.name).string() + "\n";
+    if (instance.webui_port)
+      text += "WebUI: http://" + deployment.settings().publish_address + ":" + std::to_string(*instance.webui_port) +
+              "/ (when asked, give the value of " + kWebTokenVariable + " in " +
+              (deployment.instance_dir(instance.name) / ".env").string() + ")\n";
     if (!to_fill.empty()) {
       std::string names;
       for (const auto& name : to_fill) names += (names.empty() ? "" : ", ") + name;

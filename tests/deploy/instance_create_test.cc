@@ -223,3 +223,48 @@ TEST_CASE("create writes the model as a preset, fallbacks and providers as upstr
   transcriber.provider = "assemblyai";
   CHECK_THROWS_WITH(create_instance(deployment, transcriber, no_port_in_use), Catch::Contains("only transcribes audio"));
 }
+
+TEST_CASE("a WebUI port gives the instance a listening WebSocket channel and its own login secret", "[instance][webui]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  CreateRequest request;
+  request.name = "wendy";
+  request.port = 18810;
+  request.webui_port = 18811;
+  create_instance(deployment, request, no_port_in_use);
+  request.name = "walt";
+  request.port = 18812;
+  request.webui_port = 18813;
+  create_instance(deployment, request, no_port_in_use);
+
+  auto config = nlohmann::json::parse(read_text(deployment.instance_dir("wendy") / "config/config.json"));
+  CHECK(config["channels"]["websocket"] == nlohmann::json({{"enabled", true},
+                                                           {"host", "0.0.0.0"},
+                                                           {"port", 8765},
+                                                           {"tokenIssueSecret", "${NANOBOT_WEB_TOKEN}"},
+                                                           {"websocketRequiresToken", true}}));
+  CHECK(config["tools"]["restrictToWorkspace"] == true);
+  auto secrets = parse_secrets(read_text(deployment.instance_dir("wendy") / ".env"), ".env");
+  std::map<std::string, std::string> environment{{"HOME", "/data"}};
+  for (const auto& variable : secrets.variables) environment[variable.name] = variable.value;
+  REQUIRE(environment.count("NANOBOT_WEB_TOKEN"));
+  const std::string token = environment["NANOBOT_WEB_TOKEN"];
+  CHECK(token.size() == 43);  // 32 random bytes, base64url
+  CHECK(token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos);
+  // Each instance its own secret.
+  CHECK_THAT(read_text(deployment.instance_dir("walt") / ".env"), !Catch::Contains(token));
+  // Upstream starts the channel on 0.0.0.0 with the secret set, and refuses it without.
+  ConfigCheck check = check_nanobot_config(config.dump(), environment);
+  INFO(describe_issues(check, "config.json"));
+  CHECK(check.starts());
+  environment["NANOBOT_WEB_TOKEN"] = "";
+  CHECK_FALSE(check_nanobot_config(config.dump(), environment).starts());
+  // And nothing of it for an instance without a WebUI port.
+  request.name = "nowebui";
+  request.port = 18814;
+  request.webui_port.reset();
+  create_instance(deployment, request, no_port_in_use);
+  config = nlohmann::json::parse(read_text(deployment.instance_dir("nowebui") / "config/config.json"));
+  CHECK_FALSE(config.contains("channels"));
+  CHECK_THAT(read_text(deployment.instance_dir("nowebui") / ".env"), !Catch::Contains("NANOBOT_WEB_TOKEN"));
+}

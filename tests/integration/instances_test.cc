@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <sstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -138,11 +139,16 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
     ~Down() { nanoforge("down"); }
   } down{nanoforge};
 
-  int alice_port = free_local_port(), bob_port = free_local_port();
+  int alice_port = free_local_port(), bob_port = free_local_port(), webui_port = free_local_port();
   while (bob_port == alice_port) bob_port = free_local_port();
-  auto alice = nanoforge("instance create alice " + std::to_string(alice_port) + " gpt-4o-mini --soul assistant");
+  while (webui_port == alice_port || webui_port == bob_port) webui_port = free_local_port();
+  // alice has Nanobot's WebUI published, with a login secret of her own.
+  auto alice = nanoforge("instance create alice " + std::to_string(alice_port) + " gpt-4o-mini --soul assistant" +
+                         " --webui-port " + std::to_string(webui_port));
   INFO(alice.output);
   REQUIRE(alice.exit_code == 0);
+  CHECK_THAT(alice.output, Catch::Contains("WebUI: http://127.0.0.1:" + std::to_string(webui_port) + "/") &&
+                               Catch::Contains("NANOBOT_WEB_TOKEN"));
   auto bob = nanoforge("instance create bob " + std::to_string(bob_port) + " claude-3-5-sonnet --soul creative");
   INFO(bob.output);
   REQUIRE(bob.exit_code == 0);
@@ -209,6 +215,22 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
   // The three states status tells apart, each from the app's own words: alice runs without a
   // provider, bob is ready, dave restarts on a directory it cannot write (carol never started).
   CHECK(status["alice"]["condition"] == "provider-not-configured");
+  // alice's WebUI answers on the published port: its page, and the credential exchange only
+  // with her secret (upstream's /webui/bootstrap: 401 without, a token with).
+  {
+    std::string web_token;
+    std::istringstream secrets(read_text(dir / "instances/alice/.env"));
+    for (std::string line; std::getline(secrets, line);)
+      if (line.rfind("NANOBOT_WEB_TOKEN=", 0) == 0) web_token = line.substr(18);
+    REQUIRE(web_token.size() == 43);
+    std::string base = "http://127.0.0.1:" + std::to_string(webui_port);
+    CHECK(run("curl -s -o /dev/null -w '%{http_code}' " + base + "/").output == "200");
+    CHECK(run("curl -s -o /dev/null -w '%{http_code}' " + base + "/webui/bootstrap").output == "401");
+    auto bootstrap = run("curl -sf -H " + shell_quote("Authorization: Bearer " + web_token) + " " + base + "/webui/bootstrap");
+    INFO(bootstrap.output);
+    CHECK(bootstrap.exit_code == 0);
+    CHECK_THAT(bootstrap.output, Catch::Contains("\"token\": \"nbwt_"));
+  }
   CHECK(status["alice"]["providerConfigured"] == false);
   CHECK(status["bob"]["condition"] == "ready");
   CHECK(status["bob"]["providerConfigured"] == true);
