@@ -8,6 +8,7 @@
 #include "base/atomic_file.h"
 #include "base/container_contract.h"
 #include "deploy/secrets_file.h"
+#include "deploy/venv_webui.h"
 
 namespace nanoforge::deploy {
 
@@ -47,6 +48,13 @@ std::vector<InstanceConfigCheck> check_instance_configs(const Deployment& deploy
   for (const auto& name : names.empty() ? deployment.instance_names() : names) {
     if (!deployment.has_instance(name)) throw Error("no instance '" + name + "' in " + deployment.root().string());
     checks.push_back(check_instance_directory(name, deployment.instance_dir(name)));
+    // A published WebUI needs the bundle in the venv every container mounts.
+    if (deployment.load_instance(name).webui_port && venv_webui(deployment).state == VenvWebui::State::absent) {
+      ConfigCheck& check = checks.back().check;
+      check.issues.insert(check.issues.begin(), {true, ConfigStage::gateway, "channels.websocket",
+                                                 missing_webui_bundle_message(deployment), 0});
+      if (check.stage == ConfigStage::ok) check.stage = ConfigStage::gateway;
+    }
   }
   return checks;
 }

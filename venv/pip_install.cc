@@ -151,6 +151,7 @@ InstalledProject install_project(const fs::path& venv_dir, const std::string& mm
   fs::path source = project.scratch_dir / "project";
   fs::remove_all(source);
   copy_project(project.project_dir, source, project.excluded);
+  build_webui(source, project.webui, project.npm_cache, pip.proxy, progress);
 
   std::string spec = source.string();
   if (!project.extras.empty()) {
@@ -159,6 +160,7 @@ InstalledProject install_project(const fs::path& venv_dir, const std::string& mm
     spec += "]";
   }
   auto environment = python_environment(&pip);
+  for (const auto& [name, value] : webui_backend_environment(project.webui)) environment.environment[name] = value;
   fs::path report = project.scratch_dir / "install-report.json";
   auto command = pip_command(venv_dir, mm, pip);
 

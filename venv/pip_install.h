@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/progress.h"
+#include "venv/webui_bundle.h"
 
 namespace nanoforge::venv {
 
@@ -36,6 +37,8 @@ struct ProjectInstall {
   // installed again. The caller checks that the project still requires the same
   // (project_requirements()).
   bool only_project = false;
+  WebuiOptions webui;                  // built (webui_bundle.h) in the copy before pip builds it
+  std::filesystem::path npm_cache;     // npm's cache for a WebUI build
 };
 
 struct InstalledProject {

@@ -12,6 +12,7 @@
 #include "base/progress.h"
 #include "venv/assemble.h"
 #include "venv/python_source.h"
+#include "venv/webui_bundle.h"
 
 namespace nanoforge::venv {
 
@@ -32,6 +33,7 @@ struct VenvOptions {
   bool no_index = false;
   std::string proxy;                      // sets HTTP(S)_PROXY for pip when not empty
   std::map<std::string, std::string> build_env;  // e.g. NANOBOT_SKIP_WEBUI_BUILD=1
+  WebuiOptions webui;                     // the app's WebUI bundle: built, required or left alone
 
   // Stdlib paths removed (see prune.h); empty list: default_prune_list(keep_ensurepip).
   std::vector<std::string> prune;

@@ -21,8 +21,9 @@ std::string format_version_file(const VersionInfo& info) {
       << "Interpreter-SHA256: " << info.interpreter_sha256 << "\n"
       << "Options-SHA256: " << info.options_sha256 << "\n"
       << "Project-Files-SHA256: " << info.project_files_sha256 << "\n"
-      << "Build-Epoch: " << info.build_epoch << "\n"
-      << "Distributions:\n";
+      << "Build-Epoch: " << info.build_epoch << "\n";
+  if (info.webui_bundle) out << "WebUI-Bundle: " << (info.webui_bundle->empty() ? "none" : *info.webui_bundle) << "\n";
+  out << "Distributions:\n";
   for (const auto& [name, version] : distributions) out << "  " << name << "==" << version << "\n";
   return out.str();
 }
@@ -72,6 +73,8 @@ VersionInfo parse_version_file(const std::string& text, const std::string& origi
   info.interpreter_sha256 = fields["Interpreter-SHA256"];
   info.options_sha256 = fields["Options-SHA256"];
   info.project_files_sha256 = fields["Project-Files-SHA256"];
+  if (auto bundle = fields.find("WebUI-Bundle"); bundle != fields.end())
+    info.webui_bundle = bundle->second == "none" ? "" : bundle->second;
   try {
     info.build_epoch = std::stoll(fields["Build-Epoch"]);
   } catch (const std::exception&) {

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,9 @@ struct VersionInfo {
   // contents, permission bits and symlink targets. Empty in a VERSION.txt of an older nanoforge.
   std::string project_files_sha256;
   std::int64_t build_epoch = 0;
+  // The app's WebUI bundle in the installed package ("nanobot/web/dist/index.html"), or "" when
+  // it has none; unknown (nullopt) in a VERSION.txt of an older nanoforge.
+  std::optional<std::string> webui_bundle;
   std::vector<std::pair<std::string, std::string>> distributions;  // name, version; sorted
   friend bool operator==(const VersionInfo&, const VersionInfo&) = default;
 };

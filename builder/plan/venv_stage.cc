@@ -45,6 +45,7 @@ venv::VenvOptions venv_options(const Spec& spec, const BuildOptions& options, co
   result.find_links.insert(result.find_links.end(), options.find_links.begin(), options.find_links.end());
   result.no_index = venv.no_index || options.no_index;
   result.build_env = venv.build_env;
+  result.webui = venv.webui;
   if (!venv.prune.empty()) {
     // The spec's list adds to the default pruning rather than replacing it.
     auto major_minor = venv.python_version.substr(0, venv.python_version.find('.', venv.python_version.find('.') + 1));

@@ -12,6 +12,7 @@
 #include "oci/image.h"
 #include "oci/layer_entry.h"
 #include "oci/compression.h"
+#include "venv/webui_bundle.h"
 
 namespace nanoforge::builder {
 
@@ -69,6 +70,9 @@ struct VenvSpec {
   bool strip = true;
   std::filesystem::path output;                // ./venv beside the spec by default
   std::filesystem::path lock_file;             // requirements lock beside the spec by default
+  // `webui: build | prebuilt | none` (absent: the app's build backend decides) and
+  // `webui_bundle: PKG/PATH` (where the installed package keeps it; nanobot/web/dist).
+  venv::WebuiOptions webui;
 };
 
 // Size budgets verify enforces (bytes; 0 = no budget).

@@ -57,6 +57,29 @@ void check_import(const VerifyTarget& target, VerifyReport& report) {
   report.checks.push_back(result);
 }
 
+// Whether the app's WebUI bundle is in the installed package: upstream serves the WebUI from it
+// (channels/manager.py _default_webui_dist), and without it the published WebUI port answers
+// nothing useful.
+void check_webui_bundle(const VerifyTarget& target, VerifyReport& report) {
+  const std::string& version = target.python_version;  // "3.12" or "3.12.1"
+  const std::string major_minor = version.substr(0, version.find('.', version.find('.') + 1));
+  fs::path site = target.venv_dir / "lib" / ("python" + major_minor) / "site-packages";
+  const std::string index = (target.webui.bundle / "index.html").generic_string();
+  CheckResult result{"webui-bundle", CheckResult::Status::Pass, index, ""};
+  if (venv::webui_bundle_installed(site, target.webui)) {
+    result.figure += " present";
+  } else if (target.webui.mode == venv::WebuiMode::build || target.webui.mode == venv::WebuiMode::prebuilt) {
+    result.status = CheckResult::Status::Fail;
+    result.figure += " absent";
+    result.detail = "venv.webui is " + venv::to_string(target.webui.mode) + ", but " + (site / index).string() +
+                    " does not exist: rebuild the venv (nanoforge venv update --force)";
+  } else {
+    result.status = CheckResult::Status::Skip;
+    result.figure += " absent: instances cannot publish a WebUI (set venv.webui: build in the spec)";
+  }
+  report.checks.push_back(result);
+}
+
 void check_closure(const VerifyTarget& target, VerifyReport& report, const fs::path& runtime_root) {
   CheckResult result{"elf-closure", CheckResult::Status::Pass, "", ""};
   auto needs = venv::elf_needs(target.venv_dir);
@@ -128,6 +151,7 @@ void check_venv(const VerifyTarget& target, VerifyReport& report, const fs::path
   }
   check_python_version(target, report);
   check_import(target, report);
+  check_webui_bundle(target, report);
   check_closure(target, report, runtime_root);
   check_relocatable(target, report);
 }

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "venv/webui_bundle.h"
 #include "base/reporter.h"
 #include "builder/spec/spec.h"
 #include "base/container_contract.h"
@@ -52,6 +53,9 @@ struct VerifyTarget {
   // missing), so it is allowed inside ELF files — and in VERSION.txt, which records the
   // interpreter's source on purpose — and refused everywhere else.
   std::string interpreter_prefix;
+  // The app's WebUI bundle: reported as present or absent, a failure when the spec builds or
+  // requires it (webui_bundle.h).
+  venv::WebuiOptions webui;
 };
 
 struct VerifyOptions {

@@ -24,6 +24,7 @@ VerifyTarget target_from_spec(const Spec& spec) {
     target.venv_dir = spec.venv->output;
     target.module = spec.venv->module;
     target.python_version = spec.venv->python_version;
+    target.webui = spec.venv->webui;
     target.build_paths = {spec.venv->project.string(), fs::absolute(spec.venv->output).string()};
     if (!spec.venv->python.empty()) target.build_paths.push_back(spec.venv->python);
     // The interpreter the venv was made from ("found /root/.pyenv/versions/3.12.1").

@@ -12,7 +12,9 @@
 #include "deploy/compose.h"
 #include "deploy/instance.h"
 #include "deploy/instance_config.h"
+#include "deploy/instance_check.h"
 #include "deploy/instance_create.h"
+#include "deploy/venv_webui.h"
 #include "deploy/instance_souls.h"
 #include "deploy/nanobot_config_check.h"
 #include "instance_test_support.h"
@@ -267,4 +269,37 @@ TEST_CASE("a WebUI port gives the instance a listening WebSocket channel and its
   config = nlohmann::json::parse(read_text(deployment.instance_dir("nowebui") / "config/config.json"));
   CHECK_FALSE(config.contains("channels"));
   CHECK_THAT(read_text(deployment.instance_dir("nowebui") / ".env"), !Catch::Contains("NANOBOT_WEB_TOKEN"));
+}
+
+TEST_CASE("a published WebUI needs the bundle in the shared venv: create and the start gate refuse without it", "[instance][webui]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  CreateRequest request;
+  request.name = "wendy";
+  request.port = 18820;
+  request.webui_port = 18821;
+  // No venv yet, or one built before the record existed: nothing is known, nothing refused.
+  create_instance(deployment, request, no_port_in_use);
+  write_text(deployment.venv_dir() / "VERSION.txt", "Python: 3.12.1\nWebUI-Bundle: example_gateway/web/dist/index.html\n");
+  CHECK(venv_webui(deployment).state == VenvWebui::State::present);
+  CHECK(check_instance_configs(deployment, {"wendy"})[0].check.starts());
+
+  write_text(deployment.venv_dir() / "VERSION.txt", "Python: 3.12.1\nWebUI-Bundle: none\n");
+  CHECK(venv_webui(deployment).state == VenvWebui::State::absent);
+  auto checked = check_instance_configs(deployment, {"wendy"});
+  CHECK_FALSE(checked[0].check.starts());
+  CHECK_THAT(checked[0].text(), Catch::Contains("error: channels.websocket: the shared venv") &&
+                                    Catch::Contains("venv.webui: build"));
+  CHECK_THROWS_WITH(gate_instance_configs(deployment, {}, false, "nothing was started"),
+                    Catch::Contains("has no WebUI bundle") && Catch::Contains("nothing was started"));
+  request.name = "walt";
+  request.port = 18822;
+  request.webui_port = 18823;
+  CHECK_THROWS_WITH(create_instance(deployment, request, no_port_in_use),
+                    Catch::Contains("--webui-port") && Catch::Contains("nothing was created"));
+  CHECK_FALSE(fs::exists(deployment.instance_dir("walt")));
+  // Without a WebUI port the bundle does not matter.
+  request.webui_port.reset();
+  create_instance(deployment, request, no_port_in_use);
+  CHECK(check_instance_configs(deployment, {"walt"})[0].check.starts());
 }

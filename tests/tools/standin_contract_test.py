@@ -363,15 +363,45 @@ class WebUITest(unittest.TestCase):
             result.stdout,
         )
 
+    def test_bundle_is_served_when_the_package_has_one(self):
+        """ws_http.py: files of nanobot/web/dist, index.html for other routes, 404 without a bundle."""
+        if os.environ.get("STANDIN_COMMAND"):
+            self.skipTest("runs the stand-in from a copy of its source, with and without a bundle")
+        s = StandIn(self)
+        package = s.tmp / "src" / "example_gateway"
+        shutil.copytree(SOURCE / "example_gateway", package, ignore=shutil.ignore_patterns("__pycache__", "dist"))
+        s.env["PYTHONPATH"] = str(package.parent)
+        s.write_config(channels={"websocket": {"host": "127.0.0.1", "port": s.ws_port}})
+        base = f"http://127.0.0.1:{s.ws_port}"
+
+        def served(path):
+            deadline = time.monotonic() + 5
+            while http(base + "/webui/bootstrap")[0] != 200 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            return http(base + path)
+
+        proc = s.start("gateway")
+        self.assertEqual(served("/")[0], 404)  # no bundle: upstream's static_dist_path is None
+        s.terminate(proc)
+        (package / "web" / "dist" / "assets").mkdir(parents=True)
+        (package / "web" / "dist" / "index.html").write_text("<!doctype html><title>bundle</title>")
+        (package / "web" / "dist" / "assets" / "app.js").write_text("export {};")
+        proc = s.start("gateway")
+        status, _, body = served("/")
+        self.assertEqual((status, body), (200, b"<!doctype html><title>bundle</title>"))
+        self.assertEqual(served("/chat/42")[2], b"<!doctype html><title>bundle</title>")  # an SPA route
+        self.assertEqual(served("/assets/app.js")[2], b"export {};")
+        self.assertEqual(served("/api/nothing")[0], 404)
+        s.terminate(proc)
+
     def test_bootstrap_with_secret(self):
         s = StandIn(self)
         s.write_config(channels={"websocket": {"host": "0.0.0.0", "port": s.ws_port, "tokenIssueSecret": "${WEB_TOKEN}"}})
         proc = s.start("gateway", env={"WEB_TOKEN": "hunter2"})
         base = f"http://127.0.0.1:{s.ws_port}"
         deadline = time.monotonic() + 5
-        while http(base + "/")[0] != 200 and time.monotonic() < deadline:
+        while http(base + "/webui/bootstrap")[0] != 401 and time.monotonic() < deadline:
             time.sleep(0.05)
-        self.assertEqual(http(base + "/")[0], 200)
         self.assertEqual(http(base + "/webui/bootstrap")[0], 401)
         self.assertEqual(http(base + "/webui/bootstrap", headers={"Authorization": "Bearer wrong"})[0], 401)
         for headers in ({"Authorization": "Bearer hunter2"}, {"X-Nanobot-Auth": "hunter2"}):

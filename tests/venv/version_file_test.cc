@@ -58,6 +58,20 @@ TEST_CASE("VERSION.txt reads back to the same value", "[version]") {
   CHECK(parsed == info);
 }
 
+TEST_CASE("VERSION.txt records the WebUI bundle or none and reads back, older files leave it unknown", "[version][webui]") {
+  auto info = sample();
+  std::sort(info.distributions.begin(), info.distributions.end());
+  info.webui_bundle = "nanobot/web/dist/index.html";
+  CHECK_THAT(format_version_file(info), Catch::Contains("\nWebUI-Bundle: nanobot/web/dist/index.html\n"));
+  CHECK(parse_version_file(format_version_file(info), "VERSION.txt") == info);
+  info.webui_bundle = "";
+  CHECK_THAT(format_version_file(info), Catch::Contains("\nWebUI-Bundle: none\n"));
+  CHECK(parse_version_file(format_version_file(info), "VERSION.txt") == info);
+  info.webui_bundle.reset();
+  CHECK_THAT(format_version_file(info), !Catch::Contains("WebUI-Bundle"));
+  CHECK_FALSE(parse_version_file(format_version_file(info), "VERSION.txt").webui_bundle.has_value());
+}
+
 TEST_CASE("a damaged VERSION.txt is an error naming the file and line", "[version]") {
   CHECK_THROWS_WITH(parse_version_file("Python: 3.12.1\ngarbage\n", "/x/VERSION.txt"),
                     Catch::Contains("/x/VERSION.txt:2"));

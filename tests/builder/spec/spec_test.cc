@@ -116,6 +116,10 @@ TEST_CASE("spec errors name the file, line, column and field", "[spec][errors]")
   check("venv: {project: missing, module: m, command: [m]}\n", {"venv.project", "not a directory"});
   check("venv: {project: root, module: m, command: [m]}\n", {"pyproject.toml"});
   check("venv: {python: {url: http://x/p.tar.gz}, project: root, module: m, command: [m]}\n", {"sha256", "required"});
+  write_text(dir / "root/pyproject.toml", "[project]\nname = \"x\"\n");
+  check("venv: {project: root, module: m, command: [m], webui: yes}\n", {"venv.webui", "'yes'", "build, prebuilt, none"});
+  check("venv: {project: root, module: m, command: [m], webui: bulid}\n", {"nanoforge.yaml:1", "venv.webui", "'bulid'"});
+  check("venv: {project: root, module: m, command: [m], webui_bundle: ../web}\n", {"venv.webui_bundle", "inside site-packages"});
   check("images: {name: a}\n", {"images", "list"});
   check("images: [\n", {"invalid YAML"});
   check("", {"empty"});

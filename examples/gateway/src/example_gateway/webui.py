@@ -7,6 +7,7 @@ and who may fetch `/webui/bootstrap` (the credential exchange a browser or proxy
 import hmac
 import json
 import secrets
+from pathlib import Path
 
 from . import log
 from .config import WILDCARD_HOSTS, Config, pick
@@ -14,7 +15,10 @@ from .diagnostics import REQUIREMENTS, ConfigError
 from .httpbase import Handler, Server, is_loopback_host
 from .health import browser_host
 
-PAGE = b"<!doctype html><html><head><title>nanobot</title></head><body><div id=\"root\">example-gateway WebUI stand-in</div></body></html>\n"
+# The bundle `npm run build` in webui/ puts into the package (upstream: nanobot/web/dist,
+# found through the nanobot.web package, channels/manager.py _default_webui_dist).
+DIST = Path(__file__).resolve().parent / "web" / "dist"
+TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".json": "application/json"}
 
 
 class Settings:
@@ -65,10 +69,20 @@ class WebUIHandler(Handler):
         path = self.path.split("?", 1)[0]
         if method == "GET" and path == "/webui/bootstrap":
             self.bootstrap()
-        elif method in ("GET", "HEAD") and path in ("/", "/index.html"):
-            self.send(200, PAGE, "text/html; charset=utf-8")
+        elif method in ("GET", "HEAD") and not path.startswith("/api/") and DIST.is_dir():
+            self.static(path)
         else:
             self.send(404, b"Not Found", "text/plain")
+
+    def static(self, path: str):
+        """ws_http.py _serve_static: a file of the bundle, else index.html (an SPA route)."""
+        relative = path.lstrip("/") or "index.html"
+        candidate = (DIST / relative).resolve()
+        if not candidate.is_relative_to(DIST) or not candidate.is_file():
+            candidate = DIST / "index.html"
+        if not candidate.is_file():
+            return self.send(404, b"Not Found", "text/plain")
+        self.send(200, candidate.read_bytes(), TYPES.get(candidate.suffix, "application/octet-stream"))
 
     def _secret_matches(self, secret: str) -> bool:
         auth = self.headers.get("Authorization", "")
