@@ -20,6 +20,7 @@
 #include "deploy/secrets_file.h"
 #include "deploy/instance_config.h"
 #include "deploy/instance_create.h"
+#include "deploy/migrate_secrets.h"
 
 namespace nanoforge::deploy {
 
@@ -401,8 +402,16 @@ RestoreResult restore_backup(const Deployment& deployment, const fs::path& archi
       } else {
         Instance instance = instance_from_json(parse_json_file(restore.staging / instance_files::kRecord),
                                                (live / instance_files::kRecord).string());
-        write_new_file(staged_secrets, secrets_env(instance, std::nullopt), 0600);
+        // An empty line for every variable the restored config.json refers to, to fill in.
+        std::vector<SecretVariable> variables;
+        std::set<std::string> seen;
+        auto config = read_file_if_exists(restore.staging / instance_files::kConfig);
+        for (const auto& variable : env_references(config.value_or("")))
+          if (!is_reserved_variable(variable) && seen.insert(variable).second) variables.push_back({variable, ""});
+        write_new_file(staged_secrets, config ? secrets_env(instance, variables) : secrets_env(instance, std::nullopt),
+                       0600);
         result.secrets_to_supply.push_back(name);
+        for (const auto& variable : variables) result.variables_to_supply[name].push_back(variable.name);
       }
     }
     if (fs::exists(staged_secrets)) give_secrets_to_instance_group(staged_secrets);

@@ -3,6 +3,7 @@
 // before anything of the deployment changes.
 #pragma once
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,7 @@ BackupResult backup_instances(const Deployment& deployment, const std::vector<st
 struct RestoreResult {
   std::vector<std::string> instances;
   std::vector<std::string> secrets_to_supply;  // instances whose .env must be filled in again
+  std::map<std::string, std::vector<std::string>> variables_to_supply;  // their variables, by instance
   // Credential stores the backup left out and no live instance had ("instances/NAME/config/
   // whatsapp-auth"): logins to do again.
   std::vector<std::string> logins_to_redo;

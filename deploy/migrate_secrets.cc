@@ -41,6 +41,7 @@ constexpr std::string_view kReservedNames[] = {
     "path",        "home",       "user",      "logname",  "shell",    "pwd",     "term",          "hostname",
     "lang",        "language",   "tz",        "tmpdir",   "virtual_env", "http_proxy", "https_proxy", "no_proxy",
     "all_proxy",   "ssl_cert_file", "ssl_cert_dir", "requests_ca_bundle", "oauth_cli_kit_token_path",
+    "host_gateway",  // compose sets it (contract::kHostGatewayVariable)
 };
 
 

@@ -236,12 +236,17 @@ void add_restore(CLI::App* instance_app, GlobalOptions& global) {
     write_compose(deployment);
     console.json({{"instances", result.instances},
                   {"secretsToSupply", result.secrets_to_supply},
+                  {"variablesToSupply", result.variables_to_supply},
                   {"loginsToRedo", result.logins_to_redo}});
     std::string text;
     for (const auto& name : result.instances) text += "Restored instance '" + name + "'\n";
-    for (const auto& name : result.secrets_to_supply)
-      text += "The backup holds no secrets: set the API key in " + (deployment.instance_dir(name) / ".env").string() +
-              " again\n";
+    for (const auto& name : result.secrets_to_supply) {
+      std::string variables;
+      if (auto found = result.variables_to_supply.find(name); found != result.variables_to_supply.end())
+        for (const auto& variable : found->second) variables += (variables.empty() ? "" : ", ") + variable;
+      text += "The backup holds no secrets: fill in " + (variables.empty() ? std::string("the API key") : variables) +
+              " in " + (deployment.instance_dir(name) / ".env").string() + "\n";
+    }
     for (const auto& store : result.logins_to_redo) {
       std::string name = std::next(std::filesystem::path(store).begin())->string();  // instances/NAME/...
       text += "The backup holds no logins (secrets, like .env): " + store + " is not there; log in again with " +

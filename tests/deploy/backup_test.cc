@@ -149,6 +149,10 @@ TEST_CASE("logins are secrets: a backup without secrets leaves the credential st
   write_text(alice / "config/whatsapp-auth/neonize.db", "whatsapp-session-secret");
   write_text(alice / "home/.local/share/oauth-cli-kit/auth/codex.json", "{\"token\": \"codex-oauth-secret\"}\n");
   write_text(alice / "home/.local/share/nanobot/auth/github-copilot.json", "copilot-oauth-secret");
+  auto config = nlohmann::json::parse(read_text(alice / "config/config.json"));
+  config["channels"]["telegram"] = {{"enabled", false}, {"token", "${TELEGRAM_TOKEN}"}};
+  config["providers"]["ollama"] = {{"apiBase", "http://${HOST_GATEWAY}:11434/v1"}};
+  write_text(alice / "config/config.json", config.dump(2));
   // Not logins: other app data and a file merely named auth.
   write_text(alice / "config/pairing.json", "{\"approved\": []}\n");
   write_text(alice / "workspace/auth/notes.md", "the agent's own notes about auth\n");
@@ -179,6 +183,12 @@ TEST_CASE("logins are secrets: a backup without secrets leaves the credential st
   fs::remove_all(deployment.instances_dir());
   auto fresh = restore_backup(deployment, dir / "a.tar.zst", false, nullptr);
   CHECK(fresh.logins_to_redo.size() == 4);
+  // Every variable the restored config.json refers to gets a line to fill in (not the ones
+  // the container's environment sets).
+  CHECK(fresh.variables_to_supply["alice"] == std::vector<std::string>{"TELEGRAM_TOKEN", "OPENAI_API_KEY"});  // file order
+  std::string fresh_secrets = read_text(alice / ".env");
+  CHECK_THAT(fresh_secrets, Catch::Contains("\nTELEGRAM_TOKEN=\nOPENAI_API_KEY=\n"));
+  CHECK_THAT(fresh_secrets, !Catch::Contains("HOST_GATEWAY="));
   CHECK(fs::exists(alice / "config/pairing.json"));
   CHECK_FALSE(fs::exists(alice / "config/auth"));
 
