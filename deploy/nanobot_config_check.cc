@@ -805,6 +805,11 @@ ConfigCheck check_nanobot_config(const std::string& text, const std::map<std::st
     return check;
   };
   if (!valid) return finish(ConfigStage::invalid_schema);
+  // The WebSocket secrets as written, to name the variable when its value turns out empty.
+  std::string secret_references;
+  if (const json* written = websocket_section(migrated, schema))
+    for (const char* key : {"tokenIssueSecret", "token_issue_secret", "token"})
+      if (written->contains(key) && written->at(key).is_string()) secret_references += written->at(key).get<std::string>();
   EnvironmentResolver resolver(schema, environment, checker);
   resolver.walk_model(migrated, schema.root(), {});
   if (resolver.missing) return finish(ConfigStage::missing_env);
@@ -823,14 +828,45 @@ ConfigCheck check_nanobot_config(const std::string& text, const std::map<std::st
     bool proxy_auth = websocket->contains("trustedProxyAuth") || websocket->contains("trusted_proxy_auth");
     if ((host == "0.0.0.0" || host == "::") && text("token", "token").empty() &&
         text("tokenIssueSecret", "token_issue_secret").empty() && !proxy_auth) {
+      std::string reference = secret_references.substr(0, secret_references.find('}') + 1);
+      std::string fix = reference.rfind("${", 0) == 0 && reference.back() == '}'
+          ? "channels.websocket refers to " + reference + ", which is empty in the instance's secrets file: set it "
+            "there (any long random text; the browser asks for it)."
+          : "Set channels.websocket.tokenIssueSecret (e.g. to ${NANOBOT_WEB_TOKEN}, set in the secrets file).";
       checker.add_error({{"channels", std::nullopt}, {"websocket", std::nullopt}},
                         "host is " + host + " (all interfaces) but neither token nor tokenIssueSecret is set: "
-                        "`nanobot gateway` refuses to start (\"Gateway configuration is invalid.\"). Set "
-                        "channels.websocket.tokenIssueSecret (e.g. to ${WEBUI_SECRET} from the secrets file).",
+                        "`nanobot gateway` refuses to start (\"Gateway configuration is invalid.\"). " + fix,
                         ConfigStage::gateway);
+      // "empty, but Nanobot starts" would contradict this error.
+      std::erase_if(checker.warnings, [](const ConfigIssue& issue) {
+        return issue.stage == ConfigStage::missing_env && issue.path.rfind("channels.websocket.", 0) == 0;
+      });
       return finish(ConfigStage::gateway);
     }
   }
+  // Ports pydantic accepts (any integer) but no socket can bind: the gateway dies at start
+  // (OverflowError from bind) and the engine restarts it forever. Port 0 binds a random port,
+  // which nothing published reaches.
+  auto unbindable = [](const json* value) {
+    if (!value || value->is_boolean()) return false;
+    std::optional<double> number = lax_number(*value);
+    return number && *number == std::floor(*number) && (*number < 1 || *number > 65535);
+  };
+  bool bad_port = false;
+  if (const json* gateway = field_value(migrated, schema.root(), "gateway"))
+    if (const json* port = field_value(*gateway, schema.model("GatewayConfig"), "port"); unbindable(port)) {
+      checker.add_error({{"gateway", std::nullopt}, {"port", std::nullopt}},
+                        port->dump() + " is not a port Nanobot can listen on (1 to 65535); the gateway would exit "
+                        "at start and restart forever.", ConfigStage::gateway);
+      bad_port = true;
+    }
+  if (websocket_on && websocket && websocket->contains("port") && unbindable(&websocket->at("port"))) {
+    checker.add_error({{"channels", std::nullopt}, {"websocket", std::nullopt}, {"port", std::nullopt}},
+                      websocket->at("port").dump() + " is not a port the WebUI can listen on (1 to 65535).",
+                      ConfigStage::gateway);
+    bad_port = true;
+  }
+  if (bad_port) return finish(ConfigStage::gateway);
   if (std::string error = provider_setup_error(schema, migrated); !error.empty()) {
     if (websocket_on)
       checker.add_warning({}, error + " The gateway starts without a model: configure one in the WebUI (Settings → "

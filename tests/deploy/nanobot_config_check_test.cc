@@ -77,3 +77,33 @@ TEST_CASE("the config check agrees with upstream Nanobot's loader on every recor
   INFO(report);
   CHECK(disagreements.empty());
 }
+
+TEST_CASE("beyond the loader: ports no socket can bind, and an empty WebUI secret named by its variable", "[nanobot-config]") {
+  const std::map<std::string, std::string> key{{"OPENAI_API_KEY", "k"}};
+  auto check = [&](const std::string& text, const std::map<std::string, std::string>& environment) {
+    return check_nanobot_config(text, environment);
+  };
+  const std::string provider = R"("providers": {"openai": {"apiKey": "${OPENAI_API_KEY}"}}, "agents": {"defaults": {"model": "gpt-4o"}})";
+  ConfigCheck high = check("{\n\"gateway\": {\"port\": 99999},\n" + provider + "}", key);
+  INFO(describe_issues(high, "config.json"));
+  CHECK(high.stage == ConfigStage::gateway);
+  CHECK_THAT(describe_issues(high, "config.json"),
+             Catch::Contains("config.json:2: error: gateway.port: 99999 is not a port Nanobot can listen on"));
+  CHECK(check("{\"gateway\": {\"port\": \"0\"}, " + provider + "}", key).stage == ConfigStage::gateway);
+  CHECK(check("{\"gateway\": {\"port\": 65535}, " + provider + "}", key).ok());
+  ConfigCheck webui = check("{\"channels\": {\"websocket\": {\"port\": 70000}}, " + provider + "}", key);
+  CHECK_THAT(describe_issues(webui, "c"), Catch::Contains("channels.websocket.port: 70000 is not a port"));
+  // A disabled channel's port is never bound.
+  CHECK(check("{\"channels\": {\"websocket\": {\"enabled\": false, \"port\": 70000}}, " + provider + "}", key).ok());
+
+  std::map<std::string, std::string> empty_secret = key;
+  empty_secret["NANOBOT_WEB_TOKEN"] = "";
+  ConfigCheck secret = check(R"({"channels": {"websocket": {"host": "0.0.0.0", "tokenIssueSecret": "${NANOBOT_WEB_TOKEN}"}}, )" +
+                                 provider + "}",
+                             empty_secret);
+  std::string described = describe_issues(secret, "c");
+  INFO(described);
+  CHECK(secret.stage == ConfigStage::gateway);
+  CHECK_THAT(described, Catch::Contains("refers to ${NANOBOT_WEB_TOKEN}, which is empty in the instance's secrets file"));
+  CHECK_THAT(described, !Catch::Contains("Nanobot starts"));  // no warning saying the opposite
+}
