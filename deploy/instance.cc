@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 
 #include "base/atomic_file.h"
 #include "base/error.h"
@@ -209,6 +210,14 @@ void validate_provider(std::string_view provider) {
   if (!ok)
     throw Error("invalid provider name '" + std::string(provider) +
                 "': expected 1-64 letters, digits, '_' and '-' (a key of Nanobot's providers, e.g. openai)");
+}
+
+void validate_api_base(std::string_view url) {
+  static const std::regex endpoint(R"(https?://([A-Za-z0-9._-]+|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(/[^\s]*)?)");
+  if (!std::regex_match(std::string(url), endpoint))
+    throw Error("--api-base '" + std::string(url) +
+                "': expected an http:// or https:// URL with a host, e.g. 'http://${HOST_GATEWAY}:8000/v1' (in single "
+                "quotes, so the shell does not expand ${HOST_GATEWAY}, which is the host seen from the container)");
 }
 
 void validate_publish_address(std::string_view address) {

@@ -62,6 +62,7 @@ struct ModelSetup {
   std::vector<Fallback> fallbacks;     // presets fallback-1, fallback-2... in agents.defaults.fallbackModels
   std::optional<int> context_window;   // contextWindowTokens of the main preset, in tokens
   bool needs_key = true;               // false for a local or OAuth provider: no apiKey is written
+  bool needs_login = false;            // an OAuth provider: `nanobot provider login NAME` first
   // With a WebUI port: channels.websocket.tokenIssueSecret's value, generated at create
   // (random_secret.h), kept in the secrets file as kWebTokenVariable.
   std::string web_token;
@@ -134,6 +135,9 @@ void validate_port(int port, std::string_view what = "port");
 void validate_model(std::string_view model);
 void validate_soul(std::string_view soul);
 void validate_provider(std::string_view provider);
+// A provider's endpoint as config.json's apiBase takes it: http:// or https://, a host (which
+// may be ${HOST_GATEWAY}), no blanks or line breaks.
+void validate_api_base(std::string_view url);
 // An IPv4 address in dotted form (inet_pton), as --publish and the settings file give it.
 void validate_publish_address(std::string_view address);
 // A reference a compose file can name: [registry/]repository[:tag][@digest] (the

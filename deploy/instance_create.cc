@@ -19,6 +19,7 @@
 #include "base/random_secret.h"
 #include "base/random_suffix.h"
 #include "deploy/secrets_file.h"
+#include "deploy/closest_name.h"
 #include "deploy/compose.h"
 #include "deploy/instance_check.h"
 #include "deploy/instance_config.h"
@@ -110,6 +111,7 @@ namespace {
 struct ProviderChoice {
   std::string name;  // registry name, or the custom key as given
   bool needs_key = true;
+  bool needs_login = false;  // OAuth
   std::string api_base;  // "" for the provider's own default
 };
 
@@ -123,16 +125,23 @@ ProviderChoice choose_provider(const std::string& requested, const std::string& 
   const auto& schema = nanobot::NanobotSchema::upstream();
   std::string name = requested.empty() ? provider_for_model(model) : requested;
   const nanobot::ProviderSpec* spec = schema.find_provider(name);
+  // On the command line any spelling of a built-in's name will do (OpenAI, lm-studio,
+  // LM_STUDIO); config.json gets the registry's.
+  for (const auto& builtin : schema.providers())
+    if (!spec && same_name_loosely(builtin.name, name)) spec = &builtin;
   if (!spec) {
     validate_provider(name);
     if (api_base.empty()) {
-      std::string known;
+      std::vector<std::string> known;
       for (const auto& builtin : schema.providers())
-        if (!builtin.is_transcription_only) known += (known.empty() ? "" : ", ") + builtin.name;
-      throw Error(option + ": '" + name + "' is not one of upstream Nanobot's providers (" + known +
-                  "); for an OpenAI-compatible endpoint of your own, give its URL with --api-base");
+        if (!builtin.is_transcription_only) known.push_back(builtin.name);
+      std::string suggestion = closest_name(name, known), listed;
+      for (const auto& builtin : known) listed += (listed.empty() ? "" : ", ") + builtin;
+      throw Error(option + ": '" + name + "' is not one of upstream Nanobot's providers" +
+                  (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") + "; they are " + listed +
+                  ". For an OpenAI-compatible endpoint of your own, give its URL with --api-base");
     }
-    return {name, true, api_base};
+    return {name, true, false, api_base};
   }
   if (spec->is_transcription_only)
     throw Error(option + ": '" + spec->name + "' only transcribes audio; pick a provider that serves " + model);
@@ -145,10 +154,16 @@ ProviderChoice choose_provider(const std::string& requested, const std::string& 
         endpoint.replace(at, std::string_view(loopback).size(), std::string("${") + contract::kHostGatewayVariable + "}");
     if (endpoint.empty())
       throw Error(option + ": '" + spec->name + "' runs on your machine and upstream knows no default address for it: "
-                  "give its URL with --api-base, e.g. --api-base http://${HOST_GATEWAY}:8000/v1 (the host, "
-                  "from inside the container)");
+                  "give its URL with --api-base, e.g. --api-base 'http://${HOST_GATEWAY}:8000/v1' (the host, "
+                  "from inside the container; in single quotes, so your shell leaves ${HOST_GATEWAY} for the "
+                  "container)");
+  } else if (spec->is_direct && spec->default_api_base.empty() && endpoint.empty()) {
+    // "custom" and its kind: an endpoint of one's own, so there is no default to fall back on
+    // (providers/factory.py: "requires api_base in config").
+    throw Error(option + ": '" + spec->name + "' is an OpenAI-compatible endpoint of your own: give its URL with "
+                "--api-base");
   }
-  return {spec->name, !(spec->is_local || spec->is_oauth), endpoint};
+  return {spec->name, !(spec->is_local || spec->is_oauth), spec->is_oauth, endpoint};
 }
 
 }  // namespace
@@ -178,20 +193,30 @@ Instance plan_instance(const Deployment& deployment, const std::vector<Instance>
   instance.name = request.name;
   instance.model = request.model;
   instance.soul = request.soul;
+  if (!request.api_base.empty()) validate_api_base(request.api_base);
   ProviderChoice main = choose_provider(request.provider, request.model, request.api_base, "--provider");
   instance.provider = main.name;
   instance.setup.api_base = main.api_base;
   instance.setup.needs_key = main.needs_key;
+  instance.setup.needs_login = main.needs_login;
   instance.api_key_env = request.api_key_env.empty() ? default_api_key_env(instance.provider) : request.api_key_env;
   validate_env_var_name(instance.api_key_env);
   for (const auto& fallback : request.fallbacks) {
     auto at = fallback.rfind('@');
     std::string model = at == std::string::npos ? fallback : fallback.substr(0, at);
     std::string provider = at == std::string::npos ? "" : fallback.substr(at + 1);
-    validate_model(model);
+    try {
+      validate_model(model);
+      if (at != std::string::npos && provider.empty()) throw Error("no provider after '@'");
+    } catch (const Error& error) {
+      throw Error("--fallback " + fallback + ": " + error.what() + " (expected MODEL or MODEL@PROVIDER)");
+    }
     // A fallback on the main provider shares its endpoint; another custom one has none to use.
     ProviderChoice choice = choose_provider(provider, model, provider == instance.provider ? request.api_base : "",
                                             "--fallback " + fallback);
+    if (model == instance.model && choice.name == instance.provider)
+      throw Error("--fallback " + fallback + ": the same model and provider as the main one; a fallback is used when "
+                  "that one fails");
     instance.setup.fallbacks.push_back(
         {model, choice.name, choice.needs_key ? default_api_key_env(choice.name) : "", choice.api_base});
   }

@@ -121,6 +121,12 @@ void add_create(CLI::App* instance_app, GlobalOptions& global) {
       text += "WebUI: http://" + deployment.settings().publish_address + ":" + std::to_string(*instance.webui_port) +
               "/ (when asked, give the value of " + kWebTokenVariable + " in " +
               (deployment.instance_dir(instance.name) / ".env").string() + ")\n";
+    if (instance.setup.needs_login) {
+      std::string provider = instance.provider;
+      std::replace(provider.begin(), provider.end(), '_', '-');  // as upstream's CLI spells it
+      text += "Log in to " + provider + " first (OAuth; the token is kept with the instance): nanoforge instance exec " +
+              instance.name + " -- nanobot provider login " + provider + "\n";
+    }
     if (!to_fill.empty()) {
       std::string names;
       for (const auto& name : to_fill) names += (names.empty() ? "" : ", ") + name;

@@ -303,3 +303,33 @@ TEST_CASE("a published WebUI needs the bundle in the shared venv: create and the
   create_instance(deployment, request, no_port_in_use);
   CHECK(check_instance_configs(deployment, {"walt"})[0].check.starts());
 }
+
+TEST_CASE("create takes any spelling of a provider, suggests one for a typo, and refuses what cannot work", "[instance][nanobot-config]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  auto plan = [&](const std::string& model, const std::string& provider, const std::string& api_base = "",
+                  std::vector<std::string> fallbacks = {}) {
+    CreateRequest request;
+    request.name = "pat";
+    request.port = 18830;
+    request.model = model;
+    request.provider = provider;
+    request.api_base = api_base;
+    request.fallbacks = std::move(fallbacks);
+    return plan_instance(deployment, {}, request, no_port_in_use);
+  };
+  CHECK(plan("gpt-4o", "OpenAI").provider == "openai");
+  CHECK(plan("x", "LM_STUDIO").provider == "lm_studio");
+  CHECK_THROWS_WITH(plan("x", "antropic"), Catch::Contains("did you mean 'anthropic'?"));
+  CHECK(plan("x", "antropic", "https://llm.example.internal/v1").provider == "antropic");  // one's own, as asked
+  CHECK_THROWS_WITH(plan("x", "custom"), Catch::Contains("'custom' is an OpenAI-compatible endpoint of your own"));
+  CHECK(plan("x", "custom", "http://${HOST_GATEWAY}:8000/v1").setup.api_base == "http://${HOST_GATEWAY}:8000/v1");
+  for (const char* bad : {"http://:8000/v1", "ftp://host/v1", "localhost:11434", "http://host/v1 extra"})
+    CHECK_THROWS_WITH(plan("x", "vllm", bad), Catch::Contains("--api-base '" + std::string(bad) + "'"));
+  CHECK(plan("gpt-5", "github-copilot").setup.needs_login);
+  CHECK_FALSE(plan("gpt-5", "github-copilot").setup.needs_key);
+  CHECK_THROWS_WITH(plan("gpt-4o", "", "", {"gpt-4o-mini@"}), Catch::Contains("--fallback gpt-4o-mini@: no provider after '@'"));
+  CHECK_THROWS_WITH(plan("gpt-4o", "", "", {"@openai"}), Catch::Contains("--fallback @openai: model name is empty"));
+  CHECK_THROWS_WITH(plan("gpt-4o", "", "", {"gpt-4o"}), Catch::Contains("the same model and provider as the main one"));
+  CHECK(plan("gpt-4o", "", "", {"gpt-4o@openrouter"}).setup.fallbacks.size() == 1);  // another route to it is fine
+}
