@@ -92,8 +92,6 @@ json to_json(const Instance& instance) {
       {"soul", instance.soul},
       {"provider", instance.provider},
       {"apiKeyEnv", instance.api_key_env},
-      {"temperature", instance.temperature},
-      {"maxTokens", instance.max_tokens},
       {"restart", instance.restart},
       {"limits",
        {{"cpus", instance.limits.cpus},
@@ -135,8 +133,8 @@ Instance instance_from_json(const json& object, const std::string& source) {
   instance.provider = field<std::string>(object, "provider", source, provider_for_model(instance.model));
   instance.api_key_env =
       field<std::string>(object, "apiKeyEnv", source, default_api_key_env(instance.provider));
-  instance.temperature = field<double>(object, "temperature", source, 0.7);
-  instance.max_tokens = field<int>(object, "maxTokens", source, 4096);
+  // Records written before config.json became the one place for temperature and maxTokens
+  // hold them too; they are left unread.
   instance.restart = field<std::string>(object, "restart", source, "unless-stopped");
   if (object.contains("webuiPort") && !object["webuiPort"].is_null())
     instance.webui_port = field<int>(object, "webuiPort", source, 0);

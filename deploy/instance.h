@@ -63,6 +63,8 @@ struct ModelSetup {
   std::optional<int> context_window;   // contextWindowTokens of the main preset, in tokens
   bool needs_key = true;               // false for a local or OAuth provider: no apiKey is written
   bool needs_login = false;            // an OAuth provider: `nanobot provider login NAME` first
+  double temperature = 0.7;            // the main preset's and agents.defaults'
+  int max_tokens = 4096;
   // With a WebUI port: channels.websocket.tokenIssueSecret's value, generated at create
   // (random_secret.h), kept in the secrets file as kWebTokenVariable.
   std::string web_token;
@@ -87,8 +89,6 @@ struct Instance {
   int gateway_port_inside = contract::kGatewayPort;    // gateway.port
   int webui_port_inside = contract::kWebuiPort;        // channels.websocket.port
   ModelSetup setup;                                    // only while being created
-  double temperature = 0.7;
-  int max_tokens = 4096;
   std::string restart = "unless-stopped";
   ResourceLimits limits;
   LogRotation logging;

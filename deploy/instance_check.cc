@@ -16,23 +16,25 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// What the container's environment holds when Nanobot resolves `${VAR}`: compose's
-// environment (HOME, proxies passed through) and the secrets file the entrypoint exports.
 // A secrets file that cannot be read is reported by check_instance_secrets; here it is empty.
-std::map<std::string, std::string> container_environment(const fs::path& secrets) {
+std::vector<SecretVariable> readable_secrets(const fs::path& secrets) {
+  try {
+    return read_secrets_file(secrets, secrets.string()).variables;
+  } catch (const Error&) {
+    return {};
+  }
+}
+
+}  // namespace
+
+std::map<std::string, std::string> container_environment(const std::vector<SecretVariable>& secrets) {
   std::map<std::string, std::string> environment{{"HOME", "/data"},
                                                  {contract::kHostGatewayVariable, contract::kDockerHostName}};
   for (const char* name : contract::kProxyVariables)
     if (const char* value = std::getenv(name); value && *value) environment[name] = value;
-  try {
-    for (const auto& variable : read_secrets_file(secrets, secrets.string()).variables)
-      environment[variable.name] = variable.value;  // the later line wins
-  } catch (const Error&) {
-  }
+  for (const auto& variable : secrets) environment[variable.name] = variable.value;  // the later line wins
   return environment;
 }
-
-}  // namespace
 
 std::string InstanceConfigCheck::text() const {
   std::string described = describe_issues(check, file.string());
@@ -65,7 +67,7 @@ InstanceConfigCheck check_instance_directory(const std::string& name, const fs::
   result.file = fs::path("instances") / name / instance_files::kConfig;
   // No config.json: Nanobot runs on its defaults (loader.load_config), so does the check.
   result.check = check_nanobot_config(read_file_if_exists(directory / instance_files::kConfig).value_or("{}"),
-                                      container_environment(directory / instance_files::kSecrets));
+                                      container_environment(readable_secrets(directory / instance_files::kSecrets)));
   return result;
 }
 

@@ -3,13 +3,20 @@
 // container gets (the secrets file's variables, HOME, the proxies compose passes through).
 #pragma once
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "deploy/deployment.h"
 #include "deploy/nanobot_config_check.h"
+#include "deploy/secrets_file.h"
 
 namespace nanoforge::deploy {
+
+// What the container's environment holds when Nanobot resolves `${VAR}`: compose's (HOME,
+// HOST_GATEWAY, the proxies it passes through from this environment), then `secrets`, the
+// secrets file's variables the entrypoint exports (the later of two with one name wins).
+std::map<std::string, std::string> container_environment(const std::vector<SecretVariable>& secrets);
 
 struct InstanceConfigCheck {
   std::string instance;

@@ -28,15 +28,15 @@ json nanobot_config(const Instance& instance) {
   // agents.defaults keeps the same model for readers that know no presets.
   json main = {{"model", instance.model},
                {"provider", instance.provider},
-               {"temperature", instance.temperature},
-               {"maxTokens", instance.max_tokens}};
+               {"temperature", setup.temperature},
+               {"maxTokens", setup.max_tokens}};
   if (setup.context_window) main["contextWindowTokens"] = *setup.context_window;
   config["modelPresets"]["main"] = main;
   config["agents"]["defaults"] = {{"workspace", "/data/workspace"},
                                   {"modelPreset", "main"},
                                   {"model", instance.model},
-                                  {"temperature", instance.temperature},
-                                  {"maxTokens", instance.max_tokens}};
+                                  {"temperature", setup.temperature},
+                                  {"maxTokens", setup.max_tokens}};
   json provider = json::object();
   if (setup.needs_key) provider["apiKey"] = "${" + instance.api_key_env + "}";
   if (!setup.api_base.empty()) provider["apiBase"] = setup.api_base;

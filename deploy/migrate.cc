@@ -6,8 +6,10 @@
 #include "base/atomic_file.h"
 #include "base/error.h"
 #include "base/human_bytes.h"
+#include "deploy/instance_check.h"
 #include "deploy/instance_config.h"
 #include "deploy/migrate_container.h"
+#include "deploy/venv_webui.h"
 #include "deploy/migrate_copy.h"
 #include "deploy/migrate_secrets.h"
 #include "deploy/migrate_source.h"
@@ -109,8 +111,10 @@ void convert_nanobot_schema(const json& source_config, ConvertedConfig& converte
     converted.placements.push_back({secret.path, secret.variable});
   }
   converted.referenced = std::move(move.referenced);
-  converted.warnings = container_setting_warnings(converted.config);
-  for (auto& warning : apply_container_layout(converted.config)) converted.warnings.push_back(std::move(warning));
+  // The layout first: what it rewrites (gateway.host, a provider on this host's loopback) is
+  // then no longer warned about.
+  converted.warnings = apply_container_layout(converted.config);
+  for (auto& warning : container_setting_warnings(converted.config)) converted.warnings.push_back(std::move(warning));
   settle_model_and_provider(converted);
 }
 
@@ -171,10 +175,8 @@ std::string secrets_text(const Instance& instance, const ConvertedConfig& conver
 
 // Nanobot's own verdict on the migrated config, as `instance check` gives it.
 void check_converted(const Prepared& prepared, std::vector<std::string>& warnings) {
-  std::map<std::string, std::string> environment{{"HOME", "/data"}};
-  for (const auto& variable : parse_secrets(prepared.secrets_text, ".env").variables)
-    environment[variable.name] = variable.value;
-  ConfigCheck check = check_nanobot_config(prepared.config_text, environment);
+  ConfigCheck check = check_nanobot_config(prepared.config_text,
+                                           container_environment(parse_secrets(prepared.secrets_text, ".env").variables));
   // As the start gate does (instance_check.h): "no key yet" is what a new instance looks like
   // (its .env says so, `status` reports it); every other issue is news.
   std::erase_if(check.issues, [](const ConfigIssue& issue) {
@@ -187,6 +189,44 @@ void check_converted(const Prepared& prepared, std::vector<std::string>& warning
     if (end == std::string::npos) end = described.size();
     if (end > start) warnings.push_back(described.substr(start, end - start));
   }
+}
+
+// --webui-port: the WebSocket channel on, listening where the published port arrives, with a
+// login secret; no longer the loopback warning.
+void publish_webui(Prepared& prepared, const Deployment& deployment) {
+  if (venv_webui(deployment).state == VenvWebui::State::absent)
+    throw Error("cannot migrate with --webui-port: " + missing_webui_bundle_message(deployment) +
+                "; nothing was migrated");
+  ConvertedConfig& converted = prepared.converted;
+  json& websocket = converted.config["channels"]["websocket"];
+  if (!websocket.is_object()) websocket = json::object();
+  json cleaned = json::object();
+  bool has_secret = false;
+  for (const auto& [key, value] : websocket.items()) {
+    std::string normalized = normalized_key(key);
+    if (normalized == "host" || normalized == "port" || normalized == "enabled") continue;  // set below, one spelling
+    if ((normalized == "token" || normalized == "tokenissuesecret") && value.is_string() && !value.get<std::string>().empty()) {
+      has_secret = true;
+      auto names = env_references(value.get<std::string>());
+      if (!names.empty() && prepared.plan.webui_secret_variable.empty()) prepared.plan.webui_secret_variable = names.front();
+    }
+    cleaned[key] = value;
+  }
+  cleaned["enabled"] = true;
+  cleaned["host"] = "0.0.0.0";
+  cleaned["port"] = contract::kWebuiPort;
+  if (!has_secret) {
+    cleaned["tokenIssueSecret"] = std::string("${") + kWebTokenVariable + "}";
+    converted.secrets[kWebTokenVariable] = prepared.plan.instance.setup.web_token;
+    converted.placements.push_back({"channels.websocket.tokenIssueSecret", kWebTokenVariable});
+    prepared.plan.secrets = converted.placements;
+    prepared.values.push_back(prepared.plan.instance.setup.web_token);
+    prepared.variables.push_back(kWebTokenVariable);
+    prepared.plan.webui_secret_variable = kWebTokenVariable;
+  }
+  websocket = cleaned;
+  std::erase_if(prepared.plan.warnings,
+                [](const std::string& warning) { return warning.rfind("channels.websocket.host is ", 0) == 0; });
 }
 
 Prepared prepare(const Deployment& deployment, const MigrateRequest& request, const PortInUse& in_use) {
@@ -259,8 +299,10 @@ Prepared prepare(const Deployment& deployment, const MigrateRequest& request, co
   create.soul = fs::exists(source.workspace / "SOUL.md", error) ? "custom" : "assistant";
   create.provider = converted.provider;
   create.api_key_env = converted.api_key_env;
+  create.webui_port = request.webui_port;
   prepared.existing = deployment.load_instances();
   plan.instance = plan_instance(deployment, prepared.existing, create, in_use);
+  if (request.webui_port) publish_webui(prepared, deployment);
 
   prepared.config_text = converted.config.dump(2) + "\n";
   prepared.secrets_text = secrets_text(plan.instance, converted, plan.warnings);

@@ -55,6 +55,9 @@ struct MigrateRequest {
   std::filesystem::path from;  // the data directory (e.g. ~/.nanobot) or its config file
   std::string name;
   std::optional<int> port;
+  // Publish the WebUI on this host port: channels.websocket listens on 0.0.0.0 with a login
+  // secret (the home's own, moved to .env, or a new NANOBOT_WEB_TOKEN), as create does.
+  std::optional<int> webui_port;
 };
 
 // One part of the copy: a top-level entry of the data directory, or the workspace.
@@ -68,6 +71,7 @@ struct MigrateCopy {
 // What a migration does, or would do (--dry-run). Never holds a secret's value.
 struct MigratePlan {
   Instance instance;
+  std::string webui_secret_variable;  // with --webui-port: the .env variable the WebUI asks for
   std::filesystem::path data_dir;
   std::filesystem::path config_file;
   std::filesystem::path workspace;     // the source workspace as resolved (may not exist)

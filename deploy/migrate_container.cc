@@ -75,10 +75,9 @@ void warn_loopback_urls(const json& node, const std::string& path, std::vector<s
       warn_loopback_urls(value, path.empty() ? key : path + "." + key, warnings);
   } else if (node.is_string() && is_loopback_url(node.get<std::string>())) {
     warnings.push_back(path + ": " + node.get<std::string>() +
-                       " is this host's loopback, which in the container is the container itself; use the host's "
-                       "address, or host.docker.internal (with Docker add extra_hosts: "
-                       "[\"host.docker.internal:host-gateway\"] in the instance's docker-compose.override.yml; "
-                       "Podman knows host.containers.internal)");
+                       " is this host's loopback, which in the container is the container itself; write the host "
+                       "as ${" + std::string(contract::kHostGatewayVariable) + "} instead (every instance's container "
+                       "has it set to the host's name on Docker and Podman), or the host's address");
   }
 }
 
@@ -162,6 +161,21 @@ std::vector<std::string> apply_container_layout(json& config) {
   }
   config["gateway"]["host"] = "0.0.0.0";
   config["gateway"]["port"] = contract::kGatewayPort;
+  // A model server on this host (Ollama, vLLM...), by the host's name in the container.
+  static const std::regex loopback(R"(^([A-Za-z][A-Za-z0-9+.-]*://)(localhost|127\.[0-9.]+|\[::1\]))", std::regex::icase);
+  if (config.contains("providers") && config["providers"].is_object())
+    for (auto& [name, provider] : config["providers"].items()) {
+      if (!provider.is_object()) continue;
+      for (auto& [key, value] : provider.items())
+        if (normalized_key(key) == "apibase" && value.is_string() && is_loopback_url(value.get<std::string>())) {
+          std::string before = value.get<std::string>();
+          value = std::regex_replace(before, loopback, "$1${" + std::string(contract::kHostGatewayVariable) + "}",
+                                     std::regex_constants::format_first_only);
+          warnings.push_back("providers." + name + "." + key + " was " + before + ": now " + value.get<std::string>() +
+                             ", this host as the container reaches it (nanoforge sets " +
+                             contract::kHostGatewayVariable + " in every instance's container)");
+        }
+    }
   config["agents"]["defaults"]["workspace"] = "/data/workspace";
   return warnings;
 }
@@ -178,15 +192,11 @@ std::vector<std::string> container_setting_warnings(const json& config) {
       for (const char* name : {"token", "tokenIssueSecret"})
         if (const json* secret = setting(*websocket, name); secret && secret->is_string() && !secret->get<std::string>().empty())
           has_secret = true;
-      const json* port = setting(*websocket, "port");
       warnings.push_back(
           "channels.websocket.host is " + value + (host ? "" : " (Nanobot's default)") +
-          ": in the container only the container itself reaches the WebUI. To use it from this host, set host to "
-          "\"0.0.0.0\"" +
-          (has_secret ? "" : " and tokenIssueSecret to \"${VAR}\" with VAR's value in .env (Nanobot refuses 0.0.0.0 without a secret)") +
-          ", and publish container port " + (port ? text_of(*port) : std::to_string(contract::kWebuiPort)) +
-          " (e.g. ports: [\"127.0.0.1:HOST_PORT:" + (port ? text_of(*port) : std::to_string(contract::kWebuiPort)) +
-          "\"] in the instance's docker-compose.override.yml)");
+          ": in the container only the container itself reaches the WebUI. To use it from this host, migrate with "
+          "--webui-port HOST_PORT, which listens on 0.0.0.0 and publishes it" +
+          (has_secret ? "" : ", with a login secret of its own in .env (Nanobot refuses 0.0.0.0 without one)"));
     }
   }
   const json* tools = setting(config, "tools");

@@ -267,6 +267,7 @@ void add_migrate(CLI::App* instance_app, GlobalOptions& global) {
     DeploymentOptions deployment;
     MigrateRequest request;
     int port = 0;
+    int webui_port = 0;
     bool dry_run = false;
   };
   auto options = std::make_shared<Options>();
@@ -275,6 +276,8 @@ void add_migrate(CLI::App* instance_app, GlobalOptions& global) {
   command->add_option("--from", options->request.from, "The Nanobot home (e.g. ~/.nanobot) or its config file")->required();
   command->add_option("name", options->request.name, "New instance name")->required();
   auto* port = command->add_option("port", options->port, "Host port (default: the next free one)");
+  command->add_option("--webui-port", options->webui_port,
+                      "Also publish Nanobot's WebUI (8765 inside) on this host port, with a login secret");
   command->add_flag("--dry-run", options->dry_run,
                     "Print what would be copied, which secrets move to which variable and the warnings; change nothing");
   add_deployment_options(command, options->deployment, false);
@@ -283,6 +286,7 @@ void add_migrate(CLI::App* instance_app, GlobalOptions& global) {
     Deployment deployment(options->deployment.dir);
     MigrateRequest request = options->request;
     if (port->count() > 0) request.port = options->port;
+    if (options->webui_port != 0) request.webui_port = options->webui_port;
     if (options->dry_run) {
       // Only reads: no lock, so a dry run leaves even a missing deployment directory missing.
       MigratePlan plan = plan_migration(deployment, request);
@@ -298,7 +302,15 @@ void add_migrate(CLI::App* instance_app, GlobalOptions& global) {
     document["dryRun"] = false;
     document["filesCopied"] = result.files_copied;
     console.json(document);
-    console.out(describe_migration(result.plan, false, result.files_copied));
+    std::string next;
+    if (result.plan.instance.webui_port)
+      next += "WebUI: http://" + deployment.settings().publish_address + ":" +
+              std::to_string(*result.plan.instance.webui_port) + "/ (when asked, give the value of " +
+              (result.plan.webui_secret_variable.empty() ? std::string("channels.websocket's secret")
+                                                         : result.plan.webui_secret_variable) +
+              " in " + (deployment.instance_dir(result.plan.instance.name) / ".env").string() + ")\n";
+    next += "Start it with: nanoforge up " + result.plan.instance.name + "\n";
+    console.out(describe_migration(result.plan, false, result.files_copied) + next);
     print_warnings(console, result.plan.warnings);
   });
 }

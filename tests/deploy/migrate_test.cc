@@ -12,6 +12,7 @@
 #include "base/digest.h"
 #include "base/error.h"
 #include "deploy/backup.h"
+#include "deploy/instance_check.h"
 #include "deploy/migrate.h"
 #include "deploy/migrate_secrets.h"
 #include "deploy/nanobot_config_check.h"
@@ -166,10 +167,7 @@ std::string decompressed(const fs::path& archive_path) {
 }
 
 std::map<std::string, std::string> environment_of(const fs::path& secrets) {
-  std::map<std::string, std::string> environment{{"HOME", "/data"}};
-  for (const auto& variable : read_secrets_file(secrets, secrets.string()).variables)
-    environment[variable.name] = variable.value;
-  return environment;
+  return container_environment(read_secrets_file(secrets, secrets.string()).variables);
 }
 
 bool any_contains(const std::vector<std::string>& lines, const std::string& part) {
@@ -292,7 +290,9 @@ TEST_CASE("migrate moves a whole home: data directory, outside workspace, every 
     CHECK(any_contains(warnings, "tools.mcpServers.github.command is npx"));
     CHECK(any_contains(warnings, "tools.mcpServers.files.command: /usr/local/bin/files-mcp is a path on this host"));
     CHECK(any_contains(warnings, "${OPENROUTER_API_KEY}"));
-    CHECK(any_contains(warnings, "providers.ollama.apiBase: http://localhost:11434/v1 is this host's loopback"));
+    CHECK(any_contains(warnings, "providers.ollama.apiBase was http://localhost:11434/v1: now "
+                                 "http://${HOST_GATEWAY}:11434/v1"));
+    CHECK_FALSE(any_contains(warnings, "providers.ollama.apiBase: http://localhost:11434/v1 is this host's loopback"));
     CHECK(any_contains(result.plan.rewritten, "tools.mcpServers.files.cwd: " + home.data.string() +
                                                   "/mcp/files -> /data/.nanobot/mcp/files"));
     for (const auto& secret : home.secrets) CHECK(describe_migration(result.plan, true).find(secret) == std::string::npos);
@@ -409,6 +409,35 @@ TEST_CASE("migrate accepts a config without agents, or with only a model preset"
 
   auto empty = convert_nanobot_config(nlohmann::json::object(), "config.json");
   CHECK(empty.model == "anthropic/claude-opus-4-5");
+}
+
+TEST_CASE("migrate --webui-port publishes the WebUI with the home's secret, or a new one", "[migrate][webui]") {
+  TempDir dir;
+  Deployment deployment(dir / "deploy");
+  auto migrate = [&](const std::string& name, int port, const std::string& websocket) {
+    fs::path data = dir / ("home-" + name) / ".nanobot";
+    write_text(data / "config.json", R"({"providers": {"anthropic": {"apiKey": "sk-ant-1"}}, "channels": {"websocket": )" +
+                                         websocket + "}}");
+    MigrateRequest request{data, name, port};
+    request.webui_port = port + 1;
+    return migrate_instance(deployment, request, no_port_in_use);
+  };
+  // No secret in the home: a new one, as create makes.
+  auto plain = migrate("una", 18840, R"({"host": "127.0.0.1", "port": 9000})");
+  CHECK(plain.plan.webui_secret_variable == "NANOBOT_WEB_TOKEN");
+  CHECK_FALSE(any_contains(plain.plan.warnings, "channels.websocket.host is"));
+  auto config = nlohmann::json::parse(read_text(deployment.instance_dir("una") / "config/config.json"));
+  CHECK(config["channels"]["websocket"] == nlohmann::json({{"enabled", true}, {"host", "0.0.0.0"}, {"port", 8765},
+                                                           {"tokenIssueSecret", "${NANOBOT_WEB_TOKEN}"}}));
+  auto environment = environment_of(deployment.instance_dir("una") / ".env");
+  CHECK(environment["NANOBOT_WEB_TOKEN"].size() == 43);
+  CHECK(deployment.load_instance("una").webui_port == 18841);
+  CHECK(check_nanobot_config(config.dump(), environment).starts());
+  // The home's own secret, moved to .env like every other, is the one kept.
+  auto own = migrate("vic", 18850, R"({"host": "127.0.0.1", "tokenIssueSecret": "home-web-secret"})");
+  CHECK(own.plan.webui_secret_variable == "WEBSOCKET_TOKEN_ISSUE_SECRET");
+  CHECK(environment_of(deployment.instance_dir("vic") / ".env")["WEBSOCKET_TOKEN_ISSUE_SECRET"] == "home-web-secret");
+  CHECK_THAT(read_text(deployment.instance_dir("vic") / ".env"), !Catch::Contains("NANOBOT_WEB_TOKEN"));
 }
 
 TEST_CASE("migrate names secrets after their place, uniquely", "[migrate]") {
