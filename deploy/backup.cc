@@ -393,6 +393,15 @@ RestoreResult restore_backup(const Deployment& deployment, const fs::path& archi
                   (runtime && runtime->is_running(name) ? " and is running" : "") +
                   "; restore with --force to replace it");
   }
+  // What is replaced stays undoable, as a delete does: a backup of it first, secrets included.
+  for (const auto& name : names)
+    if (fs::exists(deployment.instance_dir(name))) {
+      BackupOptions safety;
+      safety.include_secrets = true;
+      result.replaced_backups.push_back(
+          backup_instances(deployment, {name}, default_backup_path(deployment, name + "-before-restore"), safety, runtime)
+              .archive);
+    }
   for (auto& [name, restore] : staged) {
     fs::path live = deployment.instance_dir(name);
     fs::path staged_secrets = restore.staging / instance_files::kSecrets;
@@ -416,7 +425,10 @@ RestoreResult restore_backup(const Deployment& deployment, const fs::path& archi
     }
     if (fs::exists(staged_secrets)) give_secrets_to_instance_group(staged_secrets);
     if (fs::exists(live)) {
-      if (runtime && runtime->is_running(name)) runtime->stop({name});
+      if (runtime && runtime->is_running(name)) {
+        runtime->stop({name});
+        result.stopped.push_back(name);
+      }
       fs::path old = deployment.instances_dir() / (".replaced-" + name + "-" + random_suffix());
       if (::rename(live.c_str(), old.c_str()) != 0) throw_system_error("cannot move aside", live.string());
       if (::rename(restore.staging.c_str(), live.c_str()) != 0) {

@@ -51,13 +51,19 @@ struct RestoreResult {
   // Credential stores the backup left out and no live instance had ("instances/NAME/config/
   // whatsapp-auth"): logins to do again.
   std::vector<std::string> logins_to_redo;
+  // With `force`: a backup of each instance replaced, taken first (secrets included; the
+  // archive is 0600), and the ones that were running, stopped for the swap, for the caller to
+  // start again once the compose file is written.
+  std::vector<std::filesystem::path> replaced_backups;
+  std::vector<std::string> stopped;
   nlohmann::json manifest;
 };
 
 // Unpacks into staging directories while hashing, verifies every entry against the manifest
 // (and that none is missing or extra), then moves the instances into place. An existing
-// instance is replaced only with `force` (a running one is stopped first); its .env and its
-// credential stores are kept when the backup carries no secrets. Does not rewrite docker-compose.yml (the caller does).
+// instance is replaced only with `force`, after a backup of it (replaced_backups; a running
+// one is stopped for the swap, see `stopped`); its .env and its credential stores are kept
+// when the backup carries no secrets. Does not rewrite docker-compose.yml (the caller does).
 RestoreResult restore_backup(const Deployment& deployment, const std::filesystem::path& archive, bool force,
                              InstanceRuntime* runtime);
 

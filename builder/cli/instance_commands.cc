@@ -240,12 +240,18 @@ void add_restore(CLI::App* instance_app, GlobalOptions& global) {
     if (project) runtime = std::make_unique<EngineRuntime>(*project);
     auto result = restore_backup(deployment, options->archive, options->force, runtime.get());
     write_compose(deployment);
+    if (runtime && !result.stopped.empty()) runtime->start(result.stopped);  // as they were
     console.json({{"instances", result.instances},
                   {"secretsToSupply", result.secrets_to_supply},
                   {"variablesToSupply", result.variables_to_supply},
-                  {"loginsToRedo", result.logins_to_redo}});
+                  {"loginsToRedo", result.logins_to_redo},
+                  {"restarted", result.stopped},
+                  {"replacedBackups", result.replaced_backups}});
     std::string text;
+    for (const auto& archive : result.replaced_backups)
+      text += "The instance it replaced is backed up in " + archive.string() + "\n";
     for (const auto& name : result.instances) text += "Restored instance '" + name + "'\n";
+    for (const auto& name : result.stopped) text += "Started '" + name + "' again (it was running)\n";
     for (const auto& name : result.secrets_to_supply) {
       std::string variables;
       if (auto found = result.variables_to_supply.find(name); found != result.variables_to_supply.end())

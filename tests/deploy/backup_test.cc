@@ -136,8 +136,16 @@ TEST_CASE("backup with secrets restores .env, existing instances need --force", 
 
   auto restored = restore_backup(deployment, dir / "a.tar.zst", true, &runtime);
   CHECK(restored.secrets_to_supply.empty());
-  CHECK(runtime.log == std::vector<std::string>{"stop alice"});
+  // First a consistent backup of what is replaced (paused and resumed), then the swap, after
+  // which the caller starts it again.
+  CHECK(runtime.log == std::vector<std::string>{"stop alice", "start alice", "stop alice"});
+  CHECK(restored.stopped == std::vector<std::string>{"alice"});
   CHECK(snapshot_with_metadata(deployment.instances_dir()) == before);
+  // The replaced state is not lost: its backup gives it back.
+  REQUIRE(restored.replaced_backups.size() == 1);
+  CHECK_THAT(restored.replaced_backups[0].filename().string(), Catch::StartsWith("alice-before-restore-"));
+  restore_backup(deployment, restored.replaced_backups[0], true, nullptr);
+  CHECK(snapshot(deployment.instances_dir()) == changed);
 }
 
 TEST_CASE("logins are secrets: a backup without secrets leaves the credential stores out, restore keeps the live ones", "[backup]") {
