@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     int code = app.exit(error);
+    // `instance exec alice nanobot agent -m hi`: the command's options look like nanoforge's.
+    if (CLI::App* exec = app.get_subcommand("instance")->get_subcommand("exec"); exec->parsed() && code != 0)
+      std::cerr << "The command's own options must come after --: nanoforge instance exec NAME -- COMMAND [ARGS...]\n";
     return code == 0 ? exit_code::kOk : exit_code::kUsage;
   } catch (const nanoforge::CheckFailed& error) {
     std::cerr << "nanoforge: " << error.what() << "\n";
