@@ -50,8 +50,10 @@ std::vector<InstanceConfigCheck> check_instance_configs(const Deployment& deploy
   for (const auto& name : names.empty() ? deployment.instance_names() : names) {
     if (!deployment.has_instance(name)) throw Error("no instance '" + name + "' in " + deployment.root().string());
     checks.push_back(check_instance_directory(name, deployment.instance_dir(name)));
-    // A published WebUI needs the bundle in the venv every container mounts.
-    if (deployment.load_instance(name).webui_port && venv_webui(deployment).state == VenvWebui::State::absent) {
+    // A published WebUI needs the bundle in the venv every container mounts. (Only for a
+    // config.json that reads: loading the instance parses it, and a broken one is reported.)
+    if (checks.back().check.stage != ConfigStage::invalid_json && deployment.load_instance(name).webui_port &&
+        venv_webui(deployment).state == VenvWebui::State::absent) {
       ConfigCheck& check = checks.back().check;
       check.issues.insert(check.issues.begin(), {true, ConfigStage::gateway, "channels.websocket",
                                                  missing_webui_bundle_message(deployment), 0});
@@ -66,8 +68,15 @@ InstanceConfigCheck check_instance_directory(const std::string& name, const fs::
   result.instance = name;
   result.file = fs::path("instances") / name / instance_files::kConfig;
   // No config.json: Nanobot runs on its defaults (loader.load_config), so does the check.
-  result.check = check_nanobot_config(read_file_if_exists(directory / instance_files::kConfig).value_or("{}"),
+  auto text = read_file_if_exists(directory / instance_files::kConfig);
+  result.check = check_nanobot_config(text.value_or("{}"),
                                       container_environment(readable_secrets(directory / instance_files::kSecrets)));
+  if (!text)
+    result.check.issues.insert(result.check.issues.begin(),
+                               {false, ConfigStage::invalid_json, "",
+                                "the file does not exist, so Nanobot starts on its defaults (and writes them there); "
+                                "restore it from a backup, or recreate the instance",
+                                0});
   return result;
 }
 

@@ -476,8 +476,24 @@ class Checker {
     const SchemaModel& defaults_model = schema_.model("AgentDefaults");
     auto preset = field_value(*defaults, defaults_model, "modelPreset");
     if (preset && preset->is_string() && !preset->get<std::string>().empty() && *preset != "default" &&
-        !has_preset(preset->get<std::string>()))
-      return fail(path, "model_preset '" + preset->get<std::string>() + "' not found in model_presets.");
+        !has_preset(preset->get<std::string>())) {
+      // Upstream's words (at the root, where its validator runs), then where and what instead.
+      std::vector<std::string> names;
+      if (presets && presets->is_object())
+        for (const auto& [name, value] : presets->items()) names.push_back(name);
+      std::string suggestion = closest_name(preset->get<std::string>(), names);
+      bool failed = fail(path, "model_preset '" + preset->get<std::string>() + "' not found in model_presets." +
+                                   " (agents.defaults.modelPreset names it; " +
+                                   (names.empty() ? std::string("there are no modelPresets")
+                                                  : suggestion.empty() ? "no preset is called that"
+                                                                       : "did you mean '" + suggestion + "'?") +
+                                   ")");
+      if (!errors.empty())
+        for (const char* key : {"modelPreset", "model_preset"})
+          if (int line = line_of(child(child(child(path, "agents"), "defaults"), key), positions_); line > 0)
+            errors.back().line = line;
+      return failed;
+    }
     if (const json* dream = field_value(*defaults, defaults_model, "dream"); dream && dream->is_object()) {
       const SchemaModel& dream_model = schema_.model("DreamConfig");
       if (const json* override_name = field_value(*dream, dream_model, "modelOverride");
@@ -753,6 +769,17 @@ ConfigCheck check_nanobot_config(const std::string& text, const std::map<std::st
     std::string what = error.what();
     if (auto at = what.find("syntax error while parsing value - "); at != std::string::npos) what = what.substr(at + 35);
     else if (auto colon = what.rfind(": "); colon != std::string::npos) what = what.substr(colon + 2);
+    // What people write that JSON does not take, named, since the parser only says what it saw.
+    std::size_t at = offset ? offset - 1 : 0;
+    while (at < text.size() && std::isspace(static_cast<unsigned char>(text[at]))) ++at;
+    std::size_t before = at;
+    while (before > 0 && std::isspace(static_cast<unsigned char>(text[before - 1]))) --before;
+    if (at < text.size() && (text[at] == '}' || text[at] == ']') && before > 0 && text[before - 1] == ',')
+      what += " (a comma before it: JSON allows no comma after the last item)";
+    else if (text.compare(at, 2, "//") == 0 || text.compare(at, 2, "/*") == 0)
+      what += " (JSON has no comments: remove it)";
+    else if (at < text.size() && text[at] == '\'')
+      what += " (JSON strings and keys take double quotes)";
     check.stage = ConfigStage::invalid_json;
     check.issues.push_back({true, check.stage, "",
                             "JSON syntax error at line " + std::to_string(line) + ", column " +

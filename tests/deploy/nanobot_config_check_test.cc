@@ -107,3 +107,20 @@ TEST_CASE("beyond the loader: ports no socket can bind, and an empty WebUI secre
   CHECK_THAT(described, Catch::Contains("refers to ${NANOBOT_WEB_TOKEN}, which is empty in the instance's secrets file"));
   CHECK_THAT(described, !Catch::Contains("Nanobot starts"));  // no warning saying the opposite
 }
+
+TEST_CASE("the check says what JSON does not take, and which preset a misspelt name meant, with its line", "[nanobot-config]") {
+  auto first = [](const std::string& text) {
+    ConfigCheck check = check_nanobot_config(text, {});
+    REQUIRE_FALSE(check.issues.empty());
+    return check.issues.front();
+  };
+  CHECK_THAT(first("{\n  \"gateway\": {\"port\": 1},\n}\n").message, Catch::Contains("JSON allows no comma after the last item"));
+  CHECK(first("{\n  \"gateway\": {\"port\": 1},\n}\n").line == 3);
+  CHECK_THAT(first("{\n // note\n}\n").message, Catch::Contains("JSON has no comments"));
+  CHECK_THAT(first("{'a': 1}").message, Catch::Contains("double quotes"));
+  ConfigIssue preset = first("{\n  \"agents\": {\n    \"defaults\": {\"modelPreset\": \"mian\"}\n  },\n"
+                             "  \"modelPresets\": {\"main\": {\"model\": \"gpt-4o\"}}\n}\n");
+  CHECK_THAT(preset.message, Catch::StartsWith("model_preset 'mian' not found in model_presets.") &&
+                                 Catch::Contains("did you mean 'main'?"));
+  CHECK(preset.line == 3);
+}
