@@ -345,8 +345,20 @@ class Checker {
   // custom provider is a ProviderConfig (convert_extra_providers).
   bool check_extra(const json& item, const SchemaModel& model, const std::string& key, const Path& where) {
     if (model.name == "ChannelsConfig") {
-      if (const SchemaModel* channel = schema_.channel_model(key); channel && item.is_object())
+      const SchemaModel* channel = schema_.channel_model(key);
+      if (channel && item.is_object()) {
         check_channel(item, *channel, where);
+      } else if (channel) {
+        add_warning(where, "a channel's settings are an object ({\"enabled\": true, ...}); this is " +
+                               std::string(item.type_name()) + ", so the " + key + " channel does not start.");
+      } else {
+        // Extras are how channel plugins get their settings, so upstream takes any name; one
+        // that is neither built in nor installed is read by nothing.
+        std::string suggestion = closest_name(key, schema_.channel_names());
+        add_warning(where, "not one of Nanobot's built-in channels, so nothing reads it unless a channel plugin of "
+                           "that name is installed" +
+                               (suggestion.empty() ? std::string(".") : "; did you mean '" + suggestion + "'?"));
+      }
       return true;
     }
     // convert_extra_providers validates a custom provider inside ProvidersConfig's own

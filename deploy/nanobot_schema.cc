@@ -173,6 +173,12 @@ const SchemaModel* NanobotSchema::channel_model(const std::string& key) const {
   return found == channels_.end() ? nullptr : &model(found->second);
 }
 
+std::vector<std::string> NanobotSchema::channel_names() const {
+  std::vector<std::string> names;
+  for (const auto& [key, model_name] : channels_) names.push_back(key);
+  return names;
+}
+
 const ProviderSpec* NanobotSchema::find_provider(const std::string& name) const {
   std::string dashes_read = name;
   std::replace(dashes_read.begin(), dashes_read.end(), '-', '_');

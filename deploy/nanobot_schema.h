@@ -75,6 +75,7 @@ class NanobotSchema {
   const SchemaModel& model(const std::string& name) const;
   // The config model of a built-in channel (channels.<key>), or null.
   const SchemaModel* channel_model(const std::string& key) const;
+  std::vector<std::string> channel_names() const;  // the built-in channels' keys, sorted
   const std::vector<ProviderSpec>& providers() const { return providers_; }
   // registry.find_by_name: '-' read as '_', then pydantic's to_snake; null when no built-in.
   const ProviderSpec* find_provider(const std::string& name) const;

@@ -124,3 +124,18 @@ TEST_CASE("the check says what JSON does not take, and which preset a misspelt n
                                  Catch::Contains("did you mean 'main'?"));
   CHECK(preset.line == 3);
 }
+
+TEST_CASE("a channel section nothing reads, or one that is no section, is warned about", "[nanobot-config]") {
+  auto described = [](const std::string& channels) {
+    ConfigCheck check = check_nanobot_config(R"({"channels": )" + channels + "}", {});
+    CHECK(check.starts());  // upstream loads either: only that channel is affected
+    return describe_issues(check, "c");
+  };
+  CHECK_THAT(described(R"({"telegramm": {"enabled": true}})"),
+             Catch::Contains("channels.telegramm: not one of Nanobot's built-in channels") &&
+                 Catch::Contains("did you mean 'telegram'?"));
+  CHECK_THAT(described(R"({"telegram": "yes"})"),
+             Catch::Contains("channels.telegram: a channel's settings are an object") &&
+                 Catch::Contains("this is string"));
+  CHECK_THAT(described(R"({"telegram": {"enabled": false}})"), !Catch::Contains("channels."));
+}
