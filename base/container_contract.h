@@ -15,6 +15,9 @@ inline constexpr const char* kVenvLayerPath = "opt/venv";
 // the host side differs between instances.
 inline constexpr int kGatewayPort = 18790;
 inline constexpr int kWebuiPort = 8765;
+// `nanobot serve`, the OpenAI-compatible API (upstream's api.port default), in an instance's
+// second container when it has an API port.
+inline constexpr int kApiPort = 8900;
 // The variable every instance's container has holding the name it reaches the host by (a
 // provider such as Ollama running there): host.docker.internal on Docker (mapped to the
 // engine's host-gateway), host.containers.internal on Podman (which maps it itself; Podman 4.3

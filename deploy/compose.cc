@@ -25,7 +25,7 @@ namespace {
 constexpr const char* kAnchor = "nanobot";
 // Part of every service's cached inputs (rendered_services.h): bump it when render_service
 // writes something else for the same instance, override and settings.
-constexpr const char* kServiceRendering = "service rendering 2";
+constexpr const char* kServiceRendering = "service rendering 3";
 
 // A string written quoted whatever its text ("1.0", "1000:1000", "./venv:/opt/venv:ro").
 YAML::Node quoted(const std::string& text) { return quoted_string(text); }
@@ -221,6 +221,22 @@ YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& s
   return service;
 }
 
+YAML::Node api_fields(const Instance& instance, const DeploymentSettings& settings, const std::string& secrets_version) {
+  YAML::Node service = instance_fields(instance, settings, secrets_version);
+  service["container_name"] = instance.api_container_name();
+  service["hostname"] = instance.name + "-api";
+  service["labels"]["io.nanoforge.role"] = "api";
+  // Upstream's own compose runs `serve --host 0.0.0.0` beside the gateway on the same data;
+  // the image's entrypoint passes words it finds no program for to the app.
+  service["command"] = flow_list({"serve", "--host", "0.0.0.0"});
+  YAML::Node ports(YAML::NodeType::Sequence);
+  ports.push_back(quoted(settings.publish_address + ":" + std::to_string(instance.api_port.value_or(0)) + ":" +
+                         std::to_string(instance.api_port_inside)));
+  service["ports"] = ports;
+  service["healthcheck"] = healthcheck_for(instance.api_port_inside);
+  return service;
+}
+
 YAML::Node instance_service(const Instance& instance, const DeploymentSettings& settings,
                             const std::string& secrets_version) {
   return expanded_service(shared_service(settings, ownership_for(settings.engine, ::geteuid(), ::getegid())),
@@ -268,7 +284,21 @@ std::string render_service(const Instance& instance, const DeploymentSettings& s
       emit_node(out, entry.second);
     }
   }
-  out << YAML::EndMap << YAML::EndMap;
+  out << YAML::EndMap;
+  if (instance.api_port) {
+    // The API server's service: the same data and secrets, no override (that is the gateway's).
+    out << YAML::Key;
+    emit_string(out, instance.api_service());
+    out << YAML::Value << YAML::BeginMap << YAML::Key << "<<" << YAML::Value << YAML::Alias(kAnchor);
+    for (const auto& entry : api_fields(instance, settings, secrets_version)) {
+      out << YAML::Key;
+      emit_key(out, entry.first.Scalar());
+      out << YAML::Value;
+      emit_node(out, entry.second);
+    }
+    out << YAML::EndMap;
+  }
+  out << YAML::EndMap;
   check_emitted(out, deployment);
   std::string indented;
   std::string_view emitted = out.c_str();
@@ -366,7 +396,8 @@ std::string render_compose(const Deployment& deployment, const std::vector<Insta
     std::optional<std::string> override_text = read_override(override_file);
     std::string secrets = secrets_version(instance_dir / instance_files::kSecrets);
     std::string inputs = to_json(instance).dump() + "\nports inside " + std::to_string(instance.gateway_port_inside) +
-                         " " + std::to_string(instance.webui_port_inside) + "\nsecrets " + secrets +
+                         " " + std::to_string(instance.webui_port_inside) + " " +
+                         std::to_string(instance.api_port_inside) + "\nsecrets " + secrets +
                          (override_text ? "\noverride\n" + *override_text : "\n");
     std::string service;
     if (const std::string* rendered = cache.find(instance.name, inputs)) {

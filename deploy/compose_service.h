@@ -21,6 +21,10 @@ YAML::Node shared_service(const DeploymentSettings& settings, const Ownership& o
 // `secrets_version` (secrets_version() of its secrets file) becomes a label when not empty.
 YAML::Node instance_fields(const Instance& instance, const DeploymentSettings& settings,
                            const std::string& secrets_version = "");
+// The API server's service of an instance with an API port (`nanobot serve`): the gateway's
+// keys with its own container name, command, port and healthcheck.
+YAML::Node api_fields(const Instance& instance, const DeploymentSettings& settings,
+                      const std::string& secrets_version = "");
 // One instance's service, fully expanded (shared part included), before its override, in the
 // ownership mode of this process with the settings' engine.
 YAML::Node instance_service(const Instance& instance, const DeploymentSettings& settings,

@@ -116,6 +116,7 @@ Instance Deployment::load_instance(std::string_view name) const {
     if (!app.provider.empty()) instance.provider = app.provider;
     instance.gateway_port_inside = app.gateway_port;
     instance.webui_port_inside = app.webui_port;
+    instance.api_port_inside = app.api_port;
   }
   return instance;
 }

@@ -146,12 +146,23 @@ void ComposeProject::restart(const std::vector<std::string>& services) const {
   run_compose(args);
 }
 
+std::vector<std::string> ComposeProject::services_of(const std::vector<std::string>& instance_names) const {
+  Deployment deployment(root_);
+  std::vector<std::string> services;
+  for (const auto& name : instance_names)
+    for (auto& service : deployment.load_instance(name).services()) services.push_back(std::move(service));
+  return services;
+}
+
 void ComposeProject::remove_container(const Instance& instance) const {
   // The engine's own `rm -f` works whatever the compose tool supports (v1 has no `down SERVICE`).
-  ProcessResult result = query({engine_.cli, "rm", "-f", instance.container_name()});
-  if (!result.ok() && result.errors.find("No such container") == std::string::npos &&
-      result.errors.find("no such container") == std::string::npos)
-    throw Error("cannot remove container " + instance.container_name() + ": " + result.errors);
+  // The API server's container too, whether or not the record still names it.
+  for (const auto& container : {instance.container_name(), instance.api_container_name()}) {
+    ProcessResult result = query({engine_.cli, "rm", "-f", container});
+    if (!result.ok() && result.errors.find("No such container") == std::string::npos &&
+        result.errors.find("no such container") == std::string::npos)
+      throw Error("cannot remove container " + container + ": " + result.errors);
+  }
 }
 
 int ComposeProject::logs(const std::vector<std::string>& services, bool follow, const std::string& tail) const {

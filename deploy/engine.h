@@ -60,7 +60,10 @@ class ComposeProject {
   void start(const std::vector<std::string>& services) const;
   void stop(const std::vector<std::string>& services) const;
   void restart(const std::vector<std::string>& services) const;
-  // Stops and removes one instance's container (delete).
+  // The compose services of these instances (Instance::services: the gateway's, and the API
+  // server's where there is one), in order; empty stays empty (compose's "all").
+  std::vector<std::string> services_of(const std::vector<std::string>& instance_names) const;
+  // Stops and removes one instance's containers (delete).
   void remove_container(const Instance& instance) const;
   // `compose run --no-deps --name NAME SERVICE ARGV...`: a one-off container with the
   // service's image, volumes, environment, user and network but no published ports, so it runs

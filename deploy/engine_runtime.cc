@@ -13,12 +13,12 @@ bool EngineRuntime::is_running(const std::string& name) {
 }
 
 void EngineRuntime::stop(const std::vector<std::string>& names) {
-  project_.stop(names);
+  project_.stop(project_.services_of(names));
   states_.reset();
 }
 
 void EngineRuntime::start(const std::vector<std::string>& names) {
-  project_.start(names);
+  project_.start(project_.services_of(names));
   states_.reset();
 }
 

@@ -35,7 +35,14 @@ RuntimeMode parse_runtime_mode(std::string_view text) {
 std::vector<int> Instance::host_ports() const {
   std::vector<int> ports{port};
   if (webui_port) ports.push_back(*webui_port);
+  if (api_port) ports.push_back(*api_port);
   return ports;
+}
+
+std::vector<std::string> Instance::services() const {
+  std::vector<std::string> names{name};
+  if (api_port) names.push_back(api_service());
+  return names;
 }
 
 std::vector<VolumeMount> Instance::volumes(RuntimeMode mode) const {
@@ -101,6 +108,7 @@ json to_json(const Instance& instance) {
       {"logging", {{"maxSize", instance.logging.max_size}, {"maxFiles", instance.logging.max_files}}},
   };
   if (instance.webui_port) out["webuiPort"] = *instance.webui_port;
+  if (instance.api_port) out["apiPort"] = *instance.api_port;
   return out;
 }
 
@@ -138,6 +146,8 @@ Instance instance_from_json(const json& object, const std::string& source) {
   instance.restart = field<std::string>(object, "restart", source, "unless-stopped");
   if (object.contains("webuiPort") && !object["webuiPort"].is_null())
     instance.webui_port = field<int>(object, "webuiPort", source, 0);
+  if (object.contains("apiPort") && !object["apiPort"].is_null())
+    instance.api_port = field<int>(object, "apiPort", source, 0);
   if (auto limits = object.find("limits"); limits != object.end()) {
     std::string where = source + " (limits)";
     instance.limits.cpus = field<std::string>(*limits, "cpus", where, instance.limits.cpus);
@@ -156,6 +166,7 @@ Instance instance_from_json(const json& object, const std::string& source) {
     validate_instance_name(instance.name);
     validate_port(instance.port);
     if (instance.webui_port) validate_port(*instance.webui_port, "webuiPort");
+    if (instance.api_port) validate_port(*instance.api_port, "apiPort");
     validate_model(instance.model);
     validate_soul(instance.soul);
     validate_provider(instance.provider);

@@ -68,12 +68,18 @@ struct ModelSetup {
   // With a WebUI port: channels.websocket.tokenIssueSecret's value, generated at create
   // (random_secret.h), kept in the secrets file as kWebTokenVariable.
   std::string web_token;
+  // With an API port: api.apiKey's value, generated at create, in the secrets file as
+  // kApiKeyVariable.
+  std::string api_key;
 };
 
 // The secrets-file variable of the WebUI's login secret, as upstream's container template
 // names it (channels.websocket.tokenIssueSecret: "${NANOBOT_WEB_TOKEN}"). Not a settings
 // variable: pydantic-settings reads NANOBOT_<ROOT FIELD> only, and "web_token" is none.
 inline constexpr const char* kWebTokenVariable = "NANOBOT_WEB_TOKEN";
+// The secrets-file variable of the API server's key (api.apiKey: "${SERVE_API_KEY}"), the name
+// `instance migrate` gives a home's own.
+inline constexpr const char* kApiKeyVariable = "SERVE_API_KEY";
 
 struct Instance {
   std::string name;                // ^[a-z0-9]([a-z0-9-]*[a-z0-9])?$, at most 63 characters
@@ -83,17 +89,25 @@ struct Instance {
   std::string provider;            // the provider config.json selects (else the one created with)
   std::string api_key_env;         // the variable that holds the key, set in instances/NAME/.env
   std::optional<int> webui_port;   // host port of Nanobot's WebUI/WebSocket (8765 inside)
+  std::optional<int> api_port;     // host port of `nanobot serve` (8900 inside), its own container
   // Read from config.json by Deployment::load_instance, never kept in instance.json: the app's
   // own file is the one source (the WebUI and `nanobot onboard` rewrite it).
   std::string preset;                                  // agents.defaults.modelPreset, "" for none
   int gateway_port_inside = contract::kGatewayPort;    // gateway.port
   int webui_port_inside = contract::kWebuiPort;        // channels.websocket.port
+  int api_port_inside = contract::kApiPort;            // api.port
   ModelSetup setup;                                    // only while being created
   std::string restart = "unless-stopped";
   ResourceLimits limits;
   LogRotation logging;
 
   std::string container_name() const { return container_name_of(name); }
+  // The API server's compose service and container ('_' cannot be in an instance's name, so
+  // no other instance's service can be called so).
+  std::string api_service() const { return name + "_api"; }
+  std::string api_container_name() const { return container_name_of(api_service()); }
+  // The compose services this instance runs: its gateway's (named after it), and the API's.
+  std::vector<std::string> services() const;
   // The host ports this instance publishes (gateway, then WebUI when set).
   std::vector<int> host_ports() const;
   // Bind mounts: the venv (mounted mode), HOME, the config directory and the workspace inside

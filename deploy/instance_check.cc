@@ -50,15 +50,31 @@ std::vector<InstanceConfigCheck> check_instance_configs(const Deployment& deploy
   for (const auto& name : names.empty() ? deployment.instance_names() : names) {
     if (!deployment.has_instance(name)) throw Error("no instance '" + name + "' in " + deployment.root().string());
     checks.push_back(check_instance_directory(name, deployment.instance_dir(name)));
-    // A published WebUI needs the bundle in the venv every container mounts. (Only for a
-    // config.json that reads: loading the instance parses it, and a broken one is reported.)
-    if (checks.back().check.stage != ConfigStage::invalid_json && deployment.load_instance(name).webui_port &&
-        venv_webui(deployment).state == VenvWebui::State::absent) {
-      ConfigCheck& check = checks.back().check;
+    // What the instance's other parts need (only for a config.json that reads: loading the
+    // instance parses it, and a broken one is reported already).
+    ConfigCheck& check = checks.back().check;
+    if (check.stage == ConfigStage::invalid_json) continue;
+    Instance instance = deployment.load_instance(name);
+    // A published WebUI needs the bundle in the venv every container mounts.
+    if (instance.webui_port && venv_webui(deployment).state == VenvWebui::State::absent) {
       check.issues.insert(check.issues.begin(), {true, ConfigStage::gateway, "channels.websocket",
                                                  missing_webui_bundle_message(deployment), 0});
       if (check.stage == ConfigStage::ok) check.stage = ConfigStage::gateway;
     }
+    // `nanobot serve` builds its agent at start and exits without a provider, where the
+    // gateway would wait for one in the WebUI: the API server's container would restart forever.
+    if (instance.api_port)
+      for (const auto& issue : std::vector<ConfigIssue>(check.issues))
+        if (!issue.error && issue.stage == ConfigStage::provider) {
+          check.issues.insert(check.issues.begin(),
+                              {true, ConfigStage::provider, "",
+                               "the API server (nanobot serve, port " + std::to_string(*instance.api_port) +
+                                   ") exits without a model provider: " + issue.message.substr(0, issue.message.find(". ") + 1) +
+                                   " Set the provider's key in instances/" + name + "/.env.",
+                               0});
+          if (check.stage == ConfigStage::ok) check.stage = ConfigStage::provider;
+          break;
+        }
   }
   return checks;
 }

@@ -66,6 +66,13 @@ json nanobot_config(const Instance& instance) {
                                        {"tokenIssueSecret", std::string("${") + kWebTokenVariable + "}"},
                                        {"websocketRequiresToken", true}};
   }
+  if (instance.api_port) {
+    // `nanobot serve` in the instance's second container; upstream refuses a non-loopback
+    // host without a key (config/schema.py ApiConfig, cli/commands.py serve).
+    config["api"] = {{"host", "0.0.0.0"},
+                     {"port", contract::kApiPort},
+                     {"apiKey", std::string("${") + kApiKeyVariable + "}"}};
+  }
   // As upstream's own container template: the agent's file and shell tools stay inside the
   // workspace. Installing packages from a remote WebUI stays off (upstream's default, written
   // so a changed default cannot turn it on): the shared venv is read-only in every container.
@@ -128,6 +135,7 @@ std::string secrets_env(const Instance& instance, const std::optional<std::strin
     variables.push_back({name, name == instance.api_key_env ? api_key.value_or("") : ""});
   if (instance.webui_port && !instance.setup.web_token.empty())
     variables.push_back({kWebTokenVariable, instance.setup.web_token});
+  if (instance.api_port && !instance.setup.api_key.empty()) variables.push_back({kApiKeyVariable, instance.setup.api_key});
   return secrets_env(instance, variables);
 }
 

@@ -238,6 +238,14 @@ Instance plan_instance(const Deployment& deployment, const std::vector<Instance>
     instance.webui_port = request.webui_port;
     instance.setup.web_token = random_secret();
   }
+  if (request.api_port) {
+    for (auto [other, what] : {std::pair{std::optional<int>(instance.port), "gateway"}, {instance.webui_port, "WebUI"}})
+      if (other && *other == *request.api_port)
+        throw Error("API port " + std::to_string(*request.api_port) + " is the instance's " + what + " port");
+    check_port(*request.api_port, "API port");
+    instance.api_port = request.api_port;
+    instance.setup.api_key = random_secret();
+  }
   return instance;
 }
 

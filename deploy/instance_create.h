@@ -28,6 +28,7 @@ struct CreateRequest {
   // (known only once the provider is settled), as the command line does.
   bool api_key_from_environment = false;
   std::optional<int> webui_port;
+  std::optional<int> api_port;  // `nanobot serve` on this host port, in a container of its own
 };
 
 // True when something on the host listens on the port (0.0.0.0 or 127.0.0.1).

@@ -84,11 +84,12 @@ LifecycleResult run_lifecycle(const Deployment& deployment, LifecycleVerb verb, 
   result.engine = project.engine().describe();
   if (starts)
     if (auto warning = image_ignores_secrets(project, deployment.settings().image)) result.warnings.push_back(*warning);
+  const std::vector<std::string> services = project.services_of(names);
   switch (verb) {
-    case LifecycleVerb::up: project.up(names); break;
-    case LifecycleVerb::start: project.start(names); break;
-    case LifecycleVerb::stop: project.stop(names); break;
-    case LifecycleVerb::restart: project.restart(names); break;
+    case LifecycleVerb::up: project.up(services); break;
+    case LifecycleVerb::start: project.start(services); break;
+    case LifecycleVerb::stop: project.stop(services); break;
+    case LifecycleVerb::restart: project.restart(services); break;
     case LifecycleVerb::down: project.down(); break;
   }
   return result;

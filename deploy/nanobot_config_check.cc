@@ -916,6 +916,8 @@ AppSettings read_app_settings(const json& config) {
   if (websocket)
     settings.webui_port = port_of(websocket->contains("port") ? &websocket->at("port") : nullptr, settings.webui_port);
   settings.websocket_enabled = websocket_enabled(websocket);
+  if (const json* api = field_value(migrated, schema.root(), "api"))
+    settings.api_port = port_of(field_value(*api, schema.model("ApiConfig"), "port"), settings.api_port);
   return settings;
 }
 

@@ -75,6 +75,7 @@ struct AppSettings {
   std::string provider;      // the provider Config._match_provider picks ("${VAR}" keys count as set), "" for none
   int gateway_port = 18790;  // gateway.port, inside the container
   int webui_port = 8765;     // channels.websocket.port, inside the container
+  int api_port = 8900;       // api.port, inside the container
   bool websocket_enabled = true;
 };
 AppSettings read_app_settings(const nlohmann::json& config);

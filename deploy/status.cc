@@ -109,6 +109,8 @@ std::map<std::string, Usage> engine_usage(const ComposeProject& project, const s
 }  // namespace
 
 std::string InstanceStatus::condition() const {
+  if (state == "running" && health == "healthy" && api_port && !(api_state == "running" && api_health == "healthy"))
+    return api_state == "running" ? "api-unhealthy" : "api-" + api_state;
   if (state == "running" && health == "healthy") return provider_unconfigured ? "provider-not-configured" : "ready";
   if (state == "running") return "unhealthy";
   return state;
@@ -131,6 +133,12 @@ std::vector<InstanceStatus> collect_status(const Deployment& deployment, const C
     if (status.state == "running") {
       status.health = probe_health(instance.port) ? "healthy" : "unhealthy";
       running.push_back(instance.container_name());
+    }
+    if (instance.api_port) {
+      status.api_port = instance.api_port;
+      if (auto found = states.find(instance.api_container_name()); found != states.end())
+        status.api_state = found->second.state;
+      if (status.api_state == "running") status.api_health = probe_health(*instance.api_port) ? "healthy" : "unhealthy";
     }
     statuses.push_back(status);
   }
@@ -188,6 +196,9 @@ std::string format_status_table(const std::vector<InstanceStatus>& statuses) {
       out << "     provider not configured: set the API key in instances/" << status.name
           << "/.env (or a provider in WebUI Settings), then nanoforge up " << status.name << "\n";
     if (!status.reason.empty()) out << "     " << status.reason << "\n";
+    if (status.api_port)
+      out << "     API on port " << *status.api_port << ": " << status.api_state
+          << (status.api_state == "running" ? ", " + status.api_health : std::string()) << "\n";
   }
   return out.str();
 }
@@ -205,6 +216,8 @@ json status_json(const std::vector<InstanceStatus>& statuses) {
     if (status.cpu_percent) entry["cpuPercent"] = *status.cpu_percent;
     if (status.memory_used) entry["memoryUsedBytes"] = *status.memory_used;
     if (status.memory_limit) entry["memoryLimitBytes"] = *status.memory_limit;
+    if (status.api_port)
+      entry["api"] = {{"port", *status.api_port}, {"state", status.api_state}, {"health", status.api_health}};
     list.push_back(entry);
   }
   return list;

@@ -26,9 +26,17 @@ struct InstanceStatus {
   std::optional<double> cpu_percent;
   std::optional<std::uint64_t> memory_used;   // bytes
   std::optional<std::uint64_t> memory_limit;  // bytes
-  bool ok() const { return state == "running" && health == "healthy"; }
-  // ready | provider-not-configured | unhealthy | restarting | the engine's state (exited,
-  // created, paused...) | absent.
+  // The API server (`nanobot serve`) of an instance with an API port: its container's state and
+  // nanoforge's /health probe on its published port, as for the gateway.
+  std::optional<int> api_port;
+  std::string api_state = "absent";
+  std::string api_health = "-";
+  bool ok() const {
+    return state == "running" && health == "healthy" && (!api_port || (api_state == "running" && api_health == "healthy"));
+  }
+  // ready | provider-not-configured | api-unhealthy | api-STATE (the API server's container
+  // is not running) | unhealthy | restarting | the engine's state (exited, created,
+  // paused...) | absent.
   std::string condition() const;
 };
 

@@ -78,6 +78,7 @@ void add_create(CLI::App* instance_app, GlobalOptions& global) {
     CreateRequest request;
     int port = 0;
     int webui_port = 0;
+    int api_port = 0;
   };
   auto options = std::make_shared<Options>();
   auto* command = instance_app->add_subcommand("create", "Create an instance: directories, config.json, SOUL.md, .env");
@@ -96,6 +97,8 @@ void add_create(CLI::App* instance_app, GlobalOptions& global) {
   command->add_option("--api-key-env", options->request.api_key_env,
                       "Variable holding the API key (default: <PROVIDER>_API_KEY); its value, when set, goes to .env");
   command->add_option("--webui-port", options->webui_port, "Also publish Nanobot's WebUI (8765 inside) on this host port");
+  command->add_option("--api-port", options->api_port,
+                      "Also run Nanobot's OpenAI-compatible API (nanobot serve, 8900 inside) on this host port, with a key");
   add_deployment_options(command, options->deployment, false);
   command->callback([options, soul, port, &global] {
     Console console(global.quiet, global.json);
@@ -103,6 +106,7 @@ void add_create(CLI::App* instance_app, GlobalOptions& global) {
     CreateRequest request = options->request;
     if (port->count() > 0) request.port = options->port;
     if (options->webui_port != 0) request.webui_port = options->webui_port;
+    if (options->api_port != 0) request.api_port = options->api_port;
     if (soul->count() == 0 && ::isatty(0) && ::isatty(1)) request.soul = ask_soul(console);
     request.api_key_from_environment = true;
     DeploymentLock lock(deployment);
@@ -120,6 +124,10 @@ void add_create(CLI::App* instance_app, GlobalOptions& global) {
     if (instance.webui_port)
       text += "WebUI: http://" + deployment.settings().publish_address + ":" + std::to_string(*instance.webui_port) +
               "/ (when asked, give the value of " + kWebTokenVariable + " in " +
+              (deployment.instance_dir(instance.name) / ".env").string() + ")\n";
+    if (instance.api_port)
+      text += "API: http://" + deployment.settings().publish_address + ":" + std::to_string(*instance.api_port) +
+              "/v1 (OpenAI-compatible; send Authorization: Bearer with the value of " + kApiKeyVariable + " in " +
               (deployment.instance_dir(instance.name) / ".env").string() + ")\n";
     if (instance.setup.needs_login) {
       std::string provider = instance.provider;

@@ -3,6 +3,7 @@
 
 #include "deploy/secrets_file.h"
 #include "deploy/compose.h"
+#include "deploy/instance_check.h"
 #include "deploy/compose_service.h"
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -183,6 +184,40 @@ TEST_CASE("compose: settings choose image, mode and publish address", "[compose]
                                                                 "./instances/alice/workspace:/data/workspace",
                                                                 "./instances/alice/.env:/run/secrets/nanobot.env:ro"});
   CHECK(strings(service["ports"]) == std::vector<std::string>{"0.0.0.0:18790:18790", "0.0.0.0:18900:8765"});
+}
+
+TEST_CASE("compose: an API port adds the instance's nanobot serve service beside its gateway", "[compose][api]") {
+  TempDir dir;
+  Deployment deployment(dir.path());
+  CreateRequest request;
+  request.name = "alice";
+  request.port = 18790;
+  request.api_port = 18900;
+  create_instance(deployment, request, no_port_in_use);
+  YAML::Node file = YAML::Load(read_text(deployment.compose_file()));
+  YAML::Node gateway = resolved_service(file, "alice");
+  YAML::Node api = resolved_service(file, "alice_api");
+  CHECK(api["container_name"].as<std::string>() == "nanobot-alice_api");
+  CHECK(strings(api["command"]) == std::vector<std::string>{"serve", "--host", "0.0.0.0"});
+  CHECK(strings(api["ports"]) == std::vector<std::string>{"127.0.0.1:18900:8900"});
+  CHECK(strings(api["healthcheck"]["test"]).back().find("8900") != std::string::npos);
+  // The same image, data, secrets and confinement as the gateway.
+  for (const char* key : {"image", "user", "read_only", "volumes", "cap_drop", "environment", "networks"})
+    CHECK(YAML::Dump(api[key]) == YAML::Dump(gateway[key]));
+  CHECK(strings(gateway["ports"]) == std::vector<std::string>{"127.0.0.1:18790:18790"});
+  auto config = nlohmann::json::parse(read_text(deployment.instance_dir("alice") / "config/config.json"));
+  CHECK(config["api"] == nlohmann::json({{"host", "0.0.0.0"}, {"port", 8900}, {"apiKey", "${SERVE_API_KEY}"}}));
+  CHECK(deployment.load_instance("alice").services() == std::vector<std::string>{"alice", "alice_api"});
+  CHECK_THAT(read_text(deployment.instance_dir("alice") / ".env"), Catch::Contains("\nSERVE_API_KEY="));
+  // The port is taken: no other instance gets it.
+  request.name = "bob";
+  request.port = 18791;
+  request.api_port = 18900;
+  CHECK_THROWS_WITH(create_instance(deployment, request, no_port_in_use), Catch::Contains("API port 18900 is already used"));
+  // serve exits without a provider where the gateway waits for one: the gate says so.
+  auto checked = check_instance_configs(deployment, {"alice"});
+  CHECK_FALSE(checked[0].check.starts());
+  CHECK_THAT(checked[0].text(), Catch::Contains("the API server (nanobot serve, port 18900) exits without a model provider"));
 }
 
 TEST_CASE("compose: the instance's override is merged and never rewritten", "[compose]") {

@@ -139,9 +139,11 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
     ~Down() { nanoforge("down"); }
   } down{nanoforge};
 
-  int alice_port = free_local_port(), bob_port = free_local_port(), webui_port = free_local_port();
+  int alice_port = free_local_port(), bob_port = free_local_port(), webui_port = free_local_port(),
+      api_port = free_local_port();
   while (bob_port == alice_port) bob_port = free_local_port();
   while (webui_port == alice_port || webui_port == bob_port) webui_port = free_local_port();
+  while (api_port == alice_port || api_port == bob_port || api_port == webui_port) api_port = free_local_port();
   // alice has Nanobot's WebUI published, with a login secret of her own.
   auto alice = nanoforge("instance create alice " + std::to_string(alice_port) + " gpt-4o-mini --soul assistant" +
                          " --webui-port " + std::to_string(webui_port));
@@ -149,12 +151,18 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
   REQUIRE(alice.exit_code == 0);
   CHECK_THAT(alice.output, Catch::Contains("WebUI: http://127.0.0.1:" + std::to_string(webui_port) + "/") &&
                                Catch::Contains("NANOBOT_WEB_TOKEN"));
-  auto bob = nanoforge("instance create bob " + std::to_string(bob_port) + " claude-3-5-sonnet --soul creative");
+  // bob also serves Nanobot's OpenAI-compatible API, from a second container.
+  auto bob = nanoforge("instance create bob " + std::to_string(bob_port) + " claude-3-5-sonnet --soul creative" +
+                       " --api-port " + std::to_string(api_port));
   INFO(bob.output);
   REQUIRE(bob.exit_code == 0);
+  CHECK_THAT(bob.output, Catch::Contains("API: http://127.0.0.1:" + std::to_string(api_port) + "/v1"));
 
   // bob has a provider key; carol's config.json has a setting upstream does not know.
-  write_text(dir / "instances/bob/.env", "ANTHROPIC_API_KEY=test-key-bob\n");
+  std::string bob_secrets = read_text(dir / "instances/bob/.env");
+  REQUIRE(bob_secrets.find("\nANTHROPIC_API_KEY=\n") != std::string::npos);
+  bob_secrets.replace(bob_secrets.find("\nANTHROPIC_API_KEY=\n"), 20, "\nANTHROPIC_API_KEY=test-key-bob\n");
+  write_text(dir / "instances/bob/.env", bob_secrets);
   // bob's gateway listens on another port inside, as his config.json says: the port mapping and
   // the healthcheck follow it (he is reached and healthy below only if they do).
   auto bob_config = json::parse(read_text(dir / "instances/bob/config/config.json"));
@@ -200,7 +208,9 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
     return status.contains("alice") && status.contains("bob") && status["alice"]["health"] == "healthy" &&
            status["bob"]["health"] == "healthy";
   };
-  json status = wait_for_status(nanoforge, both_healthy, 90);
+  // bob counts as up once his API server answers too.
+  json status = wait_for_status(
+      nanoforge, [&](const json& status) { return both_healthy(status) && status["bob"]["ok"] == true; }, 90);
   INFO(status.dump(2));
   REQUIRE(both_healthy(status));
   for (const char* name : {"alice", "bob"}) {
@@ -215,6 +225,22 @@ void run_instances_end_to_end(const EngineUnderTest& engine) {
   // The three states status tells apart, each from the app's own words: alice runs without a
   // provider, bob is ready, dave restarts on a directory it cannot write (carol never started).
   CHECK(status["alice"]["condition"] == "provider-not-configured");
+  // bob's API server: its own container, healthy, and only with his key.
+  {
+    CHECK(status["bob"]["api"]["state"] == "running");
+    CHECK(status["bob"]["api"]["health"] == "healthy");
+    std::string api_key;
+    std::istringstream secrets(read_text(dir / "instances/bob/.env"));
+    for (std::string line; std::getline(secrets, line);)
+      if (line.rfind("SERVE_API_KEY=", 0) == 0) api_key = line.substr(14);
+    REQUIRE(api_key.size() == 43);
+    std::string models = "http://127.0.0.1:" + std::to_string(api_port) + "/v1/models";
+    CHECK(run("curl -s -o /dev/null -w '%{http_code}' " + models).output == "401");
+    auto listed = run("curl -sf -H " + shell_quote("Authorization: Bearer " + api_key) + " " + models);
+    INFO(listed.output);
+    CHECK(listed.exit_code == 0);
+    CHECK_THAT(listed.output, Catch::Contains("claude-3-5-sonnet"));
+  }
   // alice's WebUI answers on the published port: its page, and the credential exchange only
   // with her secret (upstream's /webui/bootstrap: 401 without, a token with).
   {
