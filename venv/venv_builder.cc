@@ -128,10 +128,8 @@ std::string options_digest(const VenvOptions& options) {
        << "\nstrip_debug=" << options.strip_debug << "\nepoch=" << options.epoch << "\n";
   for (const auto& [name, value] : options.build_env) text << "env=" << name << "=" << value << "\n";
   // Written only when not the default, so a venv built before WebUI modes existed stays current.
-  if (options.webui.mode != WebuiMode::automatic || options.webui.bundle != WebuiOptions{}.bundle ||
-      options.webui.source != WebuiOptions{}.source)
-    text << "webui=" << to_string(options.webui.mode) << " " << options.webui.source.generic_string() << " "
-         << options.webui.bundle.generic_string() << "\n";
+  if (options.webui.mode != WebuiMode::automatic || options.webui.source != WebuiOptions{}.source)
+    text << "webui=" << to_string(options.webui.mode) << " " << options.webui.source.generic_string() << "\n";
   return sha256_of(text.str()).hex;
 }
 
@@ -268,7 +266,8 @@ VenvResult build_venv_from(const VenvOptions& options, const InputList& project_
         throw RequirementsChanged{"the project's requirements changed"};
     }
     const fs::path site = fresh / "lib" / ("python" + python.major_minor) / "site-packages";
-    require_webui_bundle(site, options.webui);
+    const std::optional<fs::path> webui_bundle = find_webui_bundle(site, installed.name);
+    require_webui_bundle(webui_bundle, options.webui);
     relocate_scripts(fresh, python.major_minor);
     if (only_project) {
       auto sources = project_sources(fresh, installed.name);
@@ -290,8 +289,7 @@ VenvResult build_venv_from(const VenvOptions& options, const InputList& project_
     info.project_files_sha256 = project_files.digest().hex;
     info.build_epoch = options.epoch;
     info.distributions = installed.distributions;
-    info.webui_bundle = webui_bundle_installed(site, options.webui)
-                            ? (options.webui.bundle / "index.html").generic_string() : std::string();
+    info.webui_bundle = webui_bundle ? webui_bundle->generic_string() : std::string();
     write_file_atomically(fresh / "VERSION.txt", format_version_file(info));
     write_file_atomically(fresh / ".pyproject.md5", md5_hex(pyproject_text) + "  pyproject.toml\n");
 

@@ -1,7 +1,10 @@
 #include "venv/webui_bundle.h"
 
+#include <fstream>
+
 #include "base/error.h"
 #include "base/subprocess.h"
+#include "venv/pip_install.h"
 #include "venv/process.h"
 
 namespace nanoforge::venv {
@@ -62,21 +65,40 @@ void build_webui(const fs::path& project_copy, const WebuiOptions& options, cons
   run_checked("npm run build in " + package.string(), {"npm", "run", "build"}, environment);
 }
 
-bool webui_bundle_installed(const fs::path& site_packages, const WebuiOptions& options) {
-  return fs::is_regular_file(site_packages / options.bundle / "index.html");
+std::optional<fs::path> find_webui_bundle(const fs::path& site_packages, const std::string& project_name) {
+  fs::path dist_info = find_dist_info(site_packages, project_name);
+  if (dist_info.empty()) return std::nullopt;
+  std::ifstream record(dist_info / "RECORD");
+  const std::string suffix = "web/dist/index.html";
+  for (std::string line; std::getline(record, line);) {
+    // path,hash,size: CSV, the path quoted when it holds a comma or a quote.
+    std::string path;
+    if (!line.empty() && line.front() == '"') {
+      for (std::size_t i = 1; i < line.size(); ++i) {
+        if (line[i] == '"' && i + 1 < line.size() && line[i + 1] == '"') path += '"', ++i;
+        else if (line[i] == '"') break;
+        else path += line[i];
+      }
+    } else {
+      path = line.substr(0, line.find(','));
+    }
+    if (path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+        (path.size() == suffix.size() || path[path.size() - suffix.size() - 1] == '/') &&
+        fs::is_regular_file(site_packages / path))
+      return fs::path(path);
+  }
+  return std::nullopt;
 }
 
-void require_webui_bundle(const fs::path& site_packages, const WebuiOptions& options) {
-  if (options.mode != WebuiMode::build && options.mode != WebuiMode::prebuilt) return;
-  if (webui_bundle_installed(site_packages, options)) return;
-  const std::string index = (options.bundle / "index.html").string();
+void require_webui_bundle(const std::optional<fs::path>& found, const WebuiOptions& options) {
+  if (found || (options.mode != WebuiMode::build && options.mode != WebuiMode::prebuilt)) return;
   if (options.mode == WebuiMode::build)
-    throw Error("venv.webui is build and npm run build succeeded, but the installed package has no " + index +
-                ": the build writes its output elsewhere (the bundler's output directory must be the package's " +
-                options.bundle.string() + "), or the package does not include it (package data)");
-  throw Error("venv.webui is prebuilt, but the installed package has no " + index +
-              ": put the built bundle at " + options.bundle.string() +
-              " in the project (and include it as package data), or use webui: build");
+    throw Error("venv.webui is build and npm run build succeeded, but the installed project has no "
+                "PACKAGE/web/dist/index.html: the bundler writes its output elsewhere (its output directory must be "
+                "a web/dist inside the Python package, as upstream's nanobot/web/dist), or the package does not "
+                "include it (package data)");
+  throw Error("venv.webui is prebuilt, but the installed project has no PACKAGE/web/dist/index.html: put the "
+              "built bundle there in the project (and include it as package data), or use webui: build");
 }
 
 }  // namespace nanoforge::venv

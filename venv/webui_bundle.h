@@ -1,12 +1,13 @@
 // The app's web bundle (upstream Nanobot's WebUI: a Vite app in webui/ that its hatch build
 // hook, hatch_build.py, bundles into nanobot/web/dist before packaging). nanoforge either
 // leaves that to the app's own build backend, builds it itself with npm in the build's copy
-// of the project, or requires a bundle the project already ships, and records whether the
+// of the project, or requires a bundle the project already ships, and records where the
 // installed package has one (VERSION.txt), which `verify` reports and `instance create
 // --webui-port` and `up` require.
 #pragma once
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "base/progress.h"
@@ -22,9 +23,6 @@ enum class WebuiMode {
 
 struct WebuiOptions {
   WebuiMode mode = WebuiMode::automatic;
-  // Where the installed package keeps the bundle, relative to site-packages (upstream's
-  // nanobot/web/dist: nanobot/webui/build.py default_webui_dist_dir).
-  std::filesystem::path bundle = "nanobot/web/dist";
   std::filesystem::path source = "webui";  // the project's npm package (package.json), relative
 };
 
@@ -46,11 +44,15 @@ void build_webui(const std::filesystem::path& project_copy, const WebuiOptions& 
                  const std::filesystem::path& npm_cache, const std::string& proxy,
                  const ProgressCallback& progress = {});
 
-// The bundle's index.html in the installed package under `site_packages`, when it is there.
-bool webui_bundle_installed(const std::filesystem::path& site_packages, const WebuiOptions& options);
+// The bundle's index.html among the files the installed project's RECORD lists (PyPA's
+// "Recording installed projects"): the first ending in web/dist/index.html, as upstream's
+// nanobot/web/dist/index.html (nanobot/webui/build.py default_webui_dist_dir), relative to
+// `site_packages`; nullopt when it has none or the project is not installed there.
+std::optional<std::filesystem::path> find_webui_bundle(const std::filesystem::path& site_packages,
+                                                       const std::string& project_name);
 
-// Throws nanoforge::Error when the mode requires a bundle (build, prebuilt) and the
-// installed package has none, saying where it was looked for and what to change.
-void require_webui_bundle(const std::filesystem::path& site_packages, const WebuiOptions& options);
+// Throws nanoforge::Error when the mode requires a bundle (build, prebuilt) and `found`
+// (find_webui_bundle's) is none, saying what to change.
+void require_webui_bundle(const std::optional<std::filesystem::path>& found, const WebuiOptions& options);
 
 }  // namespace nanoforge::venv

@@ -26,6 +26,7 @@ struct VenvCommandOptions {
   std::string output = "venv";
   std::string lock;
   std::vector<std::string> build_env;  // KEY=VALUE
+  std::string webui;                   // build | prebuilt | none | automatic
   bool no_strip = false;
   bool no_tarball = false;
   bool force = false;
@@ -49,6 +50,9 @@ void add_build_options(CLI::App* command, VenvCommandOptions& o) {
   command->add_flag("--no-index", o.venv.no_index, "pip --no-index");
   command->add_option("--proxy", o.venv.proxy, "HTTP(S) proxy for pip (default: HTTP(S)_PROXY from the environment)");
   command->add_option("--build-env", o.build_env, "KEY=VALUE for the project's build backend (repeatable)");
+  command->add_option("--webui", o.webui,
+                      "The app's WebUI bundle: build (npm in webui/), prebuilt, none, or automatic (the default: the "
+                      "app's build backend decides), as the spec's venv.webui");
   command->add_option("--prune", o.venv.prune, "Stdlib path pattern to remove, replacing the default list (repeatable)");
   command->add_flag("--keep-ensurepip", o.venv.keep_ensurepip, "Keep ensurepip in the stdlib");
   command->add_flag("--no-strip", o.no_strip, "Keep debug symbols (no strip --strip-debug)");
@@ -69,6 +73,7 @@ venv::VenvOptions resolve(const VenvCommandOptions& o, const GlobalOptions& glob
   // Run in the deployment (the guide's scripts do): with `--project .` its state is no project input.
   options.not_project = not_project_paths({fs::current_path(), fs::absolute(options.output).parent_path()},
                                           global.spec_path(), global.layout_path(), global.cache_path());
+  if (!o.webui.empty()) options.webui.mode = venv::parse_webui_mode(o.webui, "--webui");
   for (const auto& item : o.build_env) {
     auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0) throw Error("--build-env \"" + item + "\": expected KEY=VALUE");

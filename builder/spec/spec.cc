@@ -186,7 +186,7 @@ RuntimeSpec read_runtime(const YamlReader& reader, const fs::path& base) {
 
 VenvSpec read_venv(const YamlReader& reader, const fs::path& base) {
   reader.only_keys({"python", "project", "module", "command", "pip", "extras", "requirements",
-                    "build_env", "prune", "strip", "output", "lock", "webui", "webui_bundle"});
+                    "build_env", "prune", "strip", "output", "lock", "webui"});
   VenvSpec venv;
   if (auto python = reader.optional_child("python")) {
     python->only_keys({"version", "prefix", "url", "sha256"});
@@ -226,12 +226,6 @@ VenvSpec read_venv(const YamlReader& reader, const fs::path& base) {
     } catch (const Error& error) {
       reader.fail("webui", std::string(error.what()).substr(std::string("webui: ").size()));
     }
-  }
-  if (reader.has("webui_bundle")) {
-    fs::path bundle = fs::path(reader.string("webui_bundle")).lexically_normal();
-    if (bundle.empty() || bundle.is_absolute() || *bundle.begin() == "..")
-      reader.fail("webui_bundle", "must be a path inside site-packages, such as nanobot/web/dist");
-    venv.webui.bundle = bundle;
   }
   return venv;
 }

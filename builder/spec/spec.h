@@ -70,8 +70,8 @@ struct VenvSpec {
   bool strip = true;
   std::filesystem::path output;                // ./venv beside the spec by default
   std::filesystem::path lock_file;             // requirements lock beside the spec by default
-  // `webui: build | prebuilt | none` (absent: the app's build backend decides) and
-  // `webui_bundle: PKG/PATH` (where the installed package keeps it; nanobot/web/dist).
+  // `webui: build | prebuilt | none` (absent: the app's build backend decides); the bundle is
+  // found in the installed project (webui_bundle.h).
   venv::WebuiOptions webui;
 };
 

@@ -5,8 +5,10 @@
 #include <functional>
 
 #include "builder/verify/verify.h"
+#include "base/error.h"
 #include "base/subprocess.h"
 #include "venv/elf_closure.h"
+#include "venv/version_file.h"
 
 namespace nanoforge::builder {
 
@@ -64,18 +66,25 @@ void check_webui_bundle(const VerifyTarget& target, VerifyReport& report) {
   const std::string& version = target.python_version;  // "3.12" or "3.12.1"
   const std::string major_minor = version.substr(0, version.find('.', version.find('.') + 1));
   fs::path site = target.venv_dir / "lib" / ("python" + major_minor) / "site-packages";
-  const std::string index = (target.webui.bundle / "index.html").generic_string();
-  CheckResult result{"webui-bundle", CheckResult::Status::Pass, index, ""};
-  if (venv::webui_bundle_installed(site, target.webui)) {
-    result.figure += " present";
+  std::string project;
+  try {
+    project = venv::read_version_file(target.venv_dir).project_name;
+  } catch (const Error&) {
+    report.checks.push_back({"webui-bundle", CheckResult::Status::Skip, "no VERSION.txt names the project", ""});
+    return;
+  }
+  CheckResult result{"webui-bundle", CheckResult::Status::Pass, "", ""};
+  if (auto found = venv::find_webui_bundle(site, project)) {
+    result.figure = found->generic_string() + " present";
   } else if (target.webui.mode == venv::WebuiMode::build || target.webui.mode == venv::WebuiMode::prebuilt) {
     result.status = CheckResult::Status::Fail;
-    result.figure += " absent";
-    result.detail = "venv.webui is " + venv::to_string(target.webui.mode) + ", but " + (site / index).string() +
-                    " does not exist: rebuild the venv (nanoforge venv update --force)";
+    result.figure = "absent";
+    result.detail = "venv.webui is " + venv::to_string(target.webui.mode) + ", but " + project +
+                    " installed no PACKAGE/web/dist/index.html in " + site.string() +
+                    ": rebuild the venv (nanoforge venv update --force)";
   } else {
     result.status = CheckResult::Status::Skip;
-    result.figure += " absent: instances cannot publish a WebUI (set venv.webui: build in the spec)";
+    result.figure = "absent: instances cannot publish a WebUI (set venv.webui: build in the spec)";
   }
   report.checks.push_back(result);
 }

@@ -114,7 +114,7 @@ TEST_CASE("a changed project source file is rebuilt into ./venv and both images,
 
   // `venv update` (what the guide's update-venv.sh runs) sees the same project as the build did.
   auto update = run("cd " + shell_quote(dir.path().string()) + " && " +
-                    nanoforge_command("venv update --project gateway --no-index --find-links " +
+                    nanoforge_command("venv update --project gateway --webui build --no-index --find-links " +
                                       shell_quote(example.wheelhouse)) + " 2>&1");
   INFO(update.output);
   CHECK(update.exit_code == 0);

@@ -119,7 +119,6 @@ TEST_CASE("spec errors name the file, line, column and field", "[spec][errors]")
   write_text(dir / "root/pyproject.toml", "[project]\nname = \"x\"\n");
   check("venv: {project: root, module: m, command: [m], webui: yes}\n", {"venv.webui", "'yes'", "build, prebuilt, none"});
   check("venv: {project: root, module: m, command: [m], webui: bulid}\n", {"nanoforge.yaml:1", "venv.webui", "'bulid'"});
-  check("venv: {project: root, module: m, command: [m], webui_bundle: ../web}\n", {"venv.webui_bundle", "inside site-packages"});
   check("images: {name: a}\n", {"images", "list"});
   check("images: [\n", {"invalid YAML"});
   check("", {"empty"});
