@@ -54,7 +54,12 @@ std::vector<InstanceConfigCheck> check_instance_configs(const Deployment& deploy
     // instance parses it, and a broken one is reported already).
     ConfigCheck& check = checks.back().check;
     if (check.stage == ConfigStage::invalid_json) continue;
-    Instance instance = deployment.load_instance(name);
+    Instance instance;
+    try {
+      instance = deployment.load_instance(name);
+    } catch (const Error&) {
+      continue;  // a broken instance.json: every command that reads the record says where
+    }
     // A published WebUI needs the bundle in the venv every container mounts.
     if (instance.webui_port && venv_webui(deployment).state == VenvWebui::State::absent) {
       check.issues.insert(check.issues.begin(), {true, ConfigStage::gateway, "channels.websocket",

@@ -20,7 +20,8 @@ VenvWebui venv_webui(const Deployment& deployment) {
 std::string missing_webui_bundle_message(const Deployment& deployment) {
   return "the shared venv (" + deployment.venv_dir().string() +
          ") has no WebUI bundle (its VERSION.txt says WebUI-Bundle: none), so the WebUI port would answer 404: "
-         "set venv.webui: build (or prebuilt) in the spec and rebuild the venv (nanoforge build)";
+         "set venv.webui: build (or prebuilt) in the spec and rebuild the venv (nanoforge build, or nanoforge venv "
+         "update --webui build)";
 }
 
 }  // namespace nanoforge::deploy
