@@ -19,17 +19,22 @@ const std::vector<std::string> kPythonRuntimeLibraries = {
 
 }  // namespace
 
-std::vector<std::string> profile_names() { return {"minimal", "standard"}; }
+std::vector<std::string> profile_names() { return {"minimal", "standard", "nanobot"}; }
 
 std::vector<std::string> profile_packages(const std::string& profile) {
   std::vector<std::string> packages;
-  if (profile == "standard") {
+  if (profile == "standard" || profile == "nanobot") {
     packages = {"base-files", "libc6",           "libc-bin", "bash",    "coreutils", "curl",
                 "debianutils", "ca-certificates", "tzdata",   "netbase", "tini"};
+    // What upstream Nanobot's own image installs (its Dockerfile at 3852956a: apt-get install
+    // git bubblewrap openssh-client libmagic1): git for the agent's repositories, ssh for
+    // git over SSH, libmagic for python-magic (the WhatsApp channel), bubblewrap for the
+    // exec tool's sandbox.
+    if (profile == "nanobot") packages.insert(packages.end(), {"git", "openssh-client", "libmagic1", "bubblewrap"});
   } else if (profile == "minimal") {
     packages = {"base-files", "libc6", "libc-bin", "dash", "ca-certificates", "tzdata", "netbase", "tini"};
   } else {
-    throw Error("unknown rootfs profile '" + profile + "': expected 'standard' or 'minimal'");
+    throw Error("unknown rootfs profile '" + profile + "': expected 'standard', 'minimal' or 'nanobot'");
   }
   packages.insert(packages.end(), kPythonRuntimeLibraries.begin(), kPythonRuntimeLibraries.end());
   return packages;

@@ -75,7 +75,8 @@ struct VenvSpec {
   venv::WebuiOptions webui;
 };
 
-// Size budgets verify enforces (bytes; 0 = no budget).
+// Size budgets verify enforces (bytes; 0 = no budget); the runtime's default is 160 MB / 56 MB
+// for the nanobot profile.
 struct Budgets {
   std::uint64_t runtime_uncompressed = 50'000'000;
   std::uint64_t runtime_compressed = 20'000'000;

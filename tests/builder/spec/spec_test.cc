@@ -1,7 +1,9 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "base/error.h"
 #include "builder/spec/spec.h"
+#include "rootfs/profiles.h"
 #include <map>
 #include "test_support.h"
 
@@ -60,6 +62,23 @@ TEST_CASE("a full spec loads with its defaults filled in", "[spec]") {
   CHECK(spec.images[0].config.healthcheck->interval_ns == 90'000'000'000LL);
   CHECK(spec.budgets.runtime_uncompressed == 40ull * 1024 * 1024);
   CHECK(spec.budgets.runtime_compressed == 20'000'000);
+}
+
+TEST_CASE("the nanobot profile is upstream's runtime, with a budget that fits it", "[spec]") {
+  TempDir dir;
+  write_text(dir / "nanoforge.yaml", "runtime: {profile: nanobot}\n");
+  auto spec = load_spec(dir / "nanoforge.yaml");
+  CHECK(spec.budgets.runtime_uncompressed == 160'000'000);
+  CHECK(spec.budgets.runtime_compressed == 56'000'000);
+  write_text(dir / "nanoforge.yaml", "runtime: {profile: nanobot}\nbudgets: {runtime_compressed: 60MB}\n");
+  CHECK(load_spec(dir / "nanoforge.yaml").budgets.runtime_compressed == 60'000'000);  // the spec's own wins
+  write_text(dir / "nanoforge.yaml", "runtime: {profile: standard}\n");
+  CHECK(load_spec(dir / "nanoforge.yaml").budgets.runtime_uncompressed == 50'000'000);
+  auto packages = rootfs::profile_packages("nanobot");
+  for (const char* package : {"bash", "curl", "tini", "git", "openssh-client", "libmagic1", "bubblewrap", "libssl3"})
+    CHECK(std::find(packages.begin(), packages.end(), package) != packages.end());
+  write_text(dir / "nanoforge.yaml", "runtime: {profile: huge}\n");
+  CHECK_THROWS_WITH(load_spec(dir / "nanoforge.yaml"), Catch::Contains("expected minimal, standard, nanobot"));
 }
 
 TEST_CASE("one Debian lock a release: trixie's beside bookworm's", "[spec]") {
