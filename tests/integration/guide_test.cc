@@ -53,8 +53,8 @@ const std::vector<std::string> kNotRunnable = {
 };
 
 // The host ports and container names the guide's instances use.
-const std::vector<int> kGuidePorts = {18790, 18791, 18792, 18793, 18999, 18801, 18802, 18803, 18804};
-const std::vector<std::string> kGuideContainers = {"nanobot-alice", "nanobot-bob", "nanobot-migrated",
+const std::vector<int> kGuidePorts = {18790, 18791, 18792, 18793, 18796, 18797, 18999, 18801, 18802, 18803, 18804};
+const std::vector<std::string> kGuideContainers = {"nanobot-alice", "nanobot-bob", "nanobot-migrated", "nanobot-eve",
                                                    "nanobot-test-instance"};
 
 struct GuideBlock {
