@@ -130,12 +130,13 @@ ConfigGate gate_instance_configs(const Deployment& deployment, const std::vector
     gate.skipped.push_back(checked.instance);
   }
   if (failing > 0 && !skip_invalid)
-    throw Error(std::to_string(failing) + (failing == 1 ? " instance's" : " instances'") +
-                " config.json would stop Nanobot at start; " + consequence + ":\n" + errors +
-                "Fix the file (`nanoforge instance check` checks again), or pass --skip-invalid to go on with the others.");
+    throw Error(std::to_string(failing) + (failing == 1 ? " instance" : " instances") +
+                " would not start as configured (config.json, .env or the venv); " + consequence + ":\n" + errors +
+                "Fix what each line names (`nanoforge instance check` checks again), or pass --skip-invalid to go on "
+                "with the others.");
   for (const auto& name : gate.skipped)
-    gate.warnings.push_back("instance " + name + ": its config.json would stop Nanobot at start (`nanoforge instance check " +
-                            name + "` shows why)");
+    gate.warnings.push_back("instance " + name + ": would not start as configured (`nanoforge instance check " + name +
+                            "` shows why)");
   return gate;
 }
 

@@ -134,6 +134,7 @@ std::vector<InstanceStatus> collect_status(const Deployment& deployment, const C
       status.health = probe_health(instance.port) ? "healthy" : "unhealthy";
       running.push_back(instance.container_name());
     }
+    status.webui_port = instance.webui_port;
     if (instance.api_port) {
       status.api_port = instance.api_port;
       if (auto found = states.find(instance.api_container_name()); found != states.end())
@@ -193,8 +194,10 @@ std::string format_status_table(const std::vector<InstanceStatus>& statuses) {
     out << line;
     // What the app says, under its row: the state a user must act on.
     if (status.ok() && status.provider_unconfigured)
-      out << "     provider not configured: set the API key in instances/" << status.name
-          << "/.env (or a provider in WebUI Settings), then nanoforge up " << status.name << "\n";
+      out << "     provider not configured: set the API key in instances/" << status.name << "/.env"
+          << (status.webui_port ? " (or a provider in the WebUI's Settings, port " + std::to_string(*status.webui_port) + ")"
+                                : std::string())
+          << ", then nanoforge up " << status.name << "\n";
     if (!status.reason.empty()) out << "     " << status.reason << "\n";
     if (status.api_port)
       out << "     API on port " << *status.api_port << ": " << status.api_state

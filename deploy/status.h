@@ -28,6 +28,7 @@ struct InstanceStatus {
   std::optional<std::uint64_t> memory_limit;  // bytes
   // The API server (`nanobot serve`) of an instance with an API port: its container's state and
   // nanoforge's /health probe on its published port, as for the gateway.
+  std::optional<int> webui_port;  // published WebUI, for the hint under a row
   std::optional<int> api_port;
   std::string api_state = "absent";
   std::string api_health = "-";

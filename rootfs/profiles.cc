@@ -29,8 +29,12 @@ std::vector<std::string> profile_packages(const std::string& profile) {
     // What upstream Nanobot's own image installs (its Dockerfile at 3852956a: apt-get install
     // git bubblewrap openssh-client libmagic1): git for the agent's repositories, ssh for
     // git over SSH, libmagic for python-magic (the WhatsApp channel), bubblewrap for the
-    // exec tool's sandbox.
-    if (profile == "nanobot") packages.insert(packages.end(), {"git", "openssh-client", "libmagic1", "bubblewrap"});
+    // exec tool's sandbox; and what its debian:bookworm-slim base has that git's shell-script
+    // commands (git submodule, git-sh-setup) and the agent's exec tool call: sed, grep, find,
+    // awk, tar, gzip.
+    if (profile == "nanobot")
+      packages.insert(packages.end(), {"git", "openssh-client", "libmagic1", "bubblewrap", "sed", "grep", "findutils",
+                                       "mawk", "tar", "gzip"});
   } else if (profile == "minimal") {
     packages = {"base-files", "libc6", "libc-bin", "dash", "ca-certificates", "tzdata", "netbase", "tini"};
   } else {

@@ -96,17 +96,19 @@ void add_create(CLI::App* instance_app, GlobalOptions& global) {
   command->add_option("--context-window", options->request.context_window, "The model's context window, in tokens");
   command->add_option("--api-key-env", options->request.api_key_env,
                       "Variable holding the API key (default: <PROVIDER>_API_KEY); its value, when set, goes to .env");
-  command->add_option("--webui-port", options->webui_port, "Also publish Nanobot's WebUI (8765 inside) on this host port");
-  command->add_option("--api-port", options->api_port,
+  auto* webui = command->add_option("--webui-port", options->webui_port,
+                                    "Also publish Nanobot's WebUI (8765 inside) on this host port");
+  auto* api = command->add_option("--api-port", options->api_port,
                       "Also run Nanobot's OpenAI-compatible API (nanobot serve, 8900 inside) on this host port, with a key");
   add_deployment_options(command, options->deployment, false);
-  command->callback([options, soul, port, &global] {
+  command->callback([options, soul, port, webui, api, &global] {
     Console console(global.quiet, global.json);
     Deployment deployment(options->deployment.dir);
     CreateRequest request = options->request;
     if (port->count() > 0) request.port = options->port;
-    if (options->webui_port != 0) request.webui_port = options->webui_port;
-    if (options->api_port != 0) request.api_port = options->api_port;
+    // Given means given, 0 too: the port check refuses it rather than nothing being published.
+    if (webui->count() > 0) request.webui_port = options->webui_port;
+    if (api->count() > 0) request.api_port = options->api_port;
     if (soul->count() == 0 && ::isatty(0) && ::isatty(1)) request.soul = ask_soul(console);
     request.api_key_from_environment = true;
     DeploymentLock lock(deployment);
@@ -290,17 +292,17 @@ void add_migrate(CLI::App* instance_app, GlobalOptions& global) {
   command->add_option("--from", options->request.from, "The Nanobot home (e.g. ~/.nanobot) or its config file")->required();
   command->add_option("name", options->request.name, "New instance name")->required();
   auto* port = command->add_option("port", options->port, "Host port (default: the next free one)");
-  command->add_option("--webui-port", options->webui_port,
-                      "Also publish Nanobot's WebUI (8765 inside) on this host port, with a login secret");
+  auto* webui = command->add_option("--webui-port", options->webui_port,
+                                    "Also publish Nanobot's WebUI (8765 inside) on this host port, with a login secret");
   command->add_flag("--dry-run", options->dry_run,
                     "Print what would be copied, which secrets move to which variable and the warnings; change nothing");
   add_deployment_options(command, options->deployment, false);
-  command->callback([options, port, &global] {
+  command->callback([options, port, webui, &global] {
     Console console(global.quiet, global.json);
     Deployment deployment(options->deployment.dir);
     MigrateRequest request = options->request;
     if (port->count() > 0) request.port = options->port;
-    if (options->webui_port != 0) request.webui_port = options->webui_port;
+    if (webui->count() > 0) request.webui_port = options->webui_port;
     if (options->dry_run) {
       // Only reads: no lock, so a dry run leaves even a missing deployment directory missing.
       MigratePlan plan = plan_migration(deployment, request);

@@ -5,6 +5,7 @@
 #include "builder/plan/runtime_image.h"
 #include "oci/layer_writer.h"
 #include "rootfs/lock_file.h"
+#include "rootfs/profiles.h"
 #include "rootfs/repository_config.h"
 #include "rootfs/rootfs_builder.h"
 
@@ -58,7 +59,10 @@ StepKey runtime_step_key(const BuildContext& context, const BuildOptions& option
       .add("compression", oci::compression_name(context.layer_options.compression))
       .add("level", context.layer_options.level)
       .add("epoch", context.layer_options.epoch);
-  for (const auto& package : spec.runtime->packages) step.add("package", package);
+  // The profile's packages as this nanoforge defines them, not only its name: a profile that
+  // gained a package resolves and builds again.
+  for (const auto& package : rootfs::packages_for(spec.runtime->profile, spec.runtime->packages))
+    step.add("package", package);
   step.add("exclude-given", spec.runtime->exclude_given ? 1 : 0);
   for (const auto& excluded : spec.runtime->exclude) step.add("exclude", excluded);
   for (const auto& mirror : spec.runtime->mirrors) step.add("mirror", mirror);
