@@ -208,9 +208,13 @@ void publish_webui(Prepared& prepared, const Deployment& deployment) {
   if (!websocket.is_object()) websocket = json::object();
   json cleaned = json::object();
   bool has_secret = false;
+  std::string was = "127.0.0.1:8765 (Nanobot's default)";
+  if (const json* host = find_setting(websocket, "host"); host && host->is_string()) was = host->get<std::string>();
+  if (const json* port = find_setting(websocket, "port")) was += ":" + port->dump();
   for (const auto& [key, value] : websocket.items()) {
     std::string normalized = normalized_key(key);
-    if (normalized == "host" || normalized == "port" || normalized == "enabled") continue;  // set below, one spelling
+    if (normalized == "host" || normalized == "port" || normalized == "enabled" || normalized == "websocketrequirestoken")
+      continue;  // set below, one spelling
     if ((normalized == "token" || normalized == "tokenissuesecret") && value.is_string() && !value.get<std::string>().empty()) {
       has_secret = true;
       auto names = env_references(value.get<std::string>());
@@ -221,11 +225,15 @@ void publish_webui(Prepared& prepared, const Deployment& deployment) {
   cleaned["enabled"] = true;
   cleaned["host"] = "0.0.0.0";
   cleaned["port"] = contract::kWebuiPort;
+  cleaned["websocketRequiresToken"] = true;  // as create writes it
+  prepared.plan.rewritten.push_back("channels.websocket: listened on " + was + ", now 0.0.0.0:" +
+                                    std::to_string(contract::kWebuiPort) + ", published on host port " +
+                                    std::to_string(*prepared.plan.instance.webui_port));
   if (!has_secret) {
     cleaned["tokenIssueSecret"] = std::string("${") + kWebTokenVariable + "}";
     converted.secrets[kWebTokenVariable] = prepared.plan.instance.setup.web_token;
-    converted.placements.push_back({"channels.websocket.tokenIssueSecret", kWebTokenVariable});
-    prepared.plan.secrets = converted.placements;
+    prepared.plan.rewritten.push_back(std::string("channels.websocket.tokenIssueSecret: a new random secret, in .env as ${") +
+                                      kWebTokenVariable + "}");
     prepared.values.push_back(prepared.plan.instance.setup.web_token);
     prepared.variables.push_back(kWebTokenVariable);
     prepared.plan.webui_secret_variable = kWebTokenVariable;

@@ -428,7 +428,11 @@ TEST_CASE("migrate --webui-port publishes the WebUI with the home's secret, or a
   CHECK_FALSE(any_contains(plain.plan.warnings, "channels.websocket.host is"));
   auto config = nlohmann::json::parse(read_text(deployment.instance_dir("una") / "config/config.json"));
   CHECK(config["channels"]["websocket"] == nlohmann::json({{"enabled", true}, {"host", "0.0.0.0"}, {"port", 8765},
-                                                           {"tokenIssueSecret", "${NANOBOT_WEB_TOKEN}"}}));
+                                                           {"tokenIssueSecret", "${NANOBOT_WEB_TOKEN}"},
+                                                           {"websocketRequiresToken", true}}));
+  CHECK(any_contains(plain.plan.rewritten, "channels.websocket: listened on 127.0.0.1:9000, now 0.0.0.0:8765"));
+  CHECK(any_contains(plain.plan.rewritten, "a new random secret, in .env as ${NANOBOT_WEB_TOKEN}"));
+  for (const auto& moved : plain.plan.secrets) CHECK(moved.variable != "NANOBOT_WEB_TOKEN");  // made, not moved
   auto environment = environment_of(deployment.instance_dir("una") / ".env");
   CHECK(environment["NANOBOT_WEB_TOKEN"].size() == 43);
   CHECK(deployment.load_instance("una").webui_port == 18841);
