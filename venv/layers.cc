@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <set>
-#include <sstream>
 
 #include "base/atomic_file.h"
 #include "base/error.h"
 #include "venv/pip_install.h"
+#include "venv/record_file.h"
 #include "venv/version_file.h"
 
 namespace nanoforge::venv {
@@ -16,13 +16,8 @@ namespace {
 // Venv-relative paths of the files a distribution's RECORD lists.
 std::set<std::string> recorded_files(const fs::path& venv_dir, const fs::path& site, const fs::path& dist_info) {
   std::set<std::string> files;
-  std::istringstream in(read_file(dist_info / "RECORD"));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::string path = line.substr(0, line.find(','));
-    if (path.empty()) continue;
+  for (const auto& path : recorded_paths(dist_info))
     files.insert((site / path).lexically_normal().lexically_relative(venv_dir).generic_string());
-  }
   return files;
 }
 

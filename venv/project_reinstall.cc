@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "venv/layers.h"
 #include "venv/pip_install.h"
+#include "venv/record_file.h"
 
 namespace nanoforge::venv {
 
@@ -115,11 +116,8 @@ void remove_project(const fs::path& venv_dir) {
 std::vector<fs::path> project_sources(const fs::path& venv_dir, const std::string& project_name) {
   const fs::path site = site_packages_of(venv_dir);
   const std::string lib = site.parent_path().string() + "/";
-  std::istringstream record(read_file(project_dist_info(site, project_name) / "RECORD"));
   std::vector<fs::path> sources;
-  std::string line;
-  while (std::getline(record, line)) {
-    std::string path = line.substr(0, line.find(','));
+  for (const auto& path : recorded_paths(project_dist_info(site, project_name))) {
     if (path.size() < 3 || path.compare(path.size() - 3, 3, ".py") != 0) continue;
     fs::path file = (site / path).lexically_normal();
     if (file.string().rfind(lib, 0) == 0 && fs::is_regular_file(file)) sources.push_back(file);

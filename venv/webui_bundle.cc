@@ -1,11 +1,11 @@
 #include "venv/webui_bundle.h"
 
-#include <fstream>
 
 #include "base/error.h"
 #include "base/subprocess.h"
 #include "venv/pip_install.h"
 #include "venv/process.h"
+#include "venv/record_file.h"
 
 namespace nanoforge::venv {
 
@@ -68,25 +68,12 @@ void build_webui(const fs::path& project_copy, const WebuiOptions& options, cons
 std::optional<fs::path> find_webui_bundle(const fs::path& site_packages, const std::string& project_name) {
   fs::path dist_info = find_dist_info(site_packages, project_name);
   if (dist_info.empty()) return std::nullopt;
-  std::ifstream record(dist_info / "RECORD");
   const std::string suffix = "web/dist/index.html";
-  for (std::string line; std::getline(record, line);) {
-    // path,hash,size: CSV, the path quoted when it holds a comma or a quote.
-    std::string path;
-    if (!line.empty() && line.front() == '"') {
-      for (std::size_t i = 1; i < line.size(); ++i) {
-        if (line[i] == '"' && i + 1 < line.size() && line[i + 1] == '"') path += '"', ++i;
-        else if (line[i] == '"') break;
-        else path += line[i];
-      }
-    } else {
-      path = line.substr(0, line.find(','));
-    }
+  for (const auto& path : recorded_paths(dist_info))
     if (path.size() >= suffix.size() && path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0 &&
         (path.size() == suffix.size() || path[path.size() - suffix.size() - 1] == '/') &&
         fs::is_regular_file(site_packages / path))
       return fs::path(path);
-  }
   return std::nullopt;
 }
 
