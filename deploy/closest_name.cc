@@ -7,12 +7,6 @@ namespace nanoforge::deploy {
 
 namespace {
 
-std::string squashed(std::string text) {
-  text.erase(std::remove_if(text.begin(), text.end(), [](char c) { return c == '_' || c == '-'; }), text.end());
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -31,7 +25,14 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-bool same_name_loosely(const std::string& a, const std::string& b) { return squashed(a) == squashed(b); }
+std::string normalized_key(std::string_view key) {
+  std::string out;
+  for (char c : key)
+    if (c != '_' && c != '-') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool same_name_loosely(const std::string& a, const std::string& b) { return normalized_key(a) == normalized_key(b); }
 
 std::string closest_name(const std::string& name, const std::vector<std::string>& candidates) {
   std::string best;

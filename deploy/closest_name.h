@@ -2,9 +2,14 @@
 // (agents.defaults.maxToken -> maxTokens) and providers (antropic -> anthropic).
 #pragma once
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace nanoforge::deploy {
+
+// `key` lowercased without '_' and '-': how camelCase, snake_case and kebab-case spellings of
+// one setting or provider compare ("apiKey", "api_key" -> "apikey").
+std::string normalized_key(std::string_view key);
 
 // The same letters once case, '_' and '-' are ignored ("lm-studio" and "LmStudio").
 bool same_name_loosely(const std::string& a, const std::string& b);

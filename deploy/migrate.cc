@@ -34,15 +34,8 @@ bool is_placeholder(const std::string& value) {
   return value.size() > 3 && value.rfind("${", 0) == 0 && value.back() == '}';
 }
 
-std::string normalized(std::string_view key) {
-  std::string out;
-  for (char c : key)
-    if (c != '_' && c != '-') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool is_nanobot_section(const std::string& key) {
-  return std::find(std::begin(kNanobotSections), std::end(kNanobotSections), normalized(key)) !=
+  return std::find(std::begin(kNanobotSections), std::end(kNanobotSections), normalized_key(key)) !=
          std::end(kNanobotSections);
 }
 

@@ -206,13 +206,6 @@ class SecretMover {
 
 }  // namespace
 
-std::string normalized_key(std::string_view key) {
-  std::string out;
-  for (char c : key)
-    if (c != '_' && c != '-') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool is_secret_key(std::string_view key) {
   std::string name = normalized_key(key);
   return std::any_of(std::begin(kSecretKeyEndings), std::end(kSecretKeyEndings),

@@ -11,11 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
-namespace nanoforge::deploy {
+#include "deploy/closest_name.h"  // normalized_key, which the keys here are compared by
 
-// A config key as one spelling: lower-cased with '_' and '-' removed, so camelCase,
-// snake_case and kebab-case agree ("apiKey", "api_key" -> "apikey").
-std::string normalized_key(std::string_view key);
+namespace nanoforge::deploy {
 
 // True when a string at a key of this name is a secret: the name, lower-cased with '_' and '-'
 // removed (so camelCase and snake_case agree), ends with one of the secret words
