@@ -229,6 +229,14 @@ void validate_api_base(std::string_view url) {
                 "quotes, so the shell does not expand ${HOST_GATEWAY}, which is the host seen from the container)");
 }
 
+std::optional<std::string> via_host_gateway(const std::string& url) {
+  static const std::regex loopback(R"(^([A-Za-z][A-Za-z0-9+.-]*://)(localhost|127\.[0-9.]+|\[::1\])(?=:|/|$))",
+                                   std::regex::icase);
+  if (!std::regex_search(url, loopback)) return std::nullopt;
+  return std::regex_replace(url, loopback, std::string("$1${") + contract::kHostGatewayVariable + "}",
+                            std::regex_constants::format_first_only);
+}
+
 void validate_publish_address(std::string_view address) {
   in_addr parsed{};
   if (::inet_pton(AF_INET, std::string(address).c_str(), &parsed) != 1)

@@ -152,6 +152,11 @@ void validate_provider(std::string_view provider);
 // A provider's endpoint as config.json's apiBase takes it: http:// or https://, a host (which
 // may be ${HOST_GATEWAY}), no blanks or line breaks.
 void validate_api_base(std::string_view url);
+// `url` with its host written as ${HOST_GATEWAY} (contract::kHostGatewayVariable), the name an
+// instance's container reaches this host by, when that host is this host's loopback
+// (localhost, 127.x.x.x, [::1]), which in a container is the container itself; nullopt for
+// any other URL. "http://localhost:11434/v1" -> "http://${HOST_GATEWAY}:11434/v1".
+std::optional<std::string> via_host_gateway(const std::string& url);
 // An IPv4 address in dotted form (inet_pton), as --publish and the settings file give it.
 void validate_publish_address(std::string_view address);
 // A reference a compose file can name: [registry/]repository[:tag][@digest] (the

@@ -148,10 +148,7 @@ ProviderChoice choose_provider(const std::string& requested, const std::string& 
   std::string endpoint = api_base;
   if (spec->is_local && endpoint.empty()) {
     // On this host, reached by name from the container: its localhost is not the host's.
-    endpoint = spec->default_api_base;
-    for (const char* loopback : {"localhost", "127.0.0.1"})
-      if (auto at = endpoint.find(loopback); at != std::string::npos)
-        endpoint.replace(at, std::string_view(loopback).size(), std::string("${") + contract::kHostGatewayVariable + "}");
+    endpoint = via_host_gateway(spec->default_api_base).value_or(spec->default_api_base);
     if (endpoint.empty())
       throw Error(option + ": '" + spec->name + "' runs on your machine and upstream knows no default address for it: "
                   "give its URL with --api-base, e.g. --api-base 'http://${HOST_GATEWAY}:8000/v1' (the host, "

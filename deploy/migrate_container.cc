@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <regex>
 
 #include "base/container_contract.h"
 #include "base/error.h"
+#include "deploy/instance.h"
 #include "deploy/migrate_secrets.h"
 
 namespace nanoforge::deploy {
@@ -63,11 +63,7 @@ bool looks_like_host_path(const std::string& text) {
 
 // A URL to this host's loopback ("http://localhost:11434/v1", "ws://127.0.0.1:3001"): in a
 // container the loopback is the container's own.
-bool is_loopback_url(const std::string& text) {
-  static const std::regex url(R"(^[A-Za-z][A-Za-z0-9+.-]*://(localhost|127\.[0-9.]+|\[::1\])(:|/|$))",
-                              std::regex::icase);
-  return std::regex_search(text, url);
-}
+bool is_loopback_url(const std::string& text) { return via_host_gateway(text).has_value(); }
 
 void warn_loopback_urls(const json& node, const std::string& path, std::vector<std::string>& warnings) {
   if (node.is_structured()) {
@@ -162,19 +158,18 @@ std::vector<std::string> apply_container_layout(json& config) {
   config["gateway"]["host"] = "0.0.0.0";
   config["gateway"]["port"] = contract::kGatewayPort;
   // A model server on this host (Ollama, vLLM...), by the host's name in the container.
-  static const std::regex loopback(R"(^([A-Za-z][A-Za-z0-9+.-]*://)(localhost|127\.[0-9.]+|\[::1\]))", std::regex::icase);
   if (config.contains("providers") && config["providers"].is_object())
     for (auto& [name, provider] : config["providers"].items()) {
       if (!provider.is_object()) continue;
-      for (auto& [key, value] : provider.items())
-        if (normalized_key(key) == "apibase" && value.is_string() && is_loopback_url(value.get<std::string>())) {
-          std::string before = value.get<std::string>();
-          value = std::regex_replace(before, loopback, "$1${" + std::string(contract::kHostGatewayVariable) + "}",
-                                     std::regex_constants::format_first_only);
-          warnings.push_back("providers." + name + "." + key + " was " + before + ": now " + value.get<std::string>() +
-                             ", this host as the container reaches it (nanoforge sets " +
-                             contract::kHostGatewayVariable + " in every instance's container)");
-        }
+      for (auto& [key, value] : provider.items()) {
+        if (normalized_key(key) != "apibase" || !value.is_string()) continue;
+        auto rewritten = via_host_gateway(value.get<std::string>());
+        if (!rewritten) continue;
+        warnings.push_back("providers." + name + "." + key + " was " + value.get<std::string>() + ": now " + *rewritten +
+                           ", this host as the container reaches it (nanoforge sets " +
+                           contract::kHostGatewayVariable + " in every instance's container)");
+        value = *rewritten;
+      }
     }
   config["agents"]["defaults"]["workspace"] = "/data/workspace";
   return warnings;

@@ -84,3 +84,14 @@ TEST_CASE("instance.json round-trips through the model", "[instance]") {
   broken["port"] = "many";
   CHECK_THROWS_WITH(instance_from_json(broken, "x/instance.json"), Catch::Contains("x/instance.json") && Catch::Contains("'port'"));
 }
+
+TEST_CASE("a URL to this host's loopback is written with the host as the container reaches it", "[instance]") {
+  CHECK(via_host_gateway("http://localhost:11434/v1") == "http://${HOST_GATEWAY}:11434/v1");
+  CHECK(via_host_gateway("HTTP://LocalHost/v1") == "HTTP://${HOST_GATEWAY}/v1");
+  CHECK(via_host_gateway("ws://127.0.0.1:3001") == "ws://${HOST_GATEWAY}:3001");
+  CHECK(via_host_gateway("http://[::1]:8000") == "http://${HOST_GATEWAY}:8000");
+  CHECK(via_host_gateway("http://127.0.0.1") == "http://${HOST_GATEWAY}");
+  for (const char* other : {"http://localhost.example.com/v1", "http://192.0.2.1:11434/v1", "http://host/localhost",
+                            "localhost:11434", "http://${HOST_GATEWAY}:11434/v1"})
+    CHECK_FALSE(via_host_gateway(other));
+}
