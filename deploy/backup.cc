@@ -413,10 +413,8 @@ RestoreResult restore_backup(const Deployment& deployment, const fs::path& archi
                                                (live / instance_files::kRecord).string());
         // An empty line for every variable the restored config.json refers to, to fill in.
         std::vector<SecretVariable> variables;
-        std::set<std::string> seen;
         auto config = read_file_if_exists(restore.staging / instance_files::kConfig);
-        for (const auto& variable : env_references(config.value_or("")))
-          if (!is_reserved_variable(variable) && seen.insert(variable).second) variables.push_back({variable, ""});
+        for (const auto& variable : secret_references(config.value_or(""))) variables.push_back({variable, ""});
         write_new_file(staged_secrets, config ? secrets_env(instance, variables) : secrets_env(instance, std::nullopt),
                        0600);
         result.secrets_to_supply.push_back(name);

@@ -165,9 +165,8 @@ std::string secrets_text(const Instance& instance, const ConvertedConfig& conver
   }
   // And a line to fill in for every other ${VAR} the converted config refers to (the key of a
   // flat config that had none).
-  for (const auto& variable : env_references(converted.config.dump()))
-    if (!is_reserved_variable(variable) &&
-        std::none_of(variables.begin(), variables.end(), [&](const SecretVariable& v) { return v.name == variable; }))
+  for (const auto& variable : secret_references(converted.config.dump()))
+    if (std::none_of(variables.begin(), variables.end(), [&](const SecretVariable& v) { return v.name == variable; }))
       variables.push_back({variable, ""});
   return secrets_env(instance, variables);
 }

@@ -217,6 +217,14 @@ bool is_secret_container(std::string_view key) {
   return std::find(std::begin(kSecretContainers), std::end(kSecretContainers), name) != std::end(kSecretContainers);
 }
 
+std::vector<std::string> secret_references(std::string_view text) {
+  std::vector<std::string> names;
+  for (auto& name : env_references(text))
+    if (!is_reserved_variable(name) && std::find(names.begin(), names.end(), name) == names.end())
+      names.push_back(std::move(name));
+  return names;
+}
+
 bool is_reserved_variable(std::string_view name) {
   std::string lower(name);
   std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });

@@ -32,6 +32,9 @@ bool is_reserved_variable(std::string_view name);
 
 // The names `text` refers to as "${NAME}" (upstream's pattern, no defaults, no escapes).
 std::vector<std::string> env_references(std::string_view text);
+// Those a secrets file must supply: each once, in the order `text` first names them, without
+// the reserved ones (is_reserved_variable: the container's environment has those).
+std::vector<std::string> secret_references(std::string_view text);
 
 struct MovedSecret {
   std::string path;      // upstream's dotted location, e.g. "channels.telegram.token"

@@ -532,3 +532,10 @@ TEST_CASE("migrate refuses what is not a Nanobot home and leaves nothing behind"
     for (const auto& entry : fs::directory_iterator(deployment.instances_dir()))
       FAIL("left behind: " << entry.path());
 }
+
+TEST_CASE("the variables a secrets file must supply: each once, in order, not the container's own", "[migrate]") {
+  CHECK(secret_references(R"({"b": "${TELEGRAM_TOKEN}", "a": "${OPENAI_API_KEY}", "c": "x${TELEGRAM_TOKEN}y",
+                              "d": "http://${HOST_GATEWAY}:11434", "e": "${HOME}/x", "f": "${NANOBOT_GATEWAY__PORT}"})") ==
+        std::vector<std::string>{"TELEGRAM_TOKEN", "OPENAI_API_KEY"});
+  CHECK(secret_references("no references").empty());
+}
