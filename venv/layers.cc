@@ -34,10 +34,7 @@ std::string source_of_bytecode(const std::string& path) {
 VenvLayerGroups venv_layer_entries(const fs::path& venv_dir, const std::string& destination) {
   auto info = read_version_file(venv_dir / "VERSION.txt");
   std::string base = oci::normalize_image_path(destination, "venv layer destination");
-  fs::path site;
-  for (const auto& entry : fs::directory_iterator(venv_dir / "lib"))
-    if (entry.is_directory() && fs::is_directory(entry.path() / "site-packages")) site = entry.path() / "site-packages";
-  if (site.empty()) throw Error("venv " + venv_dir.string() + " has no lib/pythonX.Y/site-packages");
+  const fs::path site = site_packages_of(venv_dir);
   const std::string site_relative = site.lexically_relative(venv_dir).generic_string();
 
   std::set<std::string> project_files = {"VERSION.txt", ".pyproject.md5"};

@@ -99,6 +99,13 @@ void remove_recorded_file(const fs::path& dist_info, const std::string& file_nam
 
 }  // namespace
 
+fs::path site_packages_of(const fs::path& venv_dir) {
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(venv_dir / "lib", error))
+    if (fs::is_directory(entry.path() / "site-packages")) return entry.path() / "site-packages";
+  throw Error("venv " + venv_dir.string() + " has no lib/pythonX.Y/site-packages");
+}
+
 fs::path find_dist_info(const fs::path& site, const std::string& name) {
   std::string wanted = normalize_distribution_name(name);
   for (const auto& entry : fs::directory_iterator(site)) {

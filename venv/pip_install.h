@@ -72,6 +72,10 @@ void compile_bytecode(const std::filesystem::path& venv_dir, const std::string& 
                       const ProgressCallback& progress = {},
                       const std::vector<std::filesystem::path>* only = nullptr);
 
+// The venv's lib/pythonX.Y/site-packages, whatever X.Y is. Throws nanoforge::Error naming the
+// venv when it has none.
+std::filesystem::path site_packages_of(const std::filesystem::path& venv_dir);
+
 // The dist-info directory of the distribution installed in `site` (a site-packages directory)
 // under that name, compared normalized; empty when there is none.
 std::filesystem::path find_dist_info(const std::filesystem::path& site, const std::string& name);

@@ -21,13 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path site_packages_of(const fs::path& venv_dir) {
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(venv_dir / "lib", error))
-    if (fs::is_directory(entry.path() / "site-packages")) return entry.path() / "site-packages";
-  throw Error("venv " + venv_dir.string() + " has no lib/pythonX.Y/site-packages");
-}
-
 fs::path project_dist_info(const fs::path& site, const std::string& name) {
   fs::path dist_info = find_dist_info(site, name);
   if (dist_info.empty()) throw Error("no distribution " + name + " is installed in " + site.string());

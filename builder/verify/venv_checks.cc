@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "base/subprocess.h"
 #include "venv/elf_closure.h"
+#include "venv/pip_install.h"
 #include "venv/version_file.h"
 
 namespace nanoforge::builder {
@@ -63,14 +64,13 @@ void check_import(const VerifyTarget& target, VerifyReport& report) {
 // (channels/manager.py _default_webui_dist), and without it the published WebUI port answers
 // nothing useful.
 void check_webui_bundle(const VerifyTarget& target, VerifyReport& report) {
-  const std::string& version = target.python_version;  // "3.12" or "3.12.1"
-  const std::string major_minor = version.substr(0, version.find('.', version.find('.') + 1));
-  fs::path site = target.venv_dir / "lib" / ("python" + major_minor) / "site-packages";
+  fs::path site;
   std::string project;
   try {
+    site = venv::site_packages_of(target.venv_dir);
     project = venv::read_version_file(target.venv_dir).project_name;
   } catch (const Error&) {
-    report.checks.push_back({"webui-bundle", CheckResult::Status::Skip, "no VERSION.txt names the project", ""});
+    report.checks.push_back({"webui-bundle", CheckResult::Status::Skip, "no site-packages, or no VERSION.txt naming the project", ""});
     return;
   }
   CheckResult result{"webui-bundle", CheckResult::Status::Pass, "", ""};
