@@ -61,9 +61,8 @@ std::vector<InstanceConfigCheck> check_instance_configs(const Deployment& deploy
       continue;  // a broken instance.json: every command that reads the record says where
     }
     // A published WebUI needs the bundle in the venv every container mounts.
-    if (instance.webui_port && venv_webui(deployment).state == VenvWebui::State::absent) {
-      check.issues.insert(check.issues.begin(), {true, ConfigStage::gateway, "channels.websocket",
-                                                 missing_webui_bundle_message(deployment), 0});
+    if (auto missing = instance.webui_port ? missing_webui_bundle(deployment) : std::nullopt) {
+      check.issues.insert(check.issues.begin(), {true, ConfigStage::gateway, "channels.websocket", *missing, 0});
       if (check.stage == ConfigStage::ok) check.stage = ConfigStage::gateway;
     }
     // `nanobot serve` builds its agent at start and exits without a provider, where the

@@ -293,9 +293,9 @@ Instance create_instance(const Deployment& deployment, const CreateRequest& requ
   // One read of every instance serves the name and port checks and the compose file.
   std::vector<Instance> existing = deployment.load_instances();
   Instance instance = plan_instance(deployment, existing, request, in_use);
-  if (instance.webui_port && venv_webui(deployment).state == VenvWebui::State::absent)
-    throw Error("cannot create instance '" + instance.name + "' with --webui-port: " +
-                missing_webui_bundle_message(deployment) + "; nothing was created");
+  if (auto missing = instance.webui_port ? missing_webui_bundle(deployment) : std::nullopt)
+    throw Error("cannot create instance '" + instance.name + "' with --webui-port: " + *missing +
+                "; nothing was created");
   std::optional<std::string> api_key = request.api_key;
   if (!api_key && request.api_key_from_environment)
     if (const char* value = std::getenv(instance.api_key_env.c_str()); value && *value) api_key = value;

@@ -192,9 +192,8 @@ void check_converted(const Prepared& prepared, std::vector<std::string>& warning
 // --webui-port: the WebSocket channel on, listening where the published port arrives, with a
 // login secret; no longer the loopback warning.
 void publish_webui(Prepared& prepared, const Deployment& deployment) {
-  if (venv_webui(deployment).state == VenvWebui::State::absent)
-    throw Error("cannot migrate with --webui-port: " + missing_webui_bundle_message(deployment) +
-                "; nothing was migrated");
+  if (auto missing = missing_webui_bundle(deployment))
+    throw Error("cannot migrate with --webui-port: " + *missing + "; nothing was migrated");
   ConvertedConfig& converted = prepared.converted;
   json& websocket = converted.config["channels"]["websocket"];
   if (!websocket.is_object()) websocket = json::object();

@@ -3,6 +3,7 @@
 // venv/webui_bundle.h writes it). An instance that publishes a WebUI port needs it: without
 // it upstream serves 404 on every page (channels/manager.py _default_webui_dist).
 #pragma once
+#include <optional>
 #include <string>
 
 #include "deploy/deployment.h"
@@ -12,14 +13,13 @@ namespace nanoforge::deploy {
 struct VenvWebui {
   enum class State { unknown, present, absent };
   State state = State::unknown;  // unknown: no ./venv, or one built before the record existed
-  std::string bundle;            // the index.html named, relative to site-packages, when present
 };
 
 // Reads ./venv/VERSION.txt of `deployment`; never throws (an unreadable file is unknown).
 VenvWebui venv_webui(const Deployment& deployment);
 
-// The error for an instance that publishes a WebUI while the venv has no bundle: what is
-// missing and the spec change that adds it.
-std::string missing_webui_bundle_message(const Deployment& deployment);
+// When the venv is known to have no bundle: why an instance cannot publish a WebUI, and the
+// spec change that adds one; nullopt when it has one or nothing is known.
+std::optional<std::string> missing_webui_bundle(const Deployment& deployment);
 
 }  // namespace nanoforge::deploy
