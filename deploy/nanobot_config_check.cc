@@ -728,6 +728,15 @@ bool websocket_enabled(const json* section) {
   return !(enabled == false || enabled == 0 || (enabled.is_string() && !lax_true(enabled)));
 }
 
+// A port setting as pydantic reads an int (an integer, or an integer-valued float or text);
+// nullopt for none, a boolean, or what is no whole number. Not range-checked.
+std::optional<double> port_number(const json* value) {
+  if (!value || value->is_boolean()) return std::nullopt;
+  std::optional<double> number = lax_number(*value);
+  if (!number || *number != std::floor(*number)) return std::nullopt;
+  return number;
+}
+
 // loader._migrate_config: tools.exec.restrictToWorkspace -> tools.restrictToWorkspace, and
 // tools.myEnabled / tools.mySet -> tools.my.{enable, allowSet}.
 json migrate(json data) {
@@ -820,11 +829,17 @@ ConfigCheck check_nanobot_config(const std::string& text, const std::map<std::st
     return check;
   };
   if (!valid) return finish(ConfigStage::invalid_schema);
-  // The WebSocket secrets as written, to name the variable when its value turns out empty.
-  std::string secret_references;
+  const SchemaModel& websocket_model = schema.model("WebSocketConfig");
+  // The variable the WebSocket secret is written as, to name it when its value turns out empty.
+  std::string secret_variable;
   if (const json* written = websocket_section(migrated, schema))
-    for (const char* key : {"tokenIssueSecret", "token_issue_secret", "token"})
-      if (written->contains(key) && written->at(key).is_string()) secret_references += written->at(key).get<std::string>();
+    for (const char* key : {"tokenIssueSecret", "token"})
+      if (const json* value = field_value(*written, websocket_model, key); value && value->is_string()) {
+        std::smatch reference;
+        const std::string& written_text = value->get_ref<const std::string&>();
+        if (secret_variable.empty() && std::regex_search(written_text, reference, env_reference()))
+          secret_variable = reference[1].str();
+      }
   EnvironmentResolver resolver(schema, environment, checker);
   resolver.walk_model(migrated, schema.root(), {});
   if (resolver.missing) return finish(ConfigStage::missing_env);
@@ -832,21 +847,19 @@ ConfigCheck check_nanobot_config(const std::string& text, const std::map<std::st
   const bool websocket_on = websocket_enabled(websocket);
   if (websocket_on && websocket) {
     // WebSocketConfig.wildcard_host_requires_auth, after ${VAR} resolution.
-    auto text = [&](const char* camel, const char* snake) {
-      const json* value = websocket->contains(camel) ? &websocket->at(camel)
-                          : websocket->contains(snake) ? &websocket->at(snake) : nullptr;
-      std::string result = value && value->is_string() ? value->get<std::string>() : "";
-      result.erase(std::remove_if(result.begin(), result.end(), [](unsigned char c) { return std::isspace(c); }), result.end());
-      return result;
+    auto text = [&](const char* key) {
+      const json* value = field_value(*websocket, websocket_model, key);
+      return value && value->is_string() ? value->get<std::string>() : std::string();
     };
-    std::string host = websocket->contains("host") && websocket->at("host").is_string() ? websocket->at("host").get<std::string>() : "";
-    bool proxy_auth = websocket->contains("trustedProxyAuth") || websocket->contains("trusted_proxy_auth");
-    if ((host == "0.0.0.0" || host == "::") && text("token", "token").empty() &&
-        text("tokenIssueSecret", "token_issue_secret").empty() && !proxy_auth) {
-      std::string reference = secret_references.substr(0, secret_references.find('}') + 1);
-      std::string fix = reference.rfind("${", 0) == 0 && reference.back() == '}'
-          ? "channels.websocket refers to " + reference + ", which is empty in the instance's secrets file: set it "
-            "there (any long random text; the browser asks for it)."
+    auto blank = [](const std::string& value) {
+      return std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isspace(c); });
+    };
+    std::string host = text("host");
+    bool proxy_auth = field_value(*websocket, websocket_model, "trustedProxyAuth") != nullptr;
+    if ((host == "0.0.0.0" || host == "::") && blank(text("token")) && blank(text("tokenIssueSecret")) && !proxy_auth) {
+      std::string fix = !secret_variable.empty()
+          ? "channels.websocket refers to ${" + secret_variable + "}, which is empty in the instance's secrets file: "
+            "set it there (any long random text; the browser asks for it)."
           : "Set channels.websocket.tokenIssueSecret (e.g. to ${NANOBOT_WEB_TOKEN}, set in the secrets file).";
       checker.add_error({{"channels", std::nullopt}, {"websocket", std::nullopt}},
                         "host is " + host + " (all interfaces) but neither token nor tokenIssueSecret is set: "
@@ -863,9 +876,8 @@ ConfigCheck check_nanobot_config(const std::string& text, const std::map<std::st
   // (OverflowError from bind) and the engine restarts it forever. Port 0 binds a random port,
   // which nothing published reaches.
   auto unbindable = [](const json* value) {
-    if (!value || value->is_boolean()) return false;
-    std::optional<double> number = lax_number(*value);
-    return number && *number == std::floor(*number) && (*number < 1 || *number > 65535);
+    std::optional<double> number = port_number(value);
+    return number && (*number < 1 || *number > 65535);
   };
   bool bad_port = false;
   if (const json* gateway = field_value(migrated, schema.root(), "gateway"))
@@ -875,10 +887,10 @@ ConfigCheck check_nanobot_config(const std::string& text, const std::map<std::st
                         "at start and restart forever.", ConfigStage::gateway);
       bad_port = true;
     }
-  if (websocket_on && websocket && websocket->contains("port") && unbindable(&websocket->at("port"))) {
+  if (const json* port = websocket_on && websocket ? field_value(*websocket, websocket_model, "port") : nullptr;
+      unbindable(port)) {
     checker.add_error({{"channels", std::nullopt}, {"websocket", std::nullopt}, {"port", std::nullopt}},
-                      websocket->at("port").dump() + " is not a port the WebUI can listen on (1 to 65535).",
-                      ConfigStage::gateway);
+                      port->dump() + " is not a port the WebUI can listen on (1 to 65535).", ConfigStage::gateway);
     bad_port = true;
   }
   if (bad_port) return finish(ConfigStage::gateway);
@@ -904,17 +916,15 @@ AppSettings read_app_settings(const json& config) {
   settings.provider = matched_provider(schema, migrated, active.model, active.provider);
   // A port as pydantic reads it (an int, or an integer-valued float or text).
   auto port_of = [](const json* value, int fallback) {
-    if (!value) return fallback;
-    std::optional<double> number = value->is_boolean() ? std::nullopt : lax_number(*value);
-    if (!number || *number != std::floor(*number) || *number < 1 || *number > 65535) return fallback;
-    return static_cast<int>(*number);
+    std::optional<double> number = port_number(value);
+    return number && *number >= 1 && *number <= 65535 ? static_cast<int>(*number) : fallback;
   };
   if (const json* gateway = field_value(migrated, schema.root(), "gateway"))
     settings.gateway_port = port_of(field_value(*gateway, schema.model("GatewayConfig"), "port"),
                                     settings.gateway_port);
   const json* websocket = websocket_section(migrated, schema);
   if (websocket)
-    settings.webui_port = port_of(websocket->contains("port") ? &websocket->at("port") : nullptr, settings.webui_port);
+    settings.webui_port = port_of(field_value(*websocket, schema.model("WebSocketConfig"), "port"), settings.webui_port);
   settings.websocket_enabled = websocket_enabled(websocket);
   if (const json* api = field_value(migrated, schema.root(), "api"))
     settings.api_port = port_of(field_value(*api, schema.model("ApiConfig"), "port"), settings.api_port);
