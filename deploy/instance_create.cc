@@ -16,6 +16,7 @@
 #include "base/atomic_file.h"
 #include "base/container_contract.h"
 #include "base/error.h"
+#include "base/joined.h"
 #include "base/random_secret.h"
 #include "base/random_suffix.h"
 #include "deploy/secrets_file.h"
@@ -135,10 +136,9 @@ ProviderChoice choose_provider(const std::string& requested, const std::string& 
       std::vector<std::string> known;
       for (const auto& builtin : schema.providers())
         if (!builtin.is_transcription_only) known.push_back(builtin.name);
-      std::string suggestion = closest_name(name, known), listed;
-      for (const auto& builtin : known) listed += (listed.empty() ? "" : ", ") + builtin;
+      std::string suggestion = closest_name(name, known);
       throw Error(option + ": '" + name + "' is not one of upstream Nanobot's providers" +
-                  (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") + "; they are " + listed +
+                  (suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)") + "; they are " + joined(known) +
                   ". For an OpenAI-compatible endpoint of your own, give its URL with --api-base");
     }
     return {name, true, false, api_base};

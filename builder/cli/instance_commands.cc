@@ -10,6 +10,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "base/joined.h"
 #include "builder/cli/commands.h"
 #include "builder/cli/console.h"
 #include "deploy/secrets_file.h"
@@ -138,9 +139,7 @@ void add_create(CLI::App* instance_app, GlobalOptions& global) {
               instance.name + " -- nanobot provider login " + provider + "\n";
     }
     if (!to_fill.empty()) {
-      std::string names;
-      for (const auto& name : to_fill) names += (names.empty() ? "" : ", ") + name;
-      text += "Set " + names + " in " + (deployment.instance_dir(instance.name) / ".env").string() +
+      text += "Set " + joined(to_fill) + " in " + (deployment.instance_dir(instance.name) / ".env").string() +
               " before starting it; then: nanoforge up " + instance.name + "\n";
     }
     else
@@ -265,7 +264,7 @@ void add_restore(CLI::App* instance_app, GlobalOptions& global) {
     for (const auto& name : result.secrets_to_supply) {
       std::string variables;
       if (auto found = result.variables_to_supply.find(name); found != result.variables_to_supply.end())
-        for (const auto& variable : found->second) variables += (variables.empty() ? "" : ", ") + variable;
+        variables = joined(found->second);
       text += "The backup holds no secrets: fill in " + (variables.empty() ? std::string("the API key") : variables) +
               " in " + (deployment.instance_dir(name) / ".env").string() + "\n";
     }
@@ -395,9 +394,7 @@ void add_check(CLI::App* instance_app, GlobalOptions& global) {
     console.json(report);
     console.out(text);
     if (!failing.empty()) {
-      std::string names;
-      for (const auto& name : failing) names += (names.empty() ? "" : ", ") + name;
-      throw CheckFailed("Nanobot would not start with the config.json of: " + names);
+      throw CheckFailed("Nanobot would not start with the config.json of: " + joined(failing));
     }
   });
 }

@@ -6,6 +6,7 @@
 
 #include "builder/spec/yaml_reader.h"
 #include "base/error.h"
+#include "base/joined.h"
 #include "rootfs/profiles.h"
 #include "rootfs/repository_config.h"
 
@@ -150,9 +151,7 @@ RuntimeSpec read_runtime(const YamlReader& reader, const fs::path& base) {
   runtime.profile = reader.string_or("profile", runtime.profile);
   const auto profiles = rootfs::profile_names();
   if (std::find(profiles.begin(), profiles.end(), runtime.profile) == profiles.end()) {
-    std::string known;
-    for (const auto& name : profiles) known += (known.empty() ? "" : ", ") + name;
-    reader.fail("profile", "'" + runtime.profile + "' is not a profile (expected " + known + ")");
+    reader.fail("profile", "'" + runtime.profile + "' is not a profile (expected " + joined(profiles) + ")");
   }
   runtime.packages = reader.strings("packages");
   runtime.exclude_given = reader.has("exclude");

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/error.h"
+#include "base/joined.h"
 
 namespace nanoforge::builder {
 
@@ -60,9 +61,7 @@ void YamlReader::only_keys(const std::vector<std::string>& known) const {
   for (const auto& item : node_) {
     auto key = item.first.as<std::string>();
     if (std::find(known.begin(), known.end(), key) == known.end()) {
-      std::string list;
-      for (const auto& name : known) list += (list.empty() ? "" : ", ") + name;
-      fail(key, "unknown key (expected one of: " + list + ")");
+      fail(key, "unknown key (expected one of: " + joined(known) + ")");
     }
   }
 }

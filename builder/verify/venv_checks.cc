@@ -6,6 +6,7 @@
 
 #include "builder/verify/verify.h"
 #include "base/error.h"
+#include "base/joined.h"
 #include "base/subprocess.h"
 #include "venv/elf_closure.h"
 #include "venv/pip_install.h"
@@ -138,8 +139,7 @@ void check_relocatable(const VerifyTarget& target, VerifyReport& report) {
       }
     }
   }
-  std::string searched;
-  for (const auto& needle : needles) searched += (searched.empty() ? "" : ", ") + needle;
+  std::string searched = joined(needles);
   result.figure = std::to_string(files) + " files searched for " + (searched.empty() ? "nothing" : searched);
   if (!hits.empty()) {
     result.status = CheckResult::Status::Fail;
