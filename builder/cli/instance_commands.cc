@@ -59,6 +59,13 @@ std::string ask(Console& console, const std::string& question) {
   return answer;
 }
 
+// Where a published WebUI answers and what the browser asks for.
+std::string webui_line(const Deployment& deployment, const std::string& instance, int port, const std::string& secret) {
+  return "WebUI: http://" + deployment.settings().publish_address + ":" + std::to_string(port) +
+         "/ (when asked, give the value of " + secret + " in " + (deployment.instance_dir(instance) / ".env").string() +
+         ")\n";
+}
+
 std::string ask_soul(Console& console) {
   console.prompt("Choose a personality for the instance:\n"
                "  1) assistant  friendly, professional personal assistant\n"
@@ -124,10 +131,7 @@ void add_create(CLI::App* instance_app, GlobalOptions& global) {
     std::string text = "Created instance '" + instance.name + "' on port " + std::to_string(instance.port) +
                        " (model " + instance.model + ", soul " + instance.soul + ") in " +
                        deployment.instance_dir(instance.name).string() + "\n";
-    if (instance.webui_port)
-      text += "WebUI: http://" + deployment.settings().publish_address + ":" + std::to_string(*instance.webui_port) +
-              "/ (when asked, give the value of " + kWebTokenVariable + " in " +
-              (deployment.instance_dir(instance.name) / ".env").string() + ")\n";
+    if (instance.webui_port) text += webui_line(deployment, instance.name, *instance.webui_port, kWebTokenVariable);
     if (instance.api_port)
       text += "API: http://" + deployment.settings().publish_address + ":" + std::to_string(*instance.api_port) +
               "/v1 (OpenAI-compatible; send Authorization: Bearer with the value of " + kApiKeyVariable + " in " +
@@ -319,11 +323,9 @@ void add_migrate(CLI::App* instance_app, GlobalOptions& global) {
     console.json(document);
     std::string next;
     if (result.plan.instance.webui_port)
-      next += "WebUI: http://" + deployment.settings().publish_address + ":" +
-              std::to_string(*result.plan.instance.webui_port) + "/ (when asked, give the value of " +
-              (result.plan.webui_secret_variable.empty() ? std::string("channels.websocket's secret")
-                                                         : result.plan.webui_secret_variable) +
-              " in " + (deployment.instance_dir(result.plan.instance.name) / ".env").string() + ")\n";
+      next += webui_line(deployment, result.plan.instance.name, *result.plan.instance.webui_port,
+                         result.plan.webui_secret_variable.empty() ? std::string("channels.websocket's secret")
+                                                                   : result.plan.webui_secret_variable);
     next += "Start it with: nanoforge up " + result.plan.instance.name + "\n";
     console.out(describe_migration(result.plan, false, result.files_copied) + next);
     print_warnings(console, result.plan.warnings);
